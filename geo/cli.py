@@ -1,0 +1,141 @@
+"""The command line: ``python -m geo COMMAND``.
+
+Shaped like sqlite-utils' ``cli.py``: each command parses its arguments, calls one
+library function whose keywords match the options, and turns our errors into a
+one-line message and exit status 2. The forms below are a contract other tools
+rely on (DESIGN.md); tests cover them.
+
+    python -m geo geocode --json "Al-Bukamal" "the Iraq-Syria border region"
+    echo "Al Qa'im" | python -m geo geocode --json -
+    python -m geo build
+    python -m geo export --start 2021-06-01 --end 2021-06-30 -o june.geojson
+    python -m geo setup
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import StrikemapError
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _mentions(arguments: list[str]) -> list[str]:
+    if arguments == ["-"]:
+        return [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+    return arguments
+
+
+def cmd_geocode(args) -> int:
+    from .geocode import resolve_mention
+
+    unresolved = 0
+    for mention in _mentions(args.mentions):
+        found = resolve_mention(mention, country=args.country)
+        unresolved += not found.resolved
+        if args.json:
+            print(json.dumps(found.to_dict(), ensure_ascii=False), flush=False)
+        elif found.resolved:
+            print(f"{mention}\t{found.lat:.5f}\t{found.lon:.5f}\tprecision {found.precision}"
+                  f"\t±{found.radius_km} km\t{found.name} ({found.country})\t[{found.source}]")
+        else:
+            print(f"{mention}\tunresolved: {found.reason}")
+    sys.stdout.flush()
+    return 1 if unresolved else 0
+
+
+def cmd_build(args) -> int:
+    from .events import load_events
+    from .export import write_events
+
+    events = load_events(args.events)
+    write_events(events, args.output, "geojson")
+    unresolved = events[events.geometry.isna()]
+    print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
+    for row in unresolved.itertuples():
+        print(f"warning: {row.event_id_cnty}: {row.location_mention!r}: {row.geocoder}", file=sys.stderr)
+    return 1 if len(unresolved) else 0
+
+
+def cmd_export(args) -> int:
+    from .events import filter_events, load_events
+    from .export import format_for, write_events
+
+    if args.start and args.end and args.start > args.end:
+        raise StrikemapError(f"--start {args.start} is after --end {args.end}")
+    fmt = format_for(args.output, args.format)
+    shown = filter_events(load_events(args.events), args.start, args.end)
+    write_events(shown, args.output, fmt)
+    print(f"wrote {len(shown)} events to {args.output} ({fmt})", file=sys.stderr)
+    return 0
+
+
+def cmd_setup(args) -> int:
+    from .assets import install_assets
+    from .gazetteer import build_gazetteer
+
+    if args.force or not config.GAZETTEER_DB.exists():
+        counts = build_gazetteer()
+        print(f"gazetteer: {counts} -> {config.GAZETTEER_DB}", file=sys.stderr)
+    assets = install_assets(force=args.force)
+    print(f"static assets: {len(assets['vendor'])} vendor files, basemap {assets['basemap']}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="strikemap: air-strike reports to maps, offline.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    geocode = commands.add_parser(
+        "geocode", help="resolve place mentions",
+        description="Resolve place mentions offline. Exit status 1 if any mention is unresolved.",
+        epilog='example: python -m geo geocode --json "near Al-Bukamal" "the Iraq-Syria border region"')
+    geocode.add_argument("mentions", nargs="+", metavar="MENTION", help="mentions, or - to read one a line from stdin")
+    geocode.add_argument("--json", action="store_true", help="one JSON object a line")
+    geocode.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code the places must lie in, e.g. IQ")
+    geocode.set_defaults(run=cmd_geocode)
+
+    events_default = config.events_path()
+    build = commands.add_parser("build", help="geocode the events CSV into GeoJSON",
+                                epilog="example: python -m geo build")
+    build.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")
+    build.add_argument("-o", "--output", type=Path, default=config.DEFAULT_EVENTS_GEOJSON)
+    build.set_defaults(run=cmd_build)
+
+    export = commands.add_parser(
+        "export", help="write the events between two dates (inclusive)",
+        epilog="example: python -m geo export --start 2021-06-01 --end 2021-06-30 -o june.geojson")
+    export.add_argument("--start", type=_iso_date, help="first day, YYYY-MM-DD (inclusive)")
+    export.add_argument("--end", type=_iso_date, help="last day, YYYY-MM-DD (inclusive)")
+    export.add_argument("--format", choices=["geojson", "csv", "gpkg"], help="default: from the file suffix")
+    export.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.set_defaults(run=cmd_export)
+
+    setup = commands.add_parser("setup", help="build the offline gazetteer and the map's static assets",
+                                epilog="example: python -m geo setup --force")
+    setup.add_argument("--force", action="store_true", help="rebuild even if present")
+    setup.set_defaults(run=cmd_setup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except StrikemapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

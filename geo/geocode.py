@@ -1,0 +1,336 @@
+"""Resolve a place mention into a point, a geometry and an honest precision.
+
+``resolve_mention(text)`` reads the mention as written ("near Al-Bukamal",
+"the Iraq-Syria border region", "in Syria, near the Iraqi border") and returns a
+``Resolution``. The order of the stages is the order below, first answer wins:
+
+1. border phrases: "the A-B border (region|area|crossing)", "the border between A
+   and B", "(in A,) near the B border" -> a zone along the border (``geo.regions``),
+   precision 3;
+2. relative phrases: "near X", "the outskirts of X", "close to X", "around X" ->
+   X's point with at least ``NEAR_RADIUS_KM`` of uncertainty, precision 2;
+3. a name: a town (precision 1), a province or a country (its outline, precision 3).
+   "Hit, Iraq" or ``country="IQ"`` restricts the answer to that country.
+
+Anything else is unresolved, with a reason. Nothing here guesses a point for an
+area: an area keeps its polygon.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from .gazetteer import Gazetteer, Place, load_gazetteer
+from .names import clean_mention, fold
+
+# "near X": how far from X's centre the event may be (documented in README).
+NEAR_RADIUS_KM = 15.0
+MAX_MENTION_CHARS = 500
+# Provinces outrank villages of the same name, but not big cities ("Raqqa" is the city).
+ADMIN1_IMPORTANCE = 200_000
+PRECISION_TOWN, PRECISION_NEAR, PRECISION_REGION = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The answer for one mention. ``geometry`` is a GeoJSON geometry (plain data)."""
+
+    query: str
+    name: str | None = None
+    country: str | None = None
+    admin1: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    precision: int | None = None
+    radius_km: float | None = None
+    geometry: dict | None = None
+    source: str = "unresolved"
+    matched: str | None = None  # the words of the mention that named the place
+    reason: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def resolved(self) -> bool:
+        return self.lat is not None
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON record (keys of DESIGN.md's command-line contract first)."""
+        record = asdict(self)
+        record.pop("extra")
+        if record["reason"] is None:
+            record.pop("reason")
+        return record
+
+    def shape(self):
+        """The geometry as a Shapely object (imports Shapely only when asked)."""
+        import shapely
+
+        return shapely.from_geojson(json.dumps(self.geometry)) if self.geometry else None
+
+
+def _point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
+
+
+def _geojson(geom) -> dict:
+    import numpy as np
+    import shapely
+
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, 5))
+    return json.loads(shapely.to_geojson(rounded))
+
+
+# ------------------------------------------------------------------ phrases
+
+_COUNTRY_WORDS = r"[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){0,2}"
+_PAIR_BORDER = re.compile(
+    rf"(?P<a>{_COUNTRY_WORDS})\s*(?:-|/|\band\b)\s*(?P<b>{_COUNTRY_WORDS})\s+border"
+    r"(?:\s+(?P<kind>region|area|zone|strip|crossing|point|areas))?",
+    re.IGNORECASE,
+)
+_BETWEEN_BORDER = re.compile(
+    rf"border\s+between\s+(?:the\s+)?(?P<a>{_COUNTRY_WORDS})\s+and\s+(?:the\s+)?(?P<b>{_COUNTRY_WORDS})",
+    re.IGNORECASE,
+)
+_NEAR_BORDER = re.compile(
+    rf"(?:near|along|close\s+to|by|on|at)\s+(?:the\s+)?(?P<b>{_COUNTRY_WORDS})\s+border", re.IGNORECASE
+)
+_SIDE = re.compile(
+    rf"(?:\bin\s+(?:the\s+)?(?P<in>{_COUNTRY_WORDS})\b|(?:on\s+)?the\s+(?P<side>{_COUNTRY_WORDS})\s+side)",
+    re.IGNORECASE,
+)
+_NEAR = re.compile(
+    r"\b(?:near|nearby|close\s+to|around|outside|(?:on\s+)?the\s+outskirts\s+of|in\s+the\s+vicinity\s+of|"
+    r"just\s+outside|in\s+the\s+area\s+of)\s+(?P<place>.+)$",
+    re.IGNORECASE,
+)
+# Words before a name that say nothing about where it is.
+_LEADING = re.compile(
+    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
+    r"governorate|facility|facilities|site|sites|base|targets?)\s+)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"\s+(?:area|region|district|town|city|village|province|governorate)$", re.IGNORECASE)
+_PROVINCE_WORD = re.compile(r"\b(?:province|governorate|muhafazat?)\b", re.IGNORECASE)
+
+
+def _country_code(words: str | None, gazetteer: Gazetteer, anchor: str = "start") -> str | None:
+    """The country named by ``words``, trying runs of words anchored at its start (or end), longest first.
+
+    The anchor is the end nearest the dash in "A-B border": "the Iraqi side of the Iraq" ends in a country.
+    """
+    if not words:
+        return None
+    parts = words.strip().split()
+    for size in range(len(parts), 0, -1):
+        run = parts[:size] if anchor == "start" else parts[len(parts) - size:]
+        code = gazetteer.country_code(re.sub(r"^the\s+", "", " ".join(run), flags=re.IGNORECASE))
+        if code:
+            return code
+    return None
+
+
+def _country_names(codes, gazetteer: Gazetteer) -> str:
+    return "–".join((gazetteer.country(c).name if gazetteer.country(c) else c) for c in codes)
+
+
+def _side_country(text: str, gazetteer: Gazetteer, exclude: set[str]) -> str | None:
+    for match in _SIDE.finditer(text):
+        code = _country_code(match.group("in") or match.group("side"), gazetteer)
+        if code and code not in exclude:
+            return code
+    return None
+
+
+def _border_resolution(text: str, gazetteer: Gazetteer, context_country: str | None) -> Resolution | None:
+    from . import regions
+
+    pair = _PAIR_BORDER.search(text) or _BETWEEN_BORDER.search(text)
+    if pair:
+        a = _country_code(pair.group("a"), gazetteer, anchor="end")
+        b = _country_code(pair.group("b"), gazetteer)
+        if not (a and b) or a == b:
+            return None
+        side = _side_country(text[: pair.start()] + " " + text[pair.end():], gazetteer, set())
+        side = side if side in (a, b) else None
+        pair_codes = sorted((a, b))
+        area = regions.border_region(*pair_codes, side=side)
+        if area is None:
+            return Resolution(text, reason=f"{a} and {b} share no land border in Natural Earth")
+        name = f"{_country_names(pair_codes, gazetteer)} border region"
+        if side:
+            name = f"{_country_names([side], gazetteer)} side of the {name}"
+        return _area_resolution(text, area, name, side or "/".join(pair_codes), pair.group(0), "region:border")
+    near = _NEAR_BORDER.search(text)
+    if near:
+        b = _country_code(near.group("b"), gazetteer)
+        if not b:
+            return None
+        rest = text[: near.start()] + text[near.end():]
+        side = _side_country(rest, gazetteer, {b}) or context_country
+        side = side if side != b else None
+        if side and regions.border_line(side, b) is not None:
+            area = regions.border_region(*sorted((side, b)), side=side)
+            name = f"{_country_names([side], gazetteer)} side of the {_country_names(sorted((side, b)), gazetteer)} border region"
+        else:
+            area = regions.country_border_region(b, side=side)
+            name = f"land borders of {_country_names([b], gazetteer)}"
+        if area is None:
+            return Resolution(text, reason=f"no land border found for {b}")
+        return _area_resolution(text, area, name, side or b, near.group(0), "region:border")
+    return None
+
+
+def _area_resolution(text, area, name, country, matched, source) -> Resolution:
+    return Resolution(
+        query=text, name=name, country=country, lat=area.lat, lon=area.lon,
+        precision=PRECISION_REGION, radius_km=float(area.radius_km), geometry=_geojson(area.geometry),
+        source=source, matched=matched, extra={"description": area.description},
+    )
+
+
+# ------------------------------------------------------------------ names
+
+def _importance(place: Place) -> float:
+    if place.kind == "country":
+        return 1e12
+    if place.kind == "admin1":
+        return ADMIN1_IMPORTANCE
+    return place.population
+
+
+def _best_place(name: str, gazetteer: Gazetteer, country: str | None, admin1: str | None,
+                kinds: tuple[str, ...] = ("place", "admin1", "country")) -> Place | None:
+    candidates = gazetteer.lookup(name, kinds=kinds)
+    if country:
+        candidates = [p for p in candidates if p.country == country]
+    if admin1:
+        wanted = fold(admin1)
+        in_admin1 = [p for p in candidates if wanted and wanted in fold(p.admin1)]
+        candidates = in_admin1 or candidates
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: (p.exact, _importance(p)))
+
+
+def _strip_filler(words: str) -> str:
+    words = _LEADING.sub("", words.strip(" ,.;:"))
+    return _TRAILING.sub("", words).strip(" ,.;:")
+
+
+def _context(parts: list[str], gazetteer: Gazetteer) -> tuple[str | None, str | None]:
+    """Country and province named after a comma: "Hit, Iraq", "al-Qaim, Anbar"."""
+    country = admin1 = None
+    for part in parts:
+        code = _country_code(part, gazetteer)
+        if code:
+            country = code
+            continue
+        areas = [p for p in gazetteer.lookup(_strip_filler(part), kinds=("admin1",)) if p.exact]
+        if areas:
+            admin1, country = areas[0].name, country or areas[0].country
+    return country, admin1
+
+
+def _candidate_spans(words: str) -> list[str]:
+    """The whole phrase, then every run of words that starts with a capital, longest first."""
+    tokens = words.split()
+    spans = [words]
+    for size in range(min(len(tokens), 5), 0, -1):
+        for start in range(0, len(tokens) - size + 1):
+            span = tokens[start : start + size]
+            if span[0][:1].isupper() or span[0][:1] in "ʿ‘'" or re.match(r"^(?:al|el|ad|ar|as|ash|az)-[A-Z]", span[0]):
+                spans.append(" ".join(span).strip(" ,.;:"))
+    return list(dict.fromkeys(s for s in spans if s))
+
+
+def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near: bool) -> Resolution | None:
+    head, *rest = [p.strip() for p in text.split(",")]
+    context_country, admin1 = _context(rest, gazetteer)
+    country = context_country or country
+    # "Deir ez-Zor governorate" is the province, not the city of the same name.
+    kinds = ("admin1",) if _PROVINCE_WORD.search(head) else ("place", "admin1", "country")
+    for span in _candidate_spans(_strip_filler(head)):
+        place = _best_place(span, gazetteer, country, admin1, kinds)
+        if place is None:
+            continue
+        return _place_resolution(text, place, span, gazetteer, near)
+    return None
+
+
+def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazetteer, near: bool) -> Resolution:
+    source = "gazetteer" if place.exact else "gazetteer:spelling"
+    if place.kind in ("country", "admin1"):
+        from . import regions
+
+        if place.kind == "country":
+            area = regions.country_area(place.country)
+            geometry = _geojson(area.geometry) if area else None
+            radius = float(area.radius_km) if area else None
+        else:
+            import shapely
+
+            shape = shapely.from_wkb(gazetteer.geometry_wkb(place.id))
+            geometry = _geojson(shape)
+            radius = float(regions.radius_km_around(shape, place.lon, place.lat))
+        return Resolution(
+            query=text, name=place.name, country=place.country, admin1=place.admin1 or None,
+            lat=round(place.lat, 5), lon=round(place.lon, 5), precision=PRECISION_REGION,
+            radius_km=radius, geometry=geometry, source=f"{source}:{place.kind}", matched=matched,
+        )
+    radius = max(place.radius_km, NEAR_RADIUS_KM) if near else place.radius_km
+    return Resolution(
+        query=text, name=place.name, country=place.country, admin1=place.admin1 or None,
+        lat=round(place.lat, 5), lon=round(place.lon, 5),
+        precision=PRECISION_NEAR if near else PRECISION_TOWN, radius_km=radius,
+        geometry=_point(place.lon, place.lat), source=source, matched=matched,
+        extra={"geonameid": place.geonameid, "population": place.population},
+    )
+
+
+# ------------------------------------------------------------------ entry point
+
+def resolve_mention(text: str, country: str | None = None, gazetteer: Gazetteer | None = None) -> Resolution:
+    """Resolve one place mention. ``country`` (ISO alpha-2) restricts names to that country."""
+    if not isinstance(text, str):
+        return Resolution(str(text), reason="a place mention must be text")
+    if gazetteer is None:
+        return _resolve_cached(text, (country or "").upper() or None)
+    return _resolve(text, country, gazetteer)
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolve_cached(text: str, country: str | None) -> Resolution:
+    return _resolve(text, country, load_gazetteer())
+
+
+def _resolve(text: str, country: str | None, gazetteer: Gazetteer) -> Resolution:
+    cleaned = clean_mention(text)
+    if not cleaned:
+        return Resolution(text, reason="empty mention")
+    if len(cleaned) > MAX_MENTION_CHARS:
+        return Resolution(text, reason=f"mention longer than {MAX_MENTION_CHARS} characters")
+    if not fold(cleaned):
+        return Resolution(text, reason="no letters in the mention")
+    found = _border_resolution(cleaned, gazetteer, country)
+    if found is not None:
+        return _with_query(found, text)
+    near = _NEAR.search(cleaned)
+    if near:
+        found = _name_resolution(near.group("place"), gazetteer, country, near=True)
+        if found is not None:
+            return _with_query(found, text)
+    found = _name_resolution(cleaned, gazetteer, country, near=False)
+    if found is not None:
+        return _with_query(found, text)
+    where = f" in {country}" if country else ""
+    return Resolution(text, reason=f"no place{where} in the offline gazetteer matches {cleaned!r}")
+
+
+def _with_query(resolution: Resolution, query: str) -> Resolution:
+    from dataclasses import replace
+
+    return replace(resolution, query=query)

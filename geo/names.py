@@ -1,0 +1,85 @@
+"""Spelling normalisation: turn any transliteration of a place name into lookup keys.
+
+Two keys per name:
+
+* ``name_key``: case, diacritics, ayn/hamza marks, hyphens and the Arabic
+  article (al-, el-, ad-, ar-, as-, ash-, az- ...) removed. "Al Qā’im",
+  "Al-Qaim" and "Qaim" share the key ``qaim``.
+* ``skeleton_key``: a looser key that also folds Abu/Albu/Bou, Deir/Dayr,
+  ou/u, e/a, q/k, doubled letters and -ah/-eh endings, and drops spaces.
+  "Boukamal", "Al Bu Kamal" and "Abu Kemal" share ``bukamal``. A match on
+  this key only is reported as a weaker match.
+
+Both keys are used when the gazetteer is built and when a mention is looked up,
+so the two sides always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Ayn, hamza and every apostrophe-like mark transliterations use for them.
+_MARKS = dict.fromkeys(map(ord, "'’‘`´ʿʾʼʻ′ʹ"), None)
+# The Arabic definite article and its assimilated (sun-letter) forms.
+ARTICLES = frozenset(
+    "al el il ul l ad ar as ash az at ath adh an ed er es esh ez et eth en "
+    "ud ur us uz ut".split()
+)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics and apostrophe marks, turn punctuation into spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.translate(_MARKS).lower()
+    return _NON_WORD.sub(" ", stripped).strip()
+
+
+def name_key(text: str) -> str:
+    """The exact-match key: folded, with article tokens dropped (unless that leaves nothing)."""
+    tokens = fold(text).split()
+    kept = [t for t in tokens if t not in ARTICLES]
+    return " ".join(kept or tokens)
+
+
+# Prefixes that all render "Abu" / "Āl Bū" (family of) in place names.
+_ABU = re.compile(r"^(?:albu|abu|abou|aboo|bou|bu)(?=[a-z])")
+_GLUED_ARTICLE = re.compile(r"^[aeu]([tdrsznl])(?=\1)")
+_SKELETON_RULES = [
+    (re.compile(r"^(?:deir|dayr|dair|deyr|der)"), "dr"),  # "monastery" in every spelling
+    (re.compile(r"(?:ou|oo|w(?=[^aeiou]|$))"), "u"),
+    (re.compile(r"(?:ee|ie)"), "i"),
+    (re.compile(r"(?:ay|ai|ei|ey)"), "e"),
+    (re.compile(r"(?:aw|au|ow)"), "o"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"q"), "k"),
+    (re.compile(r"e"), "a"),
+    (re.compile(r"o"), "u"),
+    (re.compile(r"(.)\1+"), r"\1"),  # Raqqa / Raqa
+    (re.compile(r"(?<=[aiu])h$"), ""),  # Raqqah / Anah / -eh
+]
+
+
+def skeleton_key(text: str) -> str:
+    """The loose key: ``name_key`` with spellings folded and spaces removed."""
+    tokens = name_key(text).split()
+    if not tokens:
+        return ""
+    if tokens[0] in {"albu", "abu", "abou", "bou", "bu"} and len(tokens) > 1:
+        tokens = ["bu", *tokens[1:]]
+    # An article glued to a later word by its doubled sun letter: "Deir Ezzor".
+    tokens = tokens[:1] + [_GLUED_ARTICLE.sub(r"\1", t) for t in tokens[1:]]
+    joined = "".join(tokens)
+    joined = _ABU.sub("bu", joined)
+    for pattern, replacement in _SKELETON_RULES:
+        joined = pattern.sub(replacement, joined)
+    return joined
+
+
+def clean_mention(text: str) -> str:
+    """Unify dashes and spaces in a mention as typed, keeping its words and case."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[‐‑‒–—―−]", "-", text)
+    return re.sub(r"\s+", " ", text).strip()

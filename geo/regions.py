@@ -1,0 +1,138 @@
+"""Geometries for region phrases, built from Natural Earth outlines with Shapely.
+
+A region mention ("the Iraq-Syria border region", "in Syria, near the Iraqi
+border") is an area, not a point. This module owns those areas:
+
+* ``border_line(a, b)``: the land border two countries share (their common edge);
+* ``border_region(a, b, side=...)``: that line buffered by ``BORDER_BUFFER_KM``
+  either side, cut to one country's side when the text names it;
+* ``country_area(iso2)``: a country's outline, for a bare country mention.
+
+Buffers are computed in metres in an azimuthal equidistant projection centred on
+the shape, so distances are true wherever on Earth the border is.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import shapely
+
+from .gazetteer import Gazetteer, load_gazetteer
+
+# Documented in README: how far from the border line "the border region" reaches.
+BORDER_BUFFER_KM = 30.0
+# Output geometries are simplified to this many degrees (~500 m), far below their own uncertainty.
+SIMPLIFY_DEG = 0.005
+
+
+@dataclass(frozen=True)
+class Area:
+    """A resolved region: its shape, a representative point inside it, and how far it extends."""
+
+    geometry: shapely.Geometry
+    lat: float
+    lon: float
+    radius_km: float
+    description: str
+
+
+def _metric(geom: shapely.Geometry):
+    """Forward and inverse transforms to a local azimuthal equidistant projection (metres)."""
+    import numpy as np
+    import pyproj
+
+    centre = geom.centroid
+    local = pyproj.CRS.from_proj4(
+        f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m +no_defs"
+    )
+    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True)
+    inverse = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+
+    def apply(transformer):
+        return lambda g: shapely.transform(g, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+    return apply(forward), apply(inverse)
+
+
+def radius_km_around(shape: shapely.Geometry, lon: float, lat: float) -> float:
+    """How far ``shape`` reaches from the point (lon, lat), in km: the honest uncertainty radius."""
+    to_m, _ = _metric(shape)
+    far = shapely.hausdorff_distance(to_m(shapely.MultiPoint([(lon, lat)])), to_m(shapely.convex_hull(shape)))
+    return round(float(far) / 1000, 1)
+
+
+def country_geometry(iso2: str, gazetteer: Gazetteer | None = None) -> shapely.Geometry | None:
+    gazetteer = gazetteer or load_gazetteer()
+    place = gazetteer.country(iso2)
+    wkb = gazetteer.geometry_wkb(place.id) if place else None
+    return shapely.from_wkb(wkb) if wkb else None
+
+
+@functools.lru_cache(maxsize=256)
+def border_line(a: str, b: str) -> shapely.Geometry | None:
+    """The land border shared by countries ``a`` and ``b`` (ISO alpha-2), or None if they touch nowhere."""
+    ga, gb = country_geometry(a), country_geometry(b)
+    if ga is None or gb is None:
+        return None
+    shared = shapely.intersection(ga.boundary, gb.boundary)
+    lines = [g for g in shapely.get_parts(shared) if g.geom_type in ("LineString", "MultiLineString")]
+    lines = [g for g in lines if not g.is_empty and g.length > 0]
+    if not lines:
+        return None
+    return shapely.line_merge(shapely.union_all(lines))
+
+
+def _area_around(line: shapely.Geometry, buffer_km: float, side: shapely.Geometry | None,
+                 description: str) -> Area:
+    to_m, to_deg = _metric(line)
+    line_m = to_m(line)
+    zone_m = shapely.buffer(line_m, buffer_km * 1000)
+    longest = max(shapely.get_parts(line_m), key=lambda part: part.length)
+    middle_m = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+    if side is not None:
+        zone_m = shapely.intersection(zone_m, to_m(side))
+        # A point on the named side, near the middle of the border, not on the line itself.
+        near_middle = shapely.intersection(zone_m, shapely.buffer(middle_m, buffer_km * 1000))
+        middle_m = (near_middle if not near_middle.is_empty else zone_m).representative_point()
+    zone = shapely.simplify(to_deg(zone_m), SIMPLIFY_DEG, preserve_topology=True)
+    point = to_deg(middle_m)
+    return Area(zone, round(point.y, 5), round(point.x, 5), radius_km_around(zone, point.x, point.y), description)
+
+
+@functools.lru_cache(maxsize=256)
+def border_region(a: str, b: str, side: str | None = None, buffer_km: float = BORDER_BUFFER_KM) -> Area | None:
+    """The zone within ``buffer_km`` of the a-b border, on ``side``'s side only if given."""
+    line = border_line(a, b)
+    if line is None:
+        return None
+    side_shape = country_geometry(side) if side else None
+    where = f"{side} side of " if side else ""
+    return _area_around(line, buffer_km, side_shape,
+                        f"{where}{a}-{b} border, {buffer_km:g} km either side of the line")
+
+
+@functools.lru_cache(maxsize=256)
+def country_border_region(country: str, side: str | None = None,
+                          buffer_km: float = BORDER_BUFFER_KM) -> Area | None:
+    """The zone along all of ``country``'s land borders ("near the Iraqi border", side unknown)."""
+    gazetteer = load_gazetteer()
+    lines = [line for n in gazetteer.neighbours(country) if (line := border_line(country, n)) is not None]
+    if not lines:
+        return None
+    side_shape = country_geometry(side) if side else None
+    return _area_around(shapely.line_merge(shapely.union_all(lines)), buffer_km, side_shape,
+                        f"all land borders of {country}, {buffer_km:g} km either side")
+
+
+@functools.lru_cache(maxsize=64)
+def country_area(iso2: str) -> Area | None:
+    """A whole country as a region: its outline and a point inside it."""
+    shape = country_geometry(iso2)
+    if shape is None:
+        return None
+    point = shape.representative_point()
+    zone = shapely.simplify(shape, SIMPLIFY_DEG * 4, preserve_topology=True)
+    return Area(zone, round(point.y, 5), round(point.x, 5), radius_km_around(zone, point.x, point.y),
+                f"country {iso2}")
