@@ -40,16 +40,15 @@ def cached_events(path: str, modified: float):
     return load_events(path)
 
 
-def _query_date(name: str, default: dt.date, lowest: dt.date, highest: dt.date) -> dt.date:
+def _query_date(name: str, default: dt.date) -> dt.date:
     raw = st.query_params.get(name)
     if not raw:
         return default
     try:
-        value = dt.date.fromisoformat(raw)
+        return dt.date.fromisoformat(raw)
     except ValueError:
         st.warning(f"Ignoring URL parameter {name}={raw!r}: not a YYYY-MM-DD date.")
         return default
-    return min(max(value, lowest), highest)
 
 
 def _set_range(start: dt.date, end: dt.date) -> None:
@@ -82,19 +81,24 @@ span = date_span(events)
 if span is None:
     st.info("The events file holds no events yet.")
     st.stop()
-first, last = span
-
+# The timeline runs over whole months, so "all of February" is always a reachable window.
+first = span[0].replace(day=1)
+last = (span[1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 if "range_slider" not in st.session_state:
-    start = _query_date("start", first, first, last)
-    end = _query_date("end", last, first, last)
+    start = _query_date("start", first)
+    end = _query_date("end", last)
     if start > end:
         st.warning("The URL's start date is after its end date: showing the full range.")
         start, end = first, last
+    # A shared link's window is kept exactly, even where it reaches past the data.
+    first, last = min(first, start), max(last, end)
+    st.session_state["timeline_bounds"] = (first, last)
     _set_range(start, end)
+first, last = st.session_state["timeline_bounds"]
 
 slider_col, dates_col = st.columns([3, 1])
 with slider_col:
-    st.slider("Timeline", min_value=first, max_value=max(last, first + dt.timedelta(days=1)),
+    st.slider("Timeline", min_value=first, max_value=last,
               key="range_slider", on_change=_slider_moved, format="YYYY-MM-DD")
 with dates_col:
     st.date_input("Date range", min_value=first, max_value=last, key="range_dates", on_change=_dates_typed)
@@ -119,4 +123,4 @@ st.caption(" · ".join(f":{style['badge']}[●] precision {code}: {style['label'
 st.download_button("Download shown events (GeoJSON)", data=to_geojson(shown),
                    file_name=f"strikemap_{start.isoformat()}_{end.isoformat()}.geojson",
                    mime="application/geo+json", type="primary")
-st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]], hide_index=True, use_container_width=True)
+st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]], hide_index=True, width="stretch")

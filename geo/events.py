@@ -42,23 +42,29 @@ def _is_blank(value) -> bool:
 
 
 def parse_date(value) -> str:
-    """An ISO date from YYYY-MM-DD or ACLED's "25 February 2021"; ValueError otherwise."""
+    """An ISO date from YYYY-MM-DD (with or without a time), ACLED's "25 February 2021", or a date object."""
+    if isinstance(value, (dt.date, pd.Timestamp)) and not pd.isna(value):
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%Y-%m-%dT%H:%M:%S"):
+    for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y"):
         try:
-            return dt.datetime.strptime(text[:19] if "T" in text else text, fmt).date().isoformat()
+            return dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)")
+    try:  # ISO date-times from GIS files: "2021-02-25T00:00:00", "2021-02-25 00:00:00+00:00"
+        return dt.datetime.fromisoformat(text).date().isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def _row_label(frame: pd.DataFrame, index: int) -> str:
+def _row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
     event_id = frame.at[index, "event_id_cnty"] if "event_id_cnty" in frame else ""
-    # +2: a header line, and people count rows from 1.
-    return f"row {index + 2}" + (f" ({event_id})" if not _is_blank(event_id) else "")
+    # CSV rows count the header line; features count from 1.
+    number = index + 2 if unit == "row" else index + 1
+    return f"{unit} {number}" + (f" ({event_id})" if not _is_blank(event_id) else "")
 
 
-def validate_events(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+def validate_events(frame: pd.DataFrame, origin: str, unit: str = "row") -> pd.DataFrame:
     """Check and normalise a raw event table; raise EventDataError naming every bad cell."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     has_place = "location_mention" in frame.columns or {"latitude", "longitude"} <= set(frame.columns)
@@ -72,7 +78,7 @@ def validate_events(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
     errors: list[str] = []
     dates, ints = [], {c: [] for c in INTEGER_COLUMNS}
     for index in frame.index:
-        label = _row_label(frame, index)
+        label = _row_label(frame, index, unit)
         try:
             dates.append(parse_date(frame.at[index, "event_date"]))
         except ValueError as exc:
@@ -225,7 +231,7 @@ def _from_geodata(table, origin: str):
         if geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
             attributes.at[i, "latitude"], attributes.at[i, "longitude"] = point.y, point.x
-    frame = validate_events(attributes, origin)
+    frame = validate_events(attributes.reset_index(drop=True), origin, unit="feature")
     gdf = gpd.GeoDataFrame(frame[SCHEMA], geometry=list(table.geometry), crs="EPSG:4326")
     for column in ("latitude", "longitude", "radius_km"):
         gdf[column] = pd.to_numeric(gdf[column], errors="coerce")

@@ -88,16 +88,16 @@ def _area_around(line: shapely.Geometry, buffer_km: float, side: shapely.Geometr
                  description: str) -> Area:
     to_m, to_deg = _metric(line)
     line_m = to_m(line)
-    zone_m = shapely.buffer(line_m, buffer_km * 1000)
+    # Simplify the buffer before cutting it to a country, so the cut edge stays the exact border.
+    zone = shapely.simplify(to_deg(shapely.buffer(line_m, buffer_km * 1000)), SIMPLIFY_DEG, preserve_topology=True)
     longest = max(shapely.get_parts(line_m), key=lambda part: part.length)
     middle_m = shapely.line_interpolate_point(longest, 0.5, normalized=True)
-    if side is not None:
-        zone_m = shapely.intersection(zone_m, to_m(side))
-        # A point on the named side, near the middle of the border, not on the line itself.
-        near_middle = shapely.intersection(zone_m, shapely.buffer(middle_m, buffer_km * 1000))
-        middle_m = (near_middle if not near_middle.is_empty else zone_m).representative_point()
-    zone = shapely.simplify(to_deg(zone_m), SIMPLIFY_DEG, preserve_topology=True)
     point = to_deg(middle_m)
+    if side is not None:
+        zone = shapely.intersection(zone, side)
+        # A point on the named side, near the middle of the border, not on the line itself.
+        near_middle = shapely.intersection(zone, to_deg(shapely.buffer(middle_m, buffer_km * 1000)))
+        point = (near_middle if not near_middle.is_empty else zone).representative_point()
     return Area(zone, round(point.y, 5), round(point.x, 5), radius_km_around(zone, point.x, point.y), description)
 
 

@@ -1,0 +1,47 @@
+"""Shared test helpers: paths, distances, and a check that `make setup` has run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from geo import config
+
+ROOT = Path(__file__).resolve().parents[1]
+ABU_KAMAL = (34.45, 40.92)
+AL_QAIM = (34.39, 40.99)
+
+
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def km_to_shape(lat: float, lon: float, shape) -> float:
+    """Distance from a point to the nearest point of a shape (lon/lat degrees), in km."""
+    from shapely.ops import nearest_points
+    from shapely.geometry import Point
+
+    nearest = nearest_points(Point(lon, lat), shape)[1]
+    return km_between(lat, lon, nearest.y, nearest.x)
+
+
+def pytest_sessionstart(session):
+    if not config.GAZETTEER_DB.exists():
+        raise pytest.UsageError(
+            f"{config.GAZETTEER_DB} is missing: run `make test` (or `python -m geo setup`) so the offline "
+            "gazetteer is built before the tests."
+        )
+
+
+@pytest.fixture()
+def events_csv(tmp_path):
+    """A writable copy of the bundled events CSV."""
+    target = tmp_path / "events.csv"
+    target.write_text((ROOT / "data" / "events.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    return target

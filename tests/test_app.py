@@ -1,0 +1,120 @@
+"""The Streamlit page through AppTest: filters, counts, what the map is given, URL sync, errors."""
+
+import datetime as dt
+import json
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+APP = str(ROOT / "dashboard.py")
+
+
+def run_app(monkeypatch, events=None, **params):
+    if events is not None:
+        monkeypatch.setenv("STRIKEMAP_EVENTS", str(events))
+    else:
+        monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def map_args(app) -> dict:
+    maps = [c for c in app.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    assert len(maps) == 1
+    return json.loads(maps[0].proto.json_args)
+
+
+def drawn_events(app) -> list[str]:
+    """Event ids inside the feature group script that st_folium draws."""
+    return re.findall(r'"event_id_cnty":"([^"]+)"', map_args(app)["feature_group"])
+
+
+def shown_count(app) -> tuple[int, int]:
+    text = next(m.value for m in app.markdown if "Showing" in m.value)
+    shown, total = re.search(r"Showing (\d+) of (\d+)", text).groups()
+    return int(shown), int(total)
+
+
+def test_default_view_draws_every_event(monkeypatch):
+    app = run_app(monkeypatch)
+    assert sorted(drawn_events(app)) == ["SM-IRQ-2021-0001", "SM-SYR-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+    assert shown_count(app) == (4, 4)
+    # The timeline spans February through June 2021.
+    slider = app.slider[0]  # AppTest reports date bounds as microseconds since the epoch (UTC)
+    low, high = (dt.datetime.fromtimestamp(v / 1e6, dt.timezone.utc).date() for v in (slider.min, slider.max))
+    assert low <= dt.date(2021, 2, 1) and high >= dt.date(2021, 6, 30)
+    assert app.query_params["start"] == ["2021-02-01"] or app.query_params["start"] == "2021-02-01"
+    assert len(app.dataframe[0].value) == 4
+
+
+def test_june_link_hides_the_february_strike(monkeypatch):
+    app = run_app(monkeypatch, start="2021-06-01", end="2021-06-30")
+    assert "SM-SYR-2021-0001" not in drawn_events(app) and len(drawn_events(app)) == 3
+    assert shown_count(app) == (3, 4)
+    assert app.slider[0].value == (dt.date(2021, 6, 1), dt.date(2021, 6, 30))
+    assert app.date_input[0].value == (dt.date(2021, 6, 1), dt.date(2021, 6, 30))
+
+
+def test_moving_the_slider_filters_and_updates_the_url(monkeypatch):
+    app = run_app(monkeypatch)
+    app.slider[0].set_value((dt.date(2021, 2, 1), dt.date(2021, 2, 28))).run()
+    assert drawn_events(app) == ["SM-SYR-2021-0001"]
+    assert app.date_input[0].value == (dt.date(2021, 2, 1), dt.date(2021, 2, 28))
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
+    assert params["start"] == "2021-02-01" and params["end"] == "2021-02-28"
+
+
+def test_date_input_moves_the_slider(monkeypatch):
+    app = run_app(monkeypatch)
+    app.date_input[0].set_value((dt.date(2021, 6, 27), dt.date(2021, 6, 27))).run()
+    assert app.slider[0].value == (dt.date(2021, 6, 27), dt.date(2021, 6, 27))
+    assert len(drawn_events(app)) == 3
+
+
+def test_bad_url_dates_fall_back_with_a_warning(monkeypatch):
+    app = run_app(monkeypatch, start="June", end="2021-06-30")
+    assert any("Ignoring URL parameter start" in w.value for w in app.warning)
+    assert shown_count(app) == (4, 4)
+
+
+def test_map_loads_nothing_from_the_internet(monkeypatch):
+    args = map_args(run_app(monkeypatch))
+    links = args["js_links"] + args["css_links"]
+    assert links and all(link.startswith("/app/static/") for link in links), links
+    assert not re.search(r"https?://", args["script"] + args["header"] + args["feature_group"])
+    for link in links:
+        assert (ROOT / "static" / link.removeprefix("/app/static/")).exists(), link
+
+
+def test_hostile_notes_cannot_break_out_of_the_script(monkeypatch, events_csv):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame.loc[0, "notes"] = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    frame.loc[1, "actor1"] = "\u2028&amp;\"'"
+    frame.to_csv(events_csv, index=False)
+    script = map_args(run_app(monkeypatch, events=events_csv))["feature_group"]
+    assert "</script" not in script and "<img" not in script and "\u2028" not in script
+    assert "\\u003c/script\\u003e" in script  # the text is still there, as data
+
+
+def test_unplaced_events_are_listed_not_dropped(monkeypatch, events_csv):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame.loc[2, "location_mention"] = "Narnia"
+    frame.to_csv(events_csv, index=False)
+    app = run_app(monkeypatch, events=events_csv)
+    assert len(drawn_events(app)) == 3 and shown_count(app) == (4, 4)
+    assert any("could not be placed" in w.value and "Narnia" in w.value for w in app.warning)
+
+
+def test_broken_events_file_shows_an_error_not_a_traceback(monkeypatch, tmp_path):
+    bad = tmp_path / "events.csv"
+    bad.write_text("event_id_cnty,event_date,location_mention\nX,yesterday,Abu Kamal\n", encoding="utf-8")
+    app = run_app(monkeypatch, events=bad)
+    assert app.error and "not a date" in app.error[0].value

@@ -1,0 +1,98 @@
+"""The command-line contract of DESIGN.md, run as a user would (subprocess) and in process."""
+
+import io
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo.cli import main
+from geo.regions import border_line, country_geometry
+
+from conftest import ABU_KAMAL, AL_QAIM, ROOT, km_between, km_to_shape
+
+
+def run_cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_geocode_json_acceptance_check():
+    result = run_cli("geocode", "--json", "Iraq–Syria border region", "Al-Bukamal", "Albu Kamal", "Al Qa'im",
+                     "in Syria, near the Iraqi border")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in lines] == ["Iraq–Syria border region", "Al-Bukamal", "Albu Kamal", "Al Qa'im",
+                                           "in Syria, near the Iraqi border"]
+    for record in lines:
+        assert set(record) >= {"query", "name", "country", "lat", "lon", "precision", "radius_km", "geometry", "source"}
+    region, bukamal, albu, qaim, syrian_side = lines
+    border = border_line("IQ", "SY")
+    assert region["precision"] == 3 and region["geometry"]["type"] == "Polygon"
+    assert km_to_shape(region["lat"], region["lon"], border) < 50
+    for town in (bukamal, albu):
+        assert km_between(town["lat"], town["lon"], *ABU_KAMAL) < 15
+    assert km_between(qaim["lat"], qaim["lon"], *AL_QAIM) < 20
+    assert country_geometry("SY").contains(shapely.Point(syrian_side["lon"], syrian_side["lat"]))
+    assert km_to_shape(syrian_side["lat"], syrian_side["lon"], border) < 60
+
+
+def test_geocode_reads_stdin_in_order_and_fails_on_unresolved():
+    result = run_cli("geocode", "--json", "-", stdin="Al-Qaim\nNarnia\n\nDeir ez-Zor\n")
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in lines] == ["Al-Qaim", "Narnia", "Deir ez-Zor"]
+    assert lines[1]["lat"] is None and lines[1]["lon"] is None and "Narnia" in lines[1]["reason"]
+
+
+def test_geocode_country_option(capsys):
+    assert main(["geocode", "--json", "--country", "IQ", "Hit"]) == 0
+    assert json.loads(capsys.readouterr().out)["country"] == "IQ"
+
+
+def test_export_acceptance_check(tmp_path):
+    out = tmp_path / "june.geojson"
+    result = run_cli("export", "--start", "2021-06-01", "--end", "2021-06-30", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "crs" not in data and data["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["event_id_cnty"] for f in data["features"]) == [
+        "SM-IRQ-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+    for feature in data["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert (lon, lat) == (feature["properties"]["longitude"], feature["properties"]["latitude"])
+    again = gpd.read_file(out)
+    assert len(again) == 3
+    for feature, row in zip(data["features"], again.itertuples()):
+        for key in ("event_id_cnty", "event_date", "location_mention", "actor1", "notes", "geocoder"):
+            assert str(getattr(row, key))[:10] == str(feature["properties"][key])[:10]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "gpkg"])
+def test_export_other_formats(tmp_path, fmt):
+    out = tmp_path / f"feb.{fmt}"
+    assert main(["export", "--start", "2021-02-01", "--end", "2021-02-28", "-o", str(out)]) == 0
+    assert out.exists() and out.stat().st_size > 0
+
+
+def test_export_errors_are_one_line_not_tracebacks(tmp_path, capsys):
+    assert main(["export", "--start", "2021-07-01", "--end", "2021-06-01", "-o", str(tmp_path / "x.geojson")]) == 2
+    assert "after --end" in capsys.readouterr().err
+    assert main(["export", "-o", str(tmp_path / "x.xlsx")]) == 2
+    assert "'.xlsx'" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("event_id_cnty,event_date,location_mention\nA,not a date,Abu Kamal\n", encoding="utf-8")
+    assert main(["export", "--events", str(bad), "-o", str(tmp_path / "x.geojson")]) == 2
+    err = capsys.readouterr().err
+    assert "not a date" in err and "Traceback" not in err
+    result = run_cli("export", "--start", "June", "-o", str(tmp_path / "x.geojson"))
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_build_writes_geojson_of_all_events(tmp_path, events_csv):
+    out = tmp_path / "events.geojson"
+    assert main(["build", "--events", str(events_csv), "-o", str(out)]) == 0
+    assert len(gpd.read_file(out)) == 4

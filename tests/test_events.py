@@ -1,0 +1,159 @@
+"""Loading, validating and geocoding event files into a GeoDataFrame."""
+
+import json
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo.errors import EventDataError
+from geo.events import SCHEMA, date_span, filter_events, load_events
+from geo.geocode import resolve_mention
+
+from conftest import ABU_KAMAL, AL_QAIM, ROOT, km_between
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_events(ROOT / "data" / "events.csv")
+
+
+def test_bundled_events_are_a_wgs84_geodataframe_in_our_schema(bundled):
+    assert bundled.crs.to_epsg() == 4326
+    assert list(bundled.columns[:-1]) == SCHEMA and bundled.geometry.name == "geometry"
+    assert len(bundled) == 4 and bundled.geometry.notna().all()
+
+
+def test_bundled_events_cover_february_and_june_2021(bundled):
+    assert sorted(bundled.event_date.unique()) == ["2021-02-25", "2021-06-27"]
+    assert (bundled.event_date == "2021-06-27").sum() == 3  # one row per facility
+    assert date_span(bundled)[0].isoformat() == "2021-02-25"
+
+
+def test_mentions_are_kept_beside_their_resolution(bundled):
+    for row in bundled.itertuples():
+        assert row.location_mention and row.geocoder and row.location
+        again = resolve_mention(row.location_mention)
+        assert (again.lat, again.lon) == (row.latitude, row.longitude)
+        assert row.geometry.x == pytest.approx(row.longitude) and row.geometry.y == pytest.approx(row.latitude)
+
+
+def test_coordinates_come_from_geocoding_with_honest_precision(bundled):
+    raw = pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False)
+    assert (raw.latitude == "").all() and (raw.longitude == "").all(), "coordinates must not be typed in by hand"
+    syria = bundled[bundled.country == "Syria"]
+    iraq = bundled[bundled.country == "Iraq"]
+    assert len(syria) == 3 and len(iraq) == 1
+    assert all(km_between(r.latitude, r.longitude, *ABU_KAMAL) < 15 for r in syria.itertuples())
+    assert all(km_between(r.latitude, r.longitude, *AL_QAIM) < 20 for r in iraq.itertuples())
+    assert set(bundled.geo_precision) == {2} and (bundled.radius_km >= 10).all()
+
+
+def test_every_event_lies_in_its_region_mention(bundled):
+    for row in bundled.itertuples():
+        region = resolve_mention(row.region_mention)
+        assert region.precision == 3
+        assert region.shape().contains(row.geometry), (row.event_id_cnty, row.region_mention)
+
+
+def test_fatalities_ranges_and_sources(bundled):
+    february = bundled[bundled.event_date == "2021-02-25"].iloc[0]
+    assert (february.fatalities_min, february.fatalities_max) == (1, 22)
+    assert "SOHR" in february.fatalities_sources and "militia" in february.fatalities_sources
+
+
+def test_filter_is_inclusive_on_both_ends(bundled):
+    assert len(filter_events(bundled, "2021-06-27", "2021-06-27")) == 3
+    assert len(filter_events(bundled, "2021-02-25", "2021-06-26")) == 1
+    assert len(filter_events(bundled, "2021-03-01", "2021-05-31")) == 0
+    assert len(filter_events(bundled, None, None)) == 4
+
+
+def test_unknown_place_is_kept_without_geometry(events_csv):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame.loc[1, "location_mention"] = "somewhere in Narnia"
+    frame.to_csv(events_csv, index=False)
+    events = load_events(events_csv)
+    assert len(events) == 4
+    lost = events[events.geometry.isna()]
+    assert list(lost.event_id_cnty) == [frame.loc[1, "event_id_cnty"]]
+    assert lost.iloc[0].geocoder.startswith("unresolved:") and "Narnia" in lost.iloc[0].geocoder
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"event_date": "30/02/2021"}, "event_date"),
+    ({"event_date": ""}, "event_date"),
+    ({"geo_precision": "7"}, "geo_precision must be 1, 2 or 3"),
+    ({"fatalities_min": "9", "fatalities_max": "2"}, "fatalities_min 9 is more than fatalities_max 2"),
+    ({"fatalities_max": "many"}, "fatalities_max 'many' is not a whole number"),
+    ({"location_mention": ""}, "nothing says where"),
+    ({"latitude": "95.2", "longitude": "40.9"}, "swapped"),
+])
+def test_bad_rows_get_specific_errors(events_csv, change, message):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    for column, value in change.items():
+        frame.loc[2, column] = value
+    frame.to_csv(events_csv, index=False)
+    with pytest.raises(EventDataError) as caught:
+        load_events(events_csv)
+    text = str(caught.value)
+    assert message in text and "row 4" in text and str(events_csv) in text
+
+
+def test_missing_columns_and_garbage_files(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    with pytest.raises(EventDataError, match="missing column"):
+        load_events(bad)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x00garbage\x00")
+    with pytest.raises(EventDataError):
+        load_events(binary)
+    with pytest.raises(EventDataError, match="no such events file"):
+        load_events(tmp_path / "absent.csv")
+    sheet = tmp_path / "events.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    with pytest.raises(EventDataError, match="unknown events format '.xlsx'"):
+        load_events(sheet)
+
+
+def test_duplicate_ids_are_refused(events_csv):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame.loc[3, "event_id_cnty"] = frame.loc[0, "event_id_cnty"]
+    frame.to_csv(events_csv, index=False)
+    with pytest.raises(EventDataError, match="more than once"):
+        load_events(events_csv)
+
+
+def test_acled_style_csv_with_coordinates_and_semicolons(tmp_path):
+    acled = tmp_path / "acled.csv"
+    acled.write_text(
+        "event_id_cnty;event_date;event_type;sub_event_type;actor1;country;admin1;location;latitude;longitude;"
+        "geo_precision;source;notes;fatalities\n"
+        "SYR1;25 February 2021;Explosions/Remote violence;Air/drone strike;US;Syria;Deir ez-Zor;Abu Kamal;"
+        "34.4523;40.9185;2;Reuters;note;1\n", encoding="utf-8")
+    events = load_events(acled)
+    row = events.iloc[0]
+    assert row.event_date == "2021-02-25" and row.geocoder == "given coordinates"
+    assert row.geometry.equals(shapely.Point(40.9185, 34.4523))
+
+
+def test_geojson_in_our_schema_round_trips_with_polygons(tmp_path, bundled):
+    from geo.export import write_events
+
+    events = bundled.copy()
+    region = resolve_mention("the Iraq-Syria border region")
+    events.loc[0, "geometry"] = region.shape()
+    path = write_events(events, tmp_path / "events.geojson")
+    again = load_events(path)
+    assert again.geometry.iloc[0].geom_type == "Polygon"
+    assert list(again.event_id_cnty) == list(events.event_id_cnty)
+
+
+def test_geojson_with_lat_lon_swapped_is_refused(tmp_path):
+    path = tmp_path / "swapped.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [34.45, 140.92]},
+        "properties": {"event_id_cnty": "X1", "event_date": "2021-02-25"}}]}), encoding="utf-8")
+    with pytest.raises(EventDataError, match="outside the Earth"):
+        load_events(path)

@@ -1,0 +1,122 @@
+"""resolve_mention: towns in their spellings, border regions, context, honest failures."""
+
+import json
+
+import pytest
+import shapely
+
+from geo.geocode import NEAR_RADIUS_KM, resolve_mention
+from geo.regions import BORDER_BUFFER_KM, border_line, country_geometry
+
+from conftest import ABU_KAMAL, AL_QAIM, km_between, km_to_shape
+
+
+@pytest.mark.parametrize("mention", ["Al-Bukamal", "Albu Kamal", "Abu Kamal", "Al Bu Kamal", "Boukamal", "Abū Kamāl"])
+def test_abu_kamal_spellings(mention):
+    found = resolve_mention(mention)
+    assert found.resolved, found.reason
+    assert found.country == "SY" and found.precision == 1
+    assert km_between(found.lat, found.lon, *ABU_KAMAL) < 15
+
+
+@pytest.mark.parametrize("mention", ["Al-Qaim", "Al Qa'im", "al-Qaim, Anbar", "Qaim"])
+def test_al_qaim_spellings(mention):
+    found = resolve_mention(mention)
+    assert found.country == "IQ" and km_between(found.lat, found.lon, *AL_QAIM) < 20
+
+
+@pytest.mark.parametrize("mention", ["Deir ez-Zor", "Deir al-Zour", "Dayr az Zawr", "Deir Ezzor"])
+def test_deir_ez_zor_spellings(mention):
+    found = resolve_mention(mention)
+    assert found.country == "SY" and km_between(found.lat, found.lon, 35.34, 40.14) < 15
+
+
+def test_loose_spelling_is_marked_as_weaker_match():
+    assert resolve_mention("Boukamal").source == "gazetteer:spelling"
+    assert resolve_mention("Al-Bukamal").source == "gazetteer"
+
+
+@pytest.mark.parametrize("mention", ["Iraq–Syria border region", "Syria-Iraq border", "the Syrian-Iraqi border area",
+                                     "the border between Iraq and Syria", "iraq/syria border"])
+def test_border_region_is_a_zone_along_the_border(mention):
+    found = resolve_mention(mention)
+    assert found.precision == 3 and found.geometry["type"] in ("Polygon", "MultiPolygon")
+    line = border_line("IQ", "SY")
+    zone = found.shape()
+    assert km_to_shape(found.lat, found.lon, line) < 50
+    # The zone follows the whole border (about 600 km) and is not a country.
+    assert zone.buffer(0.01).contains(line)
+    syria = country_geometry("SY")
+    assert zone.area < 0.25 * syria.area
+    assert found.country == "IQ/SY" and found.matched
+
+
+def test_region_is_never_a_country_centroid():
+    found = resolve_mention("the Iraq-Syria border region")
+    for iso in ("IQ", "SY"):
+        centre = country_geometry(iso).centroid
+        assert km_between(found.lat, found.lon, centre.y, centre.x) > 100
+
+
+def test_in_syria_near_the_iraqi_border_is_the_syrian_side_only():
+    found = resolve_mention("in Syria, near the Iraqi border")
+    assert found.precision == 3 and found.country == "SY"
+    syria, iraq = country_geometry("SY"), country_geometry("IQ")
+    point = shapely.Point(found.lon, found.lat)
+    assert syria.contains(point)
+    assert km_to_shape(found.lat, found.lon, border_line("IQ", "SY")) < 60
+    zone = found.shape()
+    # Nothing of the zone lies in Iraq beyond drawing tolerance.
+    assert zone.intersection(iraq).area < 0.001 * zone.area
+    # Reaches at most the documented buffer into Syria.
+    far = max(km_to_shape(y, x, border_line("IQ", "SY")) for x, y in zone.exterior.coords)
+    assert far < BORDER_BUFFER_KM + 5
+
+
+def test_side_can_be_said_either_way():
+    iraqi = resolve_mention("near the Syrian border, in Iraq")
+    assert iraqi.country == "IQ"
+    assert country_geometry("IQ").contains(shapely.Point(iraqi.lon, iraqi.lat))
+    assert resolve_mention("on the Iraqi side of the Iraq-Syria border").country == "IQ"
+
+
+def test_near_a_town_is_precision_two_with_a_radius():
+    found = resolve_mention("a border control point near Abu Kamal")
+    assert found.precision == 2 and found.radius_km >= NEAR_RADIUS_KM
+    assert found.matched == "Abu Kamal"
+    assert km_between(found.lat, found.lon, *ABU_KAMAL) < 15
+
+
+def test_province_word_picks_the_province():
+    found = resolve_mention("Deir ez-Zor governorate")
+    assert found.precision == 3 and found.source.endswith("admin1")
+    assert found.shape().contains(shapely.Point(40.92, 34.45))  # Abu Kamal lies in the governorate
+
+
+def test_country_mention_is_its_outline():
+    found = resolve_mention("Syria")
+    assert found.precision == 3 and found.geometry["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_country_context_restricts_the_answer():
+    assert resolve_mention("Hit, Iraq").country == "IQ"
+    assert resolve_mention("Hit", country="IQ").country == "IQ"
+    refused = resolve_mention("Hit", country="FR")
+    assert not refused.resolved and "FR" in refused.reason
+
+
+@pytest.mark.parametrize("mention", ["Narnia", "xyzzy plugh", "", "   ", "12345", "they hit a target",
+                                     "<script>alert(1)</script>", "France-Syria border", "x" * 5000])
+def test_unknown_text_stays_unresolved_with_a_reason(mention):
+    found = resolve_mention(mention)
+    assert not found.resolved and found.lat is None and found.reason
+    record = found.to_dict()
+    assert record["lat"] is None and record["lon"] is None and record["reason"]
+
+
+def test_json_record_has_the_cli_contract_keys():
+    record = resolve_mention("Al-Bukamal").to_dict()
+    for key in ("query", "name", "country", "lat", "lon", "precision", "radius_km", "geometry", "source"):
+        assert key in record
+    assert record["geometry"]["coordinates"] == [record["lon"], record["lat"]]
+    json.dumps(record)
