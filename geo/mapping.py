@@ -87,6 +87,11 @@ class OfflineBasemap(MacroElement):
         .strikemap-country-label {background: transparent; border: 0; box-shadow: none;
             color: #6b6b6b; font: 11px sans-serif; z-index: 300; }  /* above the pane's svg (z-index 200) */
         .strikemap-country-label::before {display: none;}
+        /* Event popups: st_folium only keeps the base map's header, so their style lives here. */
+        .strikemap-popup {font: 12px/1.4 sans-serif;}
+        .strikemap-popup > div {margin: 1px 0;}
+        .strikemap-popup-id {font-weight: bold; color: #555;}
+        .strikemap-popup-how {color: #666; font-size: 11px; margin-top: 4px !important;}
         </style>
         {% endmacro %}
     """)
@@ -191,7 +196,7 @@ class EventLayer(MacroElement):
                             className: "strikemap-event"};
                 }
             });
-            layer.eachLayer(function (l) { l.bindPopup(popup, {maxWidth: 360}); });
+            layer.eachLayer(function (l) { l.bindPopup(popup, {maxWidth: 340, maxHeight: 300}); });
             layer.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
