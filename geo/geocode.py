@@ -107,6 +107,11 @@ _NEAR = re.compile(
     r"just\s+outside|in\s+the\s+area\s+of)\s+(?P<place>.+)$",
     re.IGNORECASE,
 )
+_DIRECTION = re.compile(
+    r"^(?:in\s+|across\s+|of\s+)?(?:the\s+)?(?P<direction>north|south|east|west|central|centre|center|"
+    r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west)(?:ern)?\s+(?:part\s+of\s+)?(?P<area>.+)$",
+    re.IGNORECASE,
+)
 # Words before a name that say nothing about where it is.
 _LEADING = re.compile(
     r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
@@ -184,6 +189,35 @@ def _border_resolution(text: str, gazetteer: Gazetteer, context_country: str | N
     return None
 
 
+def _direction_resolution(text: str, gazetteer: Gazetteer) -> Resolution | None:
+    """ "eastern Syria", "northern Anbar": that part of the country or province, precision 3."""
+    import shapely
+
+    from . import regions
+
+    match = _DIRECTION.match(text)
+    if not match:
+        return None
+    direction = re.sub(r"[- ]", "", match.group("direction").lower())
+    direction = "central" if direction in ("centre", "center") else direction
+    area_words = _strip_filler(match.group("area"))
+    place = _best_place(area_words, gazetteer, None, None, kinds=("country", "admin1"))
+    if place is None or not place.exact:
+        return None
+    wkb = gazetteer.geometry_wkb(place.id)
+    if wkb is None:
+        return None
+    adjective = direction if direction == "central" else direction + "ern"
+    area = regions.part_of(shapely.from_wkb(wkb), direction, f"{adjective} part of {place.name}")
+    if area is None:
+        return None
+    resolution = _area_resolution(text, area, f"{adjective} {place.name}", place.country, match.group(0),
+                                  f"region:{place.kind}-part")
+    from dataclasses import replace
+
+    return replace(resolution, admin1=place.admin1 or None)
+
+
 def _area_resolution(text, area, name, country, matched, source) -> Resolution:
     return Resolution(
         query=text, name=name, country=country, lat=area.lat, lon=area.lon,
@@ -235,16 +269,36 @@ def _context(parts: list[str], gazetteer: Gazetteer) -> tuple[str | None, str | 
     return country, admin1
 
 
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|at|an|ed|er|es|ez|et)[-‘’'ʿ]", re.IGNORECASE)
+_CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ed", "er", "es", "ez", "et", "bin", "ibn"}
+
+
+def _is_name_word(token: str) -> bool:
+    return token[:1].isupper() or token[:1] in "‘'ʿ`" or bool(_ARTICLE_PREFIX.match(token))
+
+
+def _is_acronym(span: str) -> bool:
+    """ "US", "KH", "PMF": organisations, never places ("Us" is a village in France)."""
+    letters = span.replace(".", "").replace(" ", "")
+    return letters.isupper() and len(letters) <= 5
+
+
 def _candidate_spans(words: str) -> list[str]:
-    """The whole phrase, then every run of words that starts with a capital, longest first."""
-    tokens = words.split()
-    spans = [words]
-    for size in range(min(len(tokens), 5), 0, -1):
-        for start in range(0, len(tokens) - size + 1):
-            span = tokens[start : start + size]
-            if span[0][:1].isupper() or span[0][:1] in "ʿ‘'" or re.match(r"^(?:al|el|ad|ar|as|ash|az)-[A-Z]", span[0]):
-                spans.append(" ".join(span).strip(" ,.;:"))
-    return list(dict.fromkeys(s for s in spans if s))
+    """The whole phrase, then each maximal run of capitalised words ("Jurf al-Sakhar" stays whole)."""
+    tokens = [t.strip(" ,.;:()\"") for t in words.split()]
+    runs, current = [], []
+    for index, token in enumerate(tokens):
+        inside_run = current and token.lower() in _CONNECTORS and index + 1 < len(tokens) and _is_name_word(tokens[index + 1])
+        if token and (_is_name_word(token) or inside_run):
+            current.append(token)
+        elif current:
+            runs.append(" ".join(current))
+            current = []
+    if current:
+        runs.append(" ".join(current))
+    # Only capitalised words name places: "they hit a target" keeps "hit" a verb, "the east" a direction.
+    spans = ([words.strip(" ,.;:")] if runs else []) + runs
+    return [s for s in dict.fromkeys(spans) if s and not _is_acronym(s)]
 
 
 def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near: bool) -> Resolution | None:
@@ -315,7 +369,7 @@ def _resolve(text: str, country: str | None, gazetteer: Gazetteer) -> Resolution
         return Resolution(text, reason=f"mention longer than {MAX_MENTION_CHARS} characters")
     if not fold(cleaned):
         return Resolution(text, reason="no letters in the mention")
-    found = _border_resolution(cleaned, gazetteer, country)
+    found = _border_resolution(cleaned, gazetteer, country) or _direction_resolution(cleaned, gazetteer)
     if found is not None:
         return _with_query(found, text)
     near = _NEAR.search(cleaned)
@@ -327,6 +381,9 @@ def _resolve(text: str, country: str | None, gazetteer: Gazetteer) -> Resolution
     if found is not None:
         return _with_query(found, text)
     where = f" in {country}" if country else ""
+    if not any(_is_name_word(token) for token in cleaned.split()):
+        return Resolution(text, reason=f"no capitalised place name in {cleaned!r} (lower-case words are "
+                                       "never taken for places, so that 'hit' stays a verb)")
     return Resolution(text, reason=f"no place{where} in the offline gazetteer matches {cleaned!r}")
 
 

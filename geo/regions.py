@@ -136,3 +136,25 @@ def country_area(iso2: str) -> Area | None:
     zone = shapely.simplify(shape, SIMPLIFY_DEG * 4, preserve_topology=True)
     return Area(zone, round(point.y, 5), round(point.x, 5), radius_km_around(zone, point.x, point.y),
                 f"country {iso2}")
+
+
+# Which part of an area a direction word names, as fractions of its bounding box (x0, y0, x1, y1).
+DIRECTION_BOXES = {
+    "north": (0, 0.5, 1, 1), "south": (0, 0, 1, 0.5), "east": (0.5, 0, 1, 1), "west": (0, 0, 0.5, 1),
+    "northeast": (0.5, 0.5, 1, 1), "northwest": (0, 0.5, 0.5, 1),
+    "southeast": (0.5, 0, 1, 0.5), "southwest": (0, 0, 0.5, 0.5),
+    "central": (1 / 6, 1 / 6, 5 / 6, 5 / 6),
+}
+
+
+def part_of(shape: shapely.Geometry, direction: str, description: str) -> Area | None:
+    """The ``direction`` part of ``shape`` ("eastern Syria" = the half of Syria east of its middle)."""
+    fx0, fy0, fx1, fy1 = DIRECTION_BOXES[direction]
+    minx, miny, maxx, maxy = shape.bounds
+    width, height = maxx - minx, maxy - miny
+    box = shapely.box(minx + fx0 * width, miny + fy0 * height, minx + fx1 * width, miny + fy1 * height)
+    zone = shapely.simplify(shapely.intersection(shape, box), SIMPLIFY_DEG, preserve_topology=True)
+    if zone.is_empty:
+        return None
+    point = zone.representative_point()
+    return Area(zone, round(point.y, 5), round(point.x, 5), radius_km_around(zone, point.x, point.y), description)

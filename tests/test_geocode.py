@@ -120,3 +120,27 @@ def test_json_record_has_the_cli_contract_keys():
         assert key in record
     assert record["geometry"]["coordinates"] == [record["lon"], record["lat"]]
     json.dumps(record)
+
+
+@pytest.mark.parametrize("mention, inside, outside", [
+    ("eastern Syria", (40.92, 34.45), (36.29, 33.51)),      # Abu Kamal in, Damascus out
+    ("northern Iraq", (43.12, 36.34), (47.78, 30.51)),      # Mosul in, Basra out
+    ("in western Anbar", (40.99, 34.39), (43.78, 33.35)),   # Al-Qaim in, Fallujah out
+])
+def test_direction_words_cut_the_area(mention, inside, outside):
+    found = resolve_mention(mention)
+    assert found.precision == 3 and found.source.startswith("region:")
+    zone = found.shape()
+    assert zone.contains(shapely.Point(*inside)) and not zone.contains(shapely.Point(*outside))
+
+
+def test_acronyms_and_lower_case_words_are_not_places():
+    assert resolve_mention("US Embassy in Baghdad").name == "Baghdad"  # not the French village "Us"
+    assert not resolve_mention("the east").resolved
+    assert "capitalised" in resolve_mention("they hit a target").reason
+
+
+def test_a_multiword_name_is_not_split_into_a_smaller_place():
+    # "Jurf al-Sakhar" is not in the populated-places data; "Jurf" alone must not match a town elsewhere.
+    found = resolve_mention("Jurf al-Sakhar")
+    assert not found.resolved or found.country == "IQ"
