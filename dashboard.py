@@ -40,6 +40,15 @@ def cached_events(path: str, modified: float):
     return load_events(path)
 
 
+def literal(text: object) -> str:
+    """Text from data shown inside Markdown as itself: every ASCII punctuation mark backslash-escaped,
+    so "[x](http://…)", "**", ":red[…]" or "$…$" in a report stay characters."""
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text))
+
+
+_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
 def _query_date(name: str, default: dt.date) -> dt.date:
     raw = st.query_params.get(name)
     if not raw:
@@ -47,7 +56,7 @@ def _query_date(name: str, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        st.warning(f"Ignoring URL parameter {name}={raw!r}: not a YYYY-MM-DD date.")
+        st.warning(f"Ignoring URL parameter {name}={literal(repr(raw))}: not a YYYY-MM-DD date.")
         return default
 
 
@@ -74,7 +83,7 @@ st.caption(f"Air-strike reports as mapped events · data: `{events_file}`")
 try:
     events = cached_events(str(events_file), Path(events_file).stat().st_mtime if Path(events_file).exists() else 0.0)
 except StrikemapError as exc:
-    st.error(f"Could not load the events file.\n\n{exc}")
+    st.error(f"Could not load the events file.\n\n{literal(exc)}")
     st.stop()
 
 span = date_span(events)
@@ -109,8 +118,9 @@ unplaced = shown[shown.geometry.isna()]
 
 st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {start.isoformat()} to {end.isoformat()}")
 if len(unplaced):
-    st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map: "
-               + "; ".join(f"{r.event_id_cnty} ({r.location_mention!r})" for r in unplaced.itertuples()))
+    # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
+    st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map:")
+    st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
 online = st.toggle("Online basemap tiles (OpenStreetMap; needs internet)", value=False,
                    help="Off by default: the offline Natural Earth basemap always stays underneath.")

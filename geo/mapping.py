@@ -102,6 +102,25 @@ class OfflineBasemap(MacroElement):
         self.url_json = safe_json(url)
 
 
+class FocusWithoutScroll(MacroElement):
+    """Leaflet focuses the map on mousedown so arrow keys pan it; inside Streamlit's iframe that focus
+    scrolls the page, and the click meant to open a popup lands beside it. Focus without scrolling."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var keyboard = {{ this._parent.get_name() }}.keyboard;
+            if (!keyboard) return;
+            keyboard.disable();  // handlers are bound when enabled: swap the method, then rebind
+            keyboard._onMouseDown = function () {
+                if (!this._focused) this._map._container.focus({preventScroll: true});
+            };
+            keyboard.enable();
+        })();
+        {% endmacro %}
+    """)
+
+
 class TileErrorNotice(MacroElement):
     """When online tiles fail to load, say so on the map instead of leaving grey squares."""
 
@@ -226,6 +245,7 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None) 
     fmap = OfflineMap(location=[34.5, 41.0], zoom_start=6, tiles=None, maxZoom=18, max_zoom=18,
                       prefer_canvas=False, control_scale=True)
     OfflineBasemap().add_to(fmap)
+    FocusWithoutScroll().add_to(fmap)
     if online_tiles:
         import xyzservices.providers as xyz
 

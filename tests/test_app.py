@@ -110,7 +110,9 @@ def test_unplaced_events_are_listed_not_dropped(monkeypatch, events_csv):
     frame.to_csv(events_csv, index=False)
     app = run_app(monkeypatch, events=events_csv)
     assert len(drawn_events(app)) == 3 and shown_count(app) == (4, 4)
-    assert any("could not be placed" in w.value and "Narnia" in w.value for w in app.warning)
+    assert any("1 shown event(s) could not be placed" in w.value for w in app.warning)
+    listing = "\n".join(t.value for t in app.text)
+    assert "SM-SYR-2021-0003: 'Narnia'" in listing and "unresolved" in listing
 
 
 def test_broken_events_file_shows_an_error_not_a_traceback(monkeypatch, tmp_path):

@@ -1,0 +1,467 @@
+"""The dashboard in a real browser: `streamlit run` driven by Debian's chromium through Playwright.
+
+What AppTest cannot see is checked here: that Leaflet really draws the events
+inside the streamlit-folium iframe with no network but the app itself, that the
+URL's date window filters what is drawn, that the download button hands over a
+valid RFC 7946 file, that popups show report text as text, never as HTML.
+
+Every request that does not go to the app's own server is aborted and recorded;
+page errors and console errors (from the page and from the map's iframe, which
+reach the same listeners) fail the test.
+
+One server on the bundled data and one browser are shared by the module; each
+test gets a fresh browser context. Servers on modified events files are started
+by their own fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("STRIKEMAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SERVER_START_TIMEOUT_S = 60
+MAP_TIMEOUT_MS = 30_000
+# Tall enough that the whole map iframe is on screen (see test_popup_opens_on_first_click_in_a_short_window).
+TALL_VIEWPORT = {"width": 1280, "height": 1300}
+HOSTILE_NOTES = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+HOSTILE_ACTOR = '</script><img src=y onerror="window.__xss=3"><script>window.__xss=4</script>'
+MARKDOWN_MENTION = "[Narnia](http://evil.example/) **bold**"
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+PlaywrightError = playwright_api.Error
+
+
+# ------------------------------------------------------------------ servers
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(events_file: Path | None = None):
+    """`streamlit run dashboard.py` on a free port; yields its base URL; always stops it."""
+    port = free_port()
+    env = dict(os.environ)
+    env.pop("STRIKEMAP_EVENTS", None)
+    if events_file is not None:
+        env["STRIKEMAP_EVENTS"] = str(events_file)
+    env["PYTHONUNBUFFERED"] = "1"
+    log = open(os.devnull, "wb")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {proc.returncode} before answering on {base}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {base}/_stcore/health in {SERVER_START_TIMEOUT_S} s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The dashboard on the bundled data/events.csv."""
+    with streamlit_server() as base:
+        yield base
+
+
+def bundled_events() -> pd.DataFrame:
+    return pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """Bundled events, with script-shaped text in SM-SYR-2021-0001 and one unplaceable Markdown mention."""
+    frame = bundled_events()
+    first = frame.index[frame["event_id_cnty"] == "SM-SYR-2021-0001"][0]
+    frame.loc[first, "notes"] = HOSTILE_NOTES
+    frame.loc[first, "actor1"] = HOSTILE_ACTOR
+    extra = frame.loc[[first]].copy()
+    extra["event_id_cnty"], extra["event_date"] = "SM-XSS-2021-0005", "2021-06-27"
+    extra["location_mention"], extra["notes"], extra["actor1"] = MARKDOWN_MENTION, "", "someone"
+    path = tmp_path_factory.mktemp("hostile") / "events.csv"
+    pd.concat([frame, extra], ignore_index=True).to_csv(path, index=False)
+    with streamlit_server(path) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def narnia_server(tmp_path_factory):
+    """Bundled events, with SM-SYR-2021-0003 placed in Narnia (not in any gazetteer)."""
+    frame = bundled_events()
+    frame.loc[frame["event_id_cnty"] == "SM-SYR-2021-0003", "location_mention"] = "Narnia"
+    path = tmp_path_factory.mktemp("narnia") / "events.csv"
+    frame.to_csv(path, index=False)
+    with streamlit_server(path) as base:
+        yield base
+
+
+# ------------------------------------------------------------------ browser
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: install it (`make chromium`) or set STRIKEMAP_CHROMIUM")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Session:
+    """One browser context on one server, with the network fenced off and every error recorded."""
+
+    base: str
+    context: object
+    page: object
+    aborted: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str = "/"):
+        self.page.goto(self.base + path, wait_until="domcontentloaded")
+        return self.page
+
+    def map_frame(self, selector: str = "path.strikemap-event", timeout_s: float = MAP_TIMEOUT_MS / 1000):
+        """The frame in which ``selector`` matches something (the streamlit-folium iframe)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for frame in self.page.frames:
+                try:
+                    if frame.locator(selector).count() > 0:
+                        return frame
+                except PlaywrightError:  # a frame detached while the component re-rendered
+                    continue
+            time.sleep(0.1)
+        raise AssertionError(f"no frame with {selector!r} after {timeout_s} s; frames: {[f.url for f in self.page.frames]}")
+
+    def showing(self, shown: int, total: int):
+        expect(self.page.get_by_text(f"Showing {shown} of {total} events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+
+    def assert_clean(self, allowed_abort=None, allowed_console=None):
+        """No page errors; no console errors; nothing but the app's own server contacted."""
+        aborted = [u for u in self.aborted if not (allowed_abort and allowed_abort(u))]
+        console = [m for m in self.console_errors if not (allowed_console and allowed_console(m))]
+        assert not self.page_errors, f"JavaScript errors: {self.page_errors}"
+        assert not console, f"console errors: {console}"
+        assert not aborted, f"requests outside the app were attempted (and aborted): {aborted}"
+
+
+@contextmanager
+def browser_session(browser, base: str, viewport=TALL_VIEWPORT):
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    try:
+        page = context.new_page()
+        session = Session(base, context, page)
+        port = base.rsplit(":", 1)[1]
+        allowed = (f"http://127.0.0.1:{port}/", f"http://localhost:{port}/", "data:", "blob:", "about:")
+
+        def route(route):
+            url = route.request.url
+            if url.startswith(allowed):
+                session.requested.append(url)
+                route.continue_()
+            else:
+                session.aborted.append(url)
+                route.abort()
+
+        context.route("**/*", route)
+        page.on("pageerror", lambda exc: session.page_errors.append(str(exc)))
+        page.on("console", lambda msg: session.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+                if msg.type == "error" else None)
+        page.set_default_timeout(MAP_TIMEOUT_MS)
+        yield session
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def session(chromium, server):
+    with browser_session(chromium, server) as s:
+        yield s
+
+
+def open_popup(frame, locator):
+    """Click a drawn event (paths overlap, so force the click) and return the popup's content.
+
+    The map may still be settling (basemap labels, fitBounds) when the first click lands, so a missed
+    click is retried; test_popup_opens_on_first_click_in_a_short_window holds the first click to account.
+    """
+    content = frame.locator(".leaflet-popup-content")
+    for _ in range(3):
+        locator.click(force=True)
+        try:
+            expect(content).to_have_count(1, timeout=3_000)
+            return content
+        except AssertionError:
+            continue
+    expect(content).to_have_count(1, timeout=1_000)
+    return content
+
+
+def assert_url_keeps_dates(page):
+    expect(page).to_have_url(re.compile(r"[?&]start=\d{4}-\d\d-\d\d"), timeout=10_000)
+    expect(page).to_have_url(re.compile(r"[?&]end=\d{4}-\d\d-\d\d"), timeout=10_000)
+
+
+# ------------------------------------------------------------------ tests: bundled data
+
+def test_all_events_drawn_offline_on_the_natural_earth_basemap(session):
+    page = session.open("/")
+    frame = session.map_frame()
+    session.showing(4, 4)
+    events = frame.locator("path.strikemap-event")
+    expect(events).to_have_count(4)
+    # The precision-2 centre dots are separate paths and must not be counted as events.
+    assert frame.locator("path.strikemap-center").count() == 4
+    # The offline basemap: countries with their labels, from /app/static.
+    labels = frame.locator(".strikemap-country-label")
+    expect(labels.filter(has_text=re.compile(r"^Syria$"))).to_have_count(1)
+    expect(labels.filter(has_text=re.compile(r"^Iraq$"))).to_have_count(1)
+    assert labels.count() > 100
+    # Every event lies inside the visible map (the view is fitted to the events).
+    box = frame.locator(".leaflet-container").bounding_box()
+    for i in range(events.count()):
+        event = events.nth(i).bounding_box()
+        assert event and box["x"] <= event["x"] + event["width"] / 2 <= box["x"] + box["width"]
+        assert box["y"] <= event["y"] + event["height"] / 2 <= box["y"] + box["height"]
+    assert_url_keeps_dates(page)
+    static = [u for u in session.requested if "/app/static/" in u]
+    for asset in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "basemap/countries.geojson"):
+        assert any(u.split("?")[0].endswith("/app/static/" + asset) for u in static), (asset, static)
+    session.assert_clean()
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ("/?start=2021-06-01&end=2021-06-30", 3),
+    ("/?start=2021-02-01&end=2021-02-28", 1),
+    ("/?start=2021-06-27&end=2021-06-27", 3),
+    ("/?start=2021-02-26&end=2021-06-26", 0),
+])
+def test_url_dates_filter_what_is_drawn(session, query, shown):
+    page = session.open(query)
+    session.showing(shown, 4)
+    frame = session.map_frame(".leaflet-container")
+    # Wait for the basemap, so the map script has run, before counting (0 must mean "drawn none").
+    expect(frame.locator(".strikemap-country-label").first).to_be_attached()
+    expect(frame.locator("path.strikemap-event")).to_have_count(shown)
+    assert_url_keeps_dates(page)
+    start, end = re.search(r"start=([\d-]+)&end=([\d-]+)", query).groups()
+    assert f"start={start}" in page.url and f"end={end}" in page.url, page.url
+    session.assert_clean()
+
+
+@pytest.mark.parametrize(("query", "warning"), [
+    ("/?start=June&end=2021-06-30", "Ignoring URL parameter start"),
+    ("/?start=2021-06-30&end=2021-02-01", "start date is after its end date"),
+])
+def test_bad_url_dates_fall_back_to_every_event_with_a_warning(session, query, warning):
+    page = session.open(query)
+    expect(page.get_by_text(warning)).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    session.showing(4, 4)
+    expect(session.map_frame().locator("path.strikemap-event")).to_have_count(4)
+    assert_url_keeps_dates(page)
+    assert "start=June" not in page.url
+    session.assert_clean()
+
+
+def test_download_is_the_shown_events_as_rfc7946_geojson(session, tmp_path):
+    import geopandas as gpd
+
+    page = session.open("/?start=2021-06-01&end=2021-06-30")
+    session.showing(3, 4)
+    expect(session.map_frame().locator("path.strikemap-event")).to_have_count(3)
+    button = page.get_by_role("button", name="Download shown events (GeoJSON)")
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".geojson")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection"
+    assert "crs" not in data
+    features = data["features"]
+    assert len(features) == 3
+    assert sorted(f["properties"]["event_id_cnty"] for f in features) == [
+        "SM-IRQ-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+    for feature in features:
+        assert feature["type"] == "Feature"
+        assert feature["properties"]["event_date"].startswith("2021-06-")
+        geometry = feature["geometry"]
+        assert geometry["type"] == "Point"
+        lon, lat = geometry["coordinates"]
+        assert 40.9 <= lon <= 41.0 and 34.3 <= lat <= 34.5, (lon, lat)  # [lon, lat], not [lat, lon]
+    frame = gpd.read_file(saved)
+    assert len(frame) == 3
+    assert frame.crs is not None and frame.crs.to_epsg() == 4326
+    session.assert_clean()
+
+
+def test_popup_shows_the_place_as_written(session):
+    session.open("/?start=2021-02-01&end=2021-02-28")
+    session.showing(1, 4)
+    frame = session.map_frame()
+    events = frame.locator("path.strikemap-event")
+    expect(events).to_have_count(1)
+    content = open_popup(frame, events.first)
+    text = content.text_content()
+    assert "SM-SYR-2021-0001" in text
+    assert "Place as written: a border control point near Abu Kamal" in text
+    assert "Precision 2" in text and "15 km" in text
+    session.assert_clean()
+
+
+def test_every_june_event_has_its_own_popup(session):
+    session.open("/?start=2021-06-01&end=2021-06-30")
+    frame = session.map_frame()
+    events = frame.locator("path.strikemap-event")
+    expect(events).to_have_count(3)
+    seen = set()
+    for i in range(3):
+        # Two events share a point, so their circles overlap: open each layer's popup directly.
+        frame.evaluate("(el) => el.dispatchEvent(new MouseEvent('click', {bubbles: true}))", events.nth(i).element_handle())
+        content = frame.locator(".leaflet-popup-content")
+        expect(content).to_have_count(1, timeout=5_000)
+        text = content.text_content()
+        assert "Place as written" in text
+        seen.add(re.search(r"SM-[A-Z]{3}-2021-\d{4}", text).group(0))
+    assert seen == {"SM-SYR-2021-0002", "SM-SYR-2021-0003", "SM-IRQ-2021-0001"}
+    session.assert_clean()
+
+
+def test_popup_opens_on_first_click_in_a_short_window(chromium, server):
+    with browser_session(chromium, server, viewport={"width": 1280, "height": 1300}) as s:
+        page = s.open("/?start=2021-02-01&end=2021-02-28")
+        frame = s.map_frame()
+        event = frame.locator("path.strikemap-event").first
+        container = frame.locator(".leaflet-container").bounding_box()
+        box = event.bounding_box()
+        # A laptop-sized window: the event is on screen, the bottom of the map is not.
+        height = int(box["y"] + box["height"] + 40)
+        if height >= container["y"] + container["height"]:
+            pytest.skip("the whole map fits above the event's bottom edge: nothing to test")
+        page.set_viewport_size({"width": 1280, "height": height})
+        page.wait_for_timeout(300)
+        box = event.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(frame.locator(".leaflet-popup-content")).to_have_count(1, timeout=3_000)
+
+
+def test_online_tiles_fail_offline_and_the_basemap_stays(session):
+    page = session.open("/")
+    frame = session.map_frame()
+    expect(frame.locator("path.strikemap-event")).to_have_count(4)
+    page.get_by_text("Online basemap tiles").click()
+    # The iframe re-renders with the tile layer: look the frame up again.
+    frame = session.map_frame(".strikemap-notice", timeout_s=20)
+    notice = frame.locator(".strikemap-notice")
+    expect(notice).to_have_text("Online tiles are unreachable: showing the offline basemap.")
+    expect(frame.locator("path.strikemap-event")).to_have_count(4)
+    expect(frame.locator(".strikemap-country-label").filter(has_text=re.compile(r"^Syria$"))).to_have_count(1)
+    tiles = [u for u in session.aborted if "tile.openstreetmap.org" in u]
+    assert tiles, session.aborted
+    session.assert_clean(
+        allowed_abort=lambda url: url.startswith("https://tile.openstreetmap.org/"),
+        allowed_console=lambda msg: "Failed to load resource" in msg and "tile.openstreetmap.org" in msg,
+    )
+
+
+# ------------------------------------------------------------------ tests: modified events files
+
+def test_hostile_report_text_is_shown_as_text(chromium, hostile_server):
+    with browser_session(chromium, hostile_server) as s:
+        page = s.open("/?start=2021-02-01&end=2021-02-28")
+        s.showing(1, 5)
+        frame = s.map_frame()
+        events = frame.locator("path.strikemap-event")
+        expect(events).to_have_count(1)
+        content = open_popup(frame, events.first)
+        text = content.text_content()
+        assert "Place as written: a border control point near Abu Kamal" in text
+        assert "<img src=x" in text and "<script>window.__xss=2</script>" in text
+        assert "</script><img src=y" in text
+        assert content.locator("img").count() == 0
+        assert content.locator("script").count() == 0
+        page.wait_for_timeout(500)  # an onerror handler would have fired by now
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert frame.evaluate("typeof window.__xss") == "undefined"
+        s.assert_clean()
+
+
+def test_unplaced_mention_is_shown_as_text_not_markdown(chromium, hostile_server):
+    with browser_session(chromium, hostile_server) as s:
+        page = s.open("/?start=2021-06-01&end=2021-06-30")
+        s.showing(4, 5)
+        warning = page.locator('[data-testid="stAlert"]').filter(has_text="could not be placed")
+        expect(warning).to_have_count(1)
+        listing = page.locator('[data-testid="stText"]').filter(has_text="SM-XSS-2021-0005")
+        expect(listing).to_have_count(1)
+        assert page.locator("a[href*='evil.example']").count() == 0
+        assert MARKDOWN_MENTION in listing.text_content()
+
+
+def test_unplaceable_event_is_listed_and_the_others_drawn(chromium, narnia_server):
+    with browser_session(chromium, narnia_server) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        frame = s.map_frame()
+        expect(frame.locator("path.strikemap-event")).to_have_count(3)
+        warning = page.locator('[data-testid="stAlert"]').filter(has_text="could not be placed")
+        expect(warning).to_have_count(1)
+        assert "1 shown event(s) could not be placed" in warning.text_content()
+        listing = page.locator('[data-testid="stText"]').filter(has_text="SM-SYR-2021-0003")
+        expect(listing).to_have_count(1)
+        assert "Narnia" in listing.text_content()
+        # Outside its date the unplaced event is not mentioned.
+        page = s.open("/?start=2021-02-01&end=2021-02-28")
+        s.showing(1, 4)
+        expect(s.map_frame().locator("path.strikemap-event")).to_have_count(1)
+        expect(page.get_by_text("could not be placed")).to_have_count(0)
+        s.assert_clean()
