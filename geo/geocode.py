@@ -49,7 +49,8 @@ class Resolution:
     geometry: dict | None = None
     source: str = "unresolved"
     matched: str | None = None  # the words of the mention that named the place
-    reason: str | None = None
+    reason: str | None = None  # why a mention is unresolved
+    warning: str | None = None  # e.g. an online provider failed and this is the offline answer
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -60,8 +61,9 @@ class Resolution:
         """The CLI's JSON record (keys of DESIGN.md's command-line contract first)."""
         record = asdict(self)
         record.pop("extra")
-        if record["reason"] is None:
-            record.pop("reason")
+        for optional in ("reason", "warning"):
+            if record[optional] is None:
+                record.pop(optional)
         return record
 
     def shape(self):
