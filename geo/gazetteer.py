@@ -30,6 +30,8 @@ from .errors import GazetteerMissingError
 from .names import fold, name_key, skeleton_key
 
 SCHEMA_VERSION = 1
+# rapidfuzz ratio (0-100) a typo must reach; "Narnia" vs the Italian town "Narni" scores 90.9 and stays out.
+FUZZY_MIN_SCORE = 92.0
 ALIASES_CSV = Path(__file__).with_name("country_aliases.csv")
 
 
@@ -46,7 +48,11 @@ class Place:
     lon: float
     population: int
     geonameid: int
-    exact: bool = True  # False when only the loose skeleton key matched
+    match: str = "exact"  # "exact" key, loose "spelling" (skeleton) key, or "fuzzy" (rapidfuzz)
+
+    @property
+    def exact(self) -> bool:
+        return self.match == "exact"
 
     @property
     def radius_km(self) -> float:
@@ -82,8 +88,28 @@ class Gazetteer:
                 (key, exact, *kinds),
             ).fetchall()
             if rows:
-                return sorted((Place(*row, exact=bool(exact)) for row in rows), key=lambda p: -p.population)
+                match = "exact" if exact else "spelling"
+                return sorted((Place(*row, match=match) for row in rows), key=lambda p: -p.population)
         return []
+
+    def fuzzy_lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country"),
+                     min_score: float = FUZZY_MIN_SCORE) -> list[Place]:
+        """Last resort for typos: the closest name key (rapidfuzz ratio >= ``min_score``) sharing the
+        first two letters and about the same length. Answers are marked ``match="fuzzy"``."""
+        from rapidfuzz import fuzz, process
+
+        key = name_key(text)
+        if len(key) < 5:
+            return []
+        prefix = key[:2]
+        keys = [row[0] for row in self.db.execute(
+            "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? AND exact = 1 "
+            "AND length(key) BETWEEN ? AND ?", (prefix, prefix + "\uffff", len(key) - 2, len(key) + 2))]
+        best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=min_score)
+        if best is None:
+            return []
+        found = [p for p in self.lookup(best[0], kinds) if p.exact]
+        return [Place(**{**p.__dict__, "match": "fuzzy"}) for p in found]
 
     def country(self, iso2: str) -> Place | None:
         row = self.db.execute(

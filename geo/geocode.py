@@ -24,7 +24,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .gazetteer import Gazetteer, Place, load_gazetteer
-from .names import clean_mention, fold
+from .names import clean_mention, fold, name_key
 
 # "near X": how far from X's centre the event may be (documented in README).
 NEAR_RADIUS_KM = 15.0
@@ -111,9 +111,20 @@ _NEAR = re.compile(
 )
 _DIRECTION = re.compile(
     r"^(?:in\s+|across\s+|of\s+)?(?:the\s+)?(?P<direction>north|south|east|west|central|centre|center|"
-    r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west)(?:ern)?\s+(?:part\s+of\s+)?(?P<area>.+)$",
+    r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west)(?:ern)?\s+(?!of\b)(?:part\s+of\s+)?(?P<area>.+)$",
     re.IGNORECASE,
 )
+_BEARINGS = {"north": 0, "northeast": 45, "east": 90, "southeast": 135, "south": 180, "southwest": 225,
+             "west": 270, "northwest": 315}
+_DIRECTION_WORD = r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|north|south|east|west"
+_OFFSET = re.compile(
+    rf"(?:(?P<distance>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kms|kilomet(?:er|re)s?|mi|miles?)\.?\s+)?"
+    rf"(?P<direction>{_DIRECTION_WORD})(?:ern)?\s+of\s+(?P<place>.+)$",
+    re.IGNORECASE,
+)
+# "north of X" with no distance: how far we assume, and how unsure that is (documented in README).
+UNSTATED_OFFSET_KM = 10.0
+_BETWEEN = re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.IGNORECASE)
 # Words before a name that say nothing about where it is.
 _LEADING = re.compile(
     r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
@@ -220,6 +231,72 @@ def _direction_resolution(text: str, gazetteer: Gazetteer) -> Resolution | None:
     return replace(resolution, admin1=place.admin1 or None)
 
 
+def _site_resolution(text: str) -> Resolution | None:
+    """A curated military site or crossing named anywhere in the mention (``geo/sites.csv``)."""
+    from .sites import find_site
+
+    found = find_site(text)
+    if found is None:
+        return None
+    site, alias = found
+    near = bool(_NEAR.search(text)) and not re.search(r"\b(?:at|in|inside)\s+(?:the\s+)?" + re.escape(alias.split()[0]),
+                                                       fold(text))
+    radius = max(site.radius_km, NEAR_RADIUS_KM) if near else site.radius_km
+    return Resolution(
+        query=text, name=site.name, country=site.country, lat=site.lat, lon=site.lon,
+        precision=PRECISION_NEAR if near else PRECISION_TOWN, radius_km=radius,
+        geometry=_point(site.lon, site.lat), source="sites", matched=alias,
+        extra={"site_kind": site.kind, "site_source": site.source},
+    )
+
+
+def _offset_resolution(text: str, gazetteer: Gazetteer, country: str | None, near_point) -> Resolution | None:
+    """ "10 km north of Mosul", "5 miles SE of Hit", "north of Raqqa": an offset point with a wide radius."""
+    import pyproj
+
+    match = _OFFSET.search(text)
+    if not match:
+        return None
+    anchor = _name_resolution(match.group("place"), gazetteer, country, near=False, near_point=near_point)
+    if anchor is None or anchor.precision == PRECISION_REGION:
+        return None
+    direction = re.sub(r"[- ]", "", match.group("direction").lower())
+    if match.group("distance"):
+        distance_km = float(match.group("distance").replace(",", "."))
+        if match.group("unit").lower().startswith("mi"):
+            distance_km *= 1.609344
+        # Stated distances are rounded and bearings are to the nearest 45 degrees.
+        spread_km = max(3.0, 0.4 * distance_km)
+    else:
+        distance_km, spread_km = UNSTATED_OFFSET_KM, 2 * UNSTATED_OFFSET_KM
+    lon, lat, _ = pyproj.Geod(ellps="WGS84").fwd(anchor.lon, anchor.lat, _BEARINGS[direction], distance_km * 1000)
+    return Resolution(
+        query=text, name=f"{round(distance_km, 1):g} km {direction} of {anchor.name}", country=anchor.country,
+        admin1=anchor.admin1, lat=round(lat, 5), lon=round(lon, 5), precision=PRECISION_NEAR,
+        radius_km=round(spread_km + (anchor.radius_km or 0), 1), geometry=_point(lon, lat),
+        source=f"offset:{anchor.source}", matched=match.group(0),
+    )
+
+
+def _between_resolution(text: str, gazetteer: Gazetteer, country: str | None, near_point) -> Resolution | None:
+    """ "between Abu Kamal and Al-Mayadin": the stretch joining the two places, as a corridor."""
+    import shapely
+
+    from . import regions
+
+    match = _BETWEEN.search(text)
+    if not match:
+        return None
+    ends = [_name_resolution(match.group(part), gazetteer, country, near=False, near_point=near_point)
+            for part in ("a", "b")]
+    if any(end is None or end.precision == PRECISION_REGION for end in ends):
+        return None
+    line = shapely.LineString([(ends[0].lon, ends[0].lat), (ends[1].lon, ends[1].lat)])
+    area = regions.corridor(line, f"between {ends[0].name} and {ends[1].name}")
+    countries = "/".join(sorted({e.country for e in ends}))
+    return _area_resolution(text, area, area.description, countries, match.group(0), "region:between")
+
+
 def _area_resolution(text, area, name, country, matched, source) -> Resolution:
     return Resolution(
         query=text, name=name, country=country, lat=area.lat, lon=area.lon,
@@ -238,9 +315,23 @@ def _importance(place: Place) -> float:
     return place.population
 
 
+# Other places in the same report within this distance make a candidate the likelier reading.
+CONTEXT_RADIUS_KM = 300.0
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    import math
+
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
 def _best_place(name: str, gazetteer: Gazetteer, country: str | None, admin1: str | None,
-                kinds: tuple[str, ...] = ("place", "admin1", "country")) -> Place | None:
+                kinds: tuple[str, ...] = ("place", "admin1", "country"), near_point=None) -> Place | None:
     candidates = gazetteer.lookup(name, kinds=kinds)
+    if not candidates and len(name_key(name)) >= 5:
+        candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
     if country:
         candidates = [p for p in candidates if p.country == country]
     if admin1:
@@ -249,7 +340,12 @@ def _best_place(name: str, gazetteer: Gazetteer, country: str | None, admin1: st
         candidates = in_admin1 or candidates
     if not candidates:
         return None
-    return max(candidates, key=lambda p: (p.exact, _importance(p)))
+
+    def rank(place: Place):
+        close = near_point is not None and _km(place.lat, place.lon, *near_point) <= CONTEXT_RADIUS_KM
+        return (place.exact, close, _importance(place))
+
+    return max(candidates, key=rank)
 
 
 def _strip_filler(words: str) -> str:
@@ -303,14 +399,15 @@ def _candidate_spans(words: str) -> list[str]:
     return [s for s in dict.fromkeys(spans) if s and not _is_acronym(s)]
 
 
-def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near: bool) -> Resolution | None:
+def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near: bool,
+                     near_point=None) -> Resolution | None:
     head, *rest = [p.strip() for p in text.split(",")]
     context_country, admin1 = _context(rest, gazetteer)
     country = context_country or country
     # "Deir ez-Zor governorate" is the province, not the city of the same name.
     kinds = ("admin1",) if _PROVINCE_WORD.search(head) else ("place", "admin1", "country")
     for span in _candidate_spans(_strip_filler(head)):
-        place = _best_place(span, gazetteer, country, admin1, kinds)
+        place = _best_place(span, gazetteer, country, admin1, kinds, near_point)
         if place is None:
             continue
         return _place_resolution(text, place, span, gazetteer, near)
@@ -318,7 +415,7 @@ def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near:
 
 
 def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazetteer, near: bool) -> Resolution:
-    source = "gazetteer" if place.exact else "gazetteer:spelling"
+    source = {"exact": "gazetteer", "spelling": "gazetteer:spelling", "fuzzy": "gazetteer:fuzzy"}[place.match]
     if place.kind in ("country", "admin1"):
         from . import regions
 
@@ -349,21 +446,39 @@ def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazettee
 
 # ------------------------------------------------------------------ entry point
 
-def resolve_mention(text: str, country: str | None = None, gazetteer: Gazetteer | None = None) -> Resolution:
-    """Resolve one place mention. ``country`` (ISO alpha-2) restricts names to that country."""
+def resolve_mention(text: str, country: str | None = None, gazetteer: Gazetteer | None = None,
+                    near_point: tuple[float, float] | None = None) -> Resolution:
+    """Resolve one place mention.
+
+    ``country`` (ISO alpha-2) restricts names to that country; ``near_point`` (lat, lon) prefers, among
+    places of the same name, those within ``CONTEXT_RADIUS_KM`` of it (the rest of the report).
+    """
     if not isinstance(text, str):
         return Resolution(str(text), reason="a place mention must be text")
+    country = (country or "").upper() or None
     if gazetteer is None:
-        return _resolve_cached(text, (country or "").upper() or None)
-    return _resolve(text, country, gazetteer)
+        return _resolve_cached(text, country, near_point)
+    return _resolve(text, country, gazetteer, near_point)
+
+
+def resolve_mentions(texts: list[str], country: str | None = None) -> list[Resolution]:
+    """Resolve the mentions of one report together: each ambiguous name is read near the others."""
+    first = [resolve_mention(text, country) for text in texts]
+    anchors = [(r.lat, r.lon) for r in first if r.resolved and r.precision in (PRECISION_TOWN, PRECISION_NEAR)]
+    if len(anchors) < 2:
+        return first
+    import statistics
+
+    centre = (statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors))
+    return [resolve_mention(text, country, near_point=centre) for text in texts]
 
 
 @functools.lru_cache(maxsize=65536)
-def _resolve_cached(text: str, country: str | None) -> Resolution:
-    return _resolve(text, country, load_gazetteer())
+def _resolve_cached(text: str, country: str | None, near_point=None) -> Resolution:
+    return _resolve(text, country, load_gazetteer(), near_point)
 
 
-def _resolve(text: str, country: str | None, gazetteer: Gazetteer) -> Resolution:
+def _resolve(text: str, country: str | None, gazetteer: Gazetteer, near_point=None) -> Resolution:
     cleaned = clean_mention(text)
     if not cleaned:
         return Resolution(text, reason="empty mention")
@@ -371,15 +486,21 @@ def _resolve(text: str, country: str | None, gazetteer: Gazetteer) -> Resolution
         return Resolution(text, reason=f"mention longer than {MAX_MENTION_CHARS} characters")
     if not fold(cleaned):
         return Resolution(text, reason="no letters in the mention")
-    found = _border_resolution(cleaned, gazetteer, country) or _direction_resolution(cleaned, gazetteer)
+    found = (
+        _site_resolution(cleaned)
+        or _border_resolution(cleaned, gazetteer, country)
+        or _direction_resolution(cleaned, gazetteer)
+        or _offset_resolution(cleaned, gazetteer, country, near_point)
+        or _between_resolution(cleaned, gazetteer, country, near_point)
+    )
     if found is not None:
         return _with_query(found, text)
     near = _NEAR.search(cleaned)
     if near:
-        found = _name_resolution(near.group("place"), gazetteer, country, near=True)
+        found = _name_resolution(near.group("place"), gazetteer, country, near=True, near_point=near_point)
         if found is not None:
             return _with_query(found, text)
-    found = _name_resolution(cleaned, gazetteer, country, near=False)
+    found = _name_resolution(cleaned, gazetteer, country, near=False, near_point=near_point)
     if found is not None:
         return _with_query(found, text)
     where = f" in {country}" if country else ""

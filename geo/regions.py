@@ -138,6 +138,20 @@ def country_area(iso2: str) -> Area | None:
                 f"country {iso2}")
 
 
+# "between X and Y": how wide the corridor along the straight line is, each side (documented in README).
+CORRIDOR_KM = 10.0
+
+
+@functools.lru_cache(maxsize=256)
+def corridor(line: shapely.Geometry, description: str, width_km: float = CORRIDOR_KM) -> Area:
+    """The zone within ``width_km`` of a straight line between two places; the point is its middle."""
+    to_m, to_deg = _metric(line)
+    line_m = to_m(line)
+    zone = shapely.simplify(to_deg(shapely.buffer(line_m, width_km * 1000)), SIMPLIFY_DEG, preserve_topology=True)
+    middle = to_deg(shapely.line_interpolate_point(line_m, 0.5, normalized=True))
+    return Area(zone, round(middle.y, 5), round(middle.x, 5), radius_km_around(zone, middle.x, middle.y), description)
+
+
 # Which part of an area a direction word names, as fractions of its bounding box (x0, y0, x1, y1).
 DIRECTION_BOXES = {
     "north": (0, 0.5, 1, 1), "south": (0, 0, 1, 0.5), "east": (0.5, 0, 1, 1), "west": (0, 0, 0.5, 1),

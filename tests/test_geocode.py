@@ -144,3 +144,63 @@ def test_a_multiword_name_is_not_split_into_a_smaller_place():
     # "Jurf al-Sakhar" is not in the populated-places data; "Jurf" alone must not match a town elsewhere.
     found = resolve_mention("Jurf al-Sakhar")
     assert not found.resolved or found.country == "IQ"
+
+
+def test_other_mentions_of_the_report_disambiguate():
+    from geo.geocode import resolve_mentions
+
+    assert resolve_mention("Homs").country == "SY"  # alone: the bigger Homs
+    libya = resolve_mentions(["Tripoli", "Misrata", "Homs"])
+    assert [r.country for r in libya] == ["LY", "LY", "LY"]  # Al Khums, near the other two
+    syria = resolve_mentions(["Aleppo", "Hama", "Homs"])
+    assert syria[2].country == "SY"
+
+
+@pytest.mark.parametrize("mention, site", [
+    ("Ain al-Asad air base", "Ain al-Asad Air Base"),
+    ("rockets hit Al Asad Airbase", "Ain al-Asad Air Base"),
+    ("the al-Tanf garrison", "Al-Tanf garrison and border crossing"),
+    ("the Al-Qaim border crossing", "Al-Qaim / Abu Kamal border crossing"),
+])
+def test_curated_sites(mention, site):
+    found = resolve_mention(mention)
+    assert found.name == site and found.source == "sites" and found.precision == 1
+    assert found.extra["site_source"]
+
+
+def test_near_a_site_widens_the_radius():
+    found = resolve_mention("a depot near the Abu Kamal crossing")
+    assert found.precision == 2 and found.radius_km >= NEAR_RADIUS_KM
+
+
+@pytest.mark.parametrize("mention, bearing_check, km", [
+    ("10 km north of Mosul", lambda d_lat, d_lon: d_lat > 0 and abs(d_lon) < 1e-6, 10),
+    ("30km west of Ramadi", lambda d_lat, d_lon: d_lon < 0 and abs(d_lat) < 0.01, 30),
+    ("5 miles south of Hit", lambda d_lat, d_lon: d_lat < 0, 8.05),
+])
+def test_offsets_move_the_point_and_keep_an_honest_radius(mention, bearing_check, km):
+    found = resolve_mention(mention)
+    anchor = resolve_mention(mention.split(" of ")[-1])
+    assert found.precision == 2 and found.radius_km >= 3
+    assert bearing_check(found.lat - anchor.lat, found.lon - anchor.lon)
+    assert km_between(found.lat, found.lon, anchor.lat, anchor.lon) == pytest.approx(km, rel=0.02)
+
+
+def test_north_of_a_town_without_a_distance_is_vague_not_precise():
+    found = resolve_mention("north of Raqqa")
+    assert found.precision == 2 and found.radius_km >= 20 and found.lat > resolve_mention("Raqqa").lat
+
+
+def test_between_two_towns_is_the_corridor_joining_them():
+    found = resolve_mention("between Abu Kamal and Al-Mayadin")
+    ends = [resolve_mention(n) for n in ("Abu Kamal", "Al-Mayadin")]
+    assert found.precision == 3 and found.geometry["type"] == "Polygon"
+    zone = found.shape()
+    assert all(zone.contains(shapely.Point(e.lon, e.lat)) for e in ends)
+    assert zone.contains(shapely.Point(40.83, 34.70))  # Hajin lies on the way
+
+
+def test_typos_fall_back_to_fuzzy_matching_marked_as_such():
+    found = resolve_mention("Fallujha")
+    assert found.name == "Al Fallūjah" and found.source == "gazetteer:fuzzy"
+    assert not resolve_mention("Narnia").resolved  # 91% like the Italian town Narni: not close enough

@@ -1,0 +1,54 @@
+"""Military sites and border crossings that reports name often, from a small curated table.
+
+Air bases, garrisons and crossings are not populated places, so GeoNames' towns do
+not hold them. ``geo/sites.csv`` lists each with its aliases, coordinates, an
+uncertainty radius and the source of the coordinates; this module finds a site
+named anywhere in a mention ("a depot near the Al-Qaim border crossing").
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .names import name_key
+
+SITES_CSV = Path(__file__).with_name("sites.csv")
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    country: str
+    lat: float
+    lon: float
+    radius_km: float
+    kind: str
+    source: str
+
+
+@functools.lru_cache(maxsize=1)
+def _alias_index() -> list[tuple[re.Pattern, str, Site]]:
+    """(whole-word pattern over name keys, alias key, site), longest alias first."""
+    index = []
+    with SITES_CSV.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            site = Site(row["name"], row["country"], float(row["lat"]), float(row["lon"]),
+                        float(row["radius_km"]), row["kind"], row["source"])
+            for alias in {row["name"], *row["aliases"].split("|")}:
+                key = name_key(alias)
+                if key:
+                    index.append((re.compile(rf"(?:^| ){re.escape(key)}(?: |$)"), key, site))
+    return sorted(index, key=lambda item: -len(item[1]))
+
+
+def find_site(text: str) -> tuple[Site, str] | None:
+    """The site named in ``text`` and the alias that named it, or None."""
+    key = name_key(text)
+    for pattern, alias, site in _alias_index():
+        if pattern.search(key):
+            return site, alias
+    return None
