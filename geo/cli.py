@@ -40,6 +40,10 @@ def _mentions(arguments: list[str]) -> list[str]:
 def cmd_geocode(args) -> int:
     from .geocode import resolve_mention
 
+    if args.csv:
+        return _geocode_csv(args)
+    if not args.mentions:
+        raise StrikemapError("give mentions, - to read them from stdin, or --csv FILE --column NAME")
     unresolved = 0
     for mention in _mentions(args.mentions):
         found = resolve_mention(mention, country=args.country)
@@ -52,6 +56,35 @@ def cmd_geocode(args) -> int:
         else:
             print(f"{mention}\tunresolved: {found.reason}")
     sys.stdout.flush()
+    return 1 if unresolved else 0
+
+
+def _geocode_csv(args) -> int:
+    """The batch form: one column of a CSV geocoded into GeoJSON or CSV, progress on stderr."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from .events import read_events_table
+    from .export import format_for, write_events
+    from .geocode import geocode_column
+
+    if not args.column or not args.output:
+        raise StrikemapError("--csv needs --column NAME and -o OUT.geojson|OUT.csv")
+    fmt = format_for(args.output, None)
+    table = read_events_table(args.csv)
+    if not isinstance(table, pd.DataFrame) or hasattr(table, "geometry"):
+        raise StrikemapError(f"{args.csv}: --csv expects a CSV file")
+    with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
+        try:
+            placed = geocode_column(table, args.column, country=args.country, progress=lambda done, total: bar.update(1))
+        except KeyError as exc:
+            raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
+    if fmt not in ("geojson", "csv"):
+        raise StrikemapError("the batch form writes .geojson or .csv")
+    write_events(placed, args.output, fmt)
+    unresolved = int(placed["lat"].isna().sum())
+    print(f"geocoded {len(placed)} rows of {args.csv} into {args.output}: {len(placed) - unresolved} placed, "
+          f"{unresolved} unresolved", file=sys.stderr)
     return 1 if unresolved else 0
 
 
@@ -100,10 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     geocode = commands.add_parser(
         "geocode", help="resolve place mentions",
         description="Resolve place mentions offline. Exit status 1 if any mention is unresolved.",
-        epilog='example: python -m geo geocode --json "near Al-Bukamal" "the Iraq-Syria border region"')
-    geocode.add_argument("mentions", nargs="+", metavar="MENTION", help="mentions, or - to read one a line from stdin")
+        epilog='examples: python -m geo geocode --json "near Al-Bukamal" "the Iraq-Syria border region"\n'
+               '          python -m geo geocode --csv reports.csv --column place -o placed.geojson',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    geocode.add_argument("mentions", nargs="*", metavar="MENTION", help="mentions, or - to read one a line from stdin")
     geocode.add_argument("--json", action="store_true", help="one JSON object a line")
     geocode.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code the places must lie in, e.g. IQ")
+    geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
+    geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
+    geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")
     geocode.set_defaults(run=cmd_geocode)
 
     events_default = config.events_path()

@@ -21,14 +21,19 @@ FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".gpkg": "g
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _columns(gdf) -> list[str]:
+    """Our schema's columns first, in schema order, then any others the table brought (nothing dropped)."""
+    ours = [c for c in SCHEMA if c in gdf.columns]
+    return ours + [c for c in gdf.columns if c not in ours and c != gdf.geometry.name]
+
+
 def _feature_collection(gdf) -> dict:
     import shapely
 
     frame = gdf.copy()
     # RFC 7946 section 3.1.6: exterior rings counter-clockwise.
     frame.geometry = shapely.orient_polygons(frame.geometry.values)
-    columns = [c for c in SCHEMA if c in frame.columns]
-    collection = frame[columns + [frame.geometry.name]].to_geo_dict(na="null", drop_id=True)
+    collection = frame[_columns(frame) + [frame.geometry.name]].to_geo_dict(na="null", drop_id=True)
     collection.pop("crs", None)  # RFC 7946: WGS 84 lon/lat is implied; a crs member is not allowed.
     return collection
 
@@ -54,8 +59,8 @@ def _neutralise_formula(value):
 
 
 def to_csv(gdf) -> str:
-    """The events as CSV in our schema; region shapes as WKT in ``geometry_wkt``."""
-    frame = gdf[[c for c in SCHEMA if c in gdf.columns]].copy()
+    """The table as CSV (our schema's columns first); shapes as WKT in ``geometry_wkt``."""
+    frame = gdf[_columns(gdf)].copy()
     frame["geometry_wkt"] = gdf.geometry.to_wkt(rounding_precision=5)
     text_columns = frame.select_dtypes(include=["object", "string"]).columns
     frame[text_columns] = frame[text_columns].map(_neutralise_formula)

@@ -510,6 +510,35 @@ def _resolve(text: str, country: str | None, gazetteer: Gazetteer, near_point=No
     return Resolution(text, reason=f"no place{where} in the offline gazetteer matches {cleaned!r}")
 
 
+# Columns the batch form adds; prefixed so they never collide with a table's own (or ACLED's) columns.
+RESOLUTION_COLUMNS = ["geocode_name", "geocode_country", "geocode_admin1", "lat", "lon", "geocode_precision",
+                      "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning"]
+
+
+def geocode_column(frame, column: str, country: str | None = None, progress=None):
+    """Geocode one column of a table; returns a GeoDataFrame: the rows, the resolution columns, the geometry.
+
+    ``progress(done, total)`` is called as rows are resolved (the CLI draws a tqdm bar with it).
+    """
+    import geopandas as gpd
+
+    if column not in frame.columns:
+        raise KeyError(f"no column {column!r}; the columns are {', '.join(map(str, frame.columns))}")
+    rows, shapes = [], []
+    texts = frame[column].fillna("").astype(str).tolist()
+    for done, text in enumerate(texts, start=1):
+        found = resolve_mention(text, country)
+        rows.append([found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
+                     found.radius_km, found.source, found.matched, found.reason, found.warning])
+        shapes.append(found.shape())
+        if progress:
+            progress(done, len(texts))
+    added = gpd.GeoDataFrame(rows, columns=RESOLUTION_COLUMNS, index=frame.index, geometry=shapes, crs="EPSG:4326")
+    added["geocode_precision"] = added["geocode_precision"].astype("Int64")
+    kept = frame.drop(columns=[c for c in RESOLUTION_COLUMNS + ["geometry"] if c in frame.columns])
+    return gpd.GeoDataFrame(kept.join(added.drop(columns="geometry")), geometry=added.geometry, crs="EPSG:4326")
+
+
 def _with_query(resolution: Resolution, query: str) -> Resolution:
     from dataclasses import replace
 

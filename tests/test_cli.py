@@ -96,3 +96,28 @@ def test_build_writes_geojson_of_all_events(tmp_path, events_csv):
     out = tmp_path / "events.geojson"
     assert main(["build", "--events", str(events_csv), "-o", str(out)]) == 0
     assert len(gpd.read_file(out)) == 4
+
+
+def test_batch_geocodes_a_csv_column_into_geojson_and_csv(tmp_path):
+    source = tmp_path / "reports.csv"
+    source.write_text('id,place,note\n1,Al-Bukamal,a\n2,"in Syria, near the Iraqi border",b\n3,Narnia,c\n'
+                      '4,10 km north of Mosul,=cmd()\n', encoding="utf-8")
+    out = tmp_path / "placed.geojson"
+    result = run_cli("geocode", "--csv", str(source), "--column", "place", "-o", str(out))
+    assert result.returncode == 1  # one mention is unresolved
+    assert "4 rows" in result.stderr and "3 placed, 1 unresolved" in result.stderr
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["id"] for f in features] == ["1", "2", "3", "4"]  # order and own columns kept
+    assert [f["geometry"] and f["geometry"]["type"] for f in features] == ["Point", "Polygon", None, "Point"]
+    assert features[2]["properties"]["geocode_reason"] and features[0]["properties"]["geocode_precision"] == 1
+    as_csv = tmp_path / "placed.csv"
+    assert main(["geocode", "--csv", str(source), "--column", "place", "-o", str(as_csv)]) == 1
+    text = as_csv.read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("id,place,note,geocode_name") and "'=cmd()" in text
+
+
+def test_batch_names_a_missing_column(tmp_path, capsys):
+    source = tmp_path / "reports.csv"
+    source.write_text("id,place\n1,Hit\n", encoding="utf-8")
+    assert main(["geocode", "--csv", str(source), "--column", "where", "-o", str(tmp_path / "x.csv")]) == 2
+    assert "no column 'where'" in capsys.readouterr().err
