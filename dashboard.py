@@ -34,10 +34,19 @@ def ensure_assets() -> bool:
     return True
 
 
-@st.cache_data(show_spinner="Loading and geocoding events…")
+@st.cache_data(show_spinner=False)
 def cached_events(path: str, modified: float):
     """Events keyed on path and modification time, so editing the file reloads it."""
-    return load_events(path)
+    bar = st.progress(0.0, text="Geocoding events…")
+
+    def advance(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            bar.progress(done / total, text=f"Geocoding events… {done} of {total}")
+
+    try:
+        return load_events(path, progress=advance)
+    finally:
+        bar.empty()
 
 
 def literal(text: object) -> str:

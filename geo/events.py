@@ -171,17 +171,21 @@ def _apply_resolution(row: dict, found: Resolution) -> dict:
     return row
 
 
-def geocode_events(frame: pd.DataFrame, origin: str = "events"):
+def geocode_events(frame: pd.DataFrame, origin: str = "events", progress=None):
     """Validated table -> GeoDataFrame (EPSG:4326). Rows with coordinates keep them; others are geocoded.
 
     Unresolved rows are kept, with no geometry and the reason in ``geocoder``: nothing is dropped silently.
+    ``progress(done, total)`` is called after each row (the dashboard shows it with st.progress).
     """
     import geopandas as gpd
     import shapely
 
     frame = validate_events(frame, origin)
     rows, shapes = [], []
-    for record in frame[SCHEMA].to_dict("records"):
+    records = frame[SCHEMA].to_dict("records")
+    for done, record in enumerate(records, start=1):
+        if progress:
+            progress(done, len(records))
         if not _is_blank(record["latitude"]) and not _is_blank(record["longitude"]):
             lat, lon = float(record["latitude"]), float(record["longitude"])
             record.update(latitude=lat, longitude=lon, geocoder=record["geocoder"] or "given coordinates")
@@ -204,13 +208,13 @@ def geocode_events(frame: pd.DataFrame, origin: str = "events"):
     return gdf
 
 
-def load_events(path: Path | str):
+def load_events(path: Path | str, progress=None):
     """Read, validate and geocode an events file into a GeoDataFrame (EPSG:4326)."""
     path = Path(path)
     table = read_events_table(path)
     if hasattr(table, "geometry") and "geometry" in table:
         return _from_geodata(table, str(path))
-    return geocode_events(table, str(path))
+    return geocode_events(table, str(path), progress=progress)
 
 
 def _from_geodata(table, origin: str):

@@ -231,8 +231,9 @@ class NominatimProvider(Provider):
     """OpenStreetMap's Nominatim (or a self-hosted one) through ``geopy.geocoders.Nominatim``."""
 
     name = "nominatim"
-    TOWN_TYPES = frozenset("city town village hamlet suburb quarter neighbourhood isolated_dwelling locality "
-                           "farm building house yes military airfield aerodrome bunker barracks".split())
+    # Nominatim's ``type``/``addresstype``/``class`` values, read as our precision 1 (a spot) or 3 (an area).
+    TOWN_TYPES = frozenset("city town village hamlet suburb quarter neighbourhood isolated_dwelling "
+                           "building house military airfield aerodrome bunker barracks".split())
     REGION_TYPES = frozenset("country state region province county district administrative boundary "
                              "state_district municipality".split())
 
