@@ -38,15 +38,19 @@ def _mentions(arguments: list[str]) -> list[str]:
 
 
 def cmd_geocode(args) -> int:
-    from .geocode import resolve_mention
+    from .geocode import resolve_mention, resolve_mentions
 
     if args.csv:
         return _geocode_csv(args)
     if not args.mentions:
         raise StrikemapError("give mentions, - to read them from stdin, or --csv FILE --column NAME")
+    mentions = _mentions(args.mentions)
+    if args.together:
+        answers = resolve_mentions(mentions, country=args.country)
+    else:
+        answers = (resolve_mention(mention, country=args.country) for mention in mentions)
     unresolved = 0
-    for mention in _mentions(args.mentions):
-        found = resolve_mention(mention, country=args.country)
+    for mention, found in zip(mentions, answers):
         unresolved += not found.resolved
         if args.json:
             print(json.dumps(found.to_dict(), ensure_ascii=False), flush=False)
@@ -139,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("mentions", nargs="*", metavar="MENTION", help="mentions, or - to read one a line from stdin")
     geocode.add_argument("--json", action="store_true", help="one JSON object a line")
     geocode.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code the places must lie in, e.g. IQ")
+    geocode.add_argument("--together", action="store_true",
+                         help="the mentions come from one report: read each ambiguous name near the others")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
     geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
     geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")

@@ -121,3 +121,10 @@ def test_batch_names_a_missing_column(tmp_path, capsys):
     source.write_text("id,place\n1,Hit\n", encoding="utf-8")
     assert main(["geocode", "--csv", str(source), "--column", "where", "-o", str(tmp_path / "x.csv")]) == 2
     assert "no column 'where'" in capsys.readouterr().err
+
+
+def test_together_reads_mentions_as_one_report(capsys):
+    assert main(["geocode", "--json", "Tripoli", "Misrata", "Homs"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[2])["country"] == "SY"
+    assert main(["geocode", "--json", "--together", "Tripoli", "Misrata", "Homs"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[2])["country"] == "LY"
