@@ -101,15 +101,19 @@ class Gazetteer:
         key = name_key(text)
         if len(key) < 5:
             return []
-        prefix = key[:2]
-        keys = [row[0] for row in self.db.execute(
-            "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? AND exact = 1 "
-            "AND length(key) BETWEEN ? AND ?", (prefix, prefix + "\uffff", len(key) - 2, len(key) + 2))]
+        keys = [k for k in self._keys_starting(key[:2]) if abs(len(k) - len(key)) <= 2]
         best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=min_score)
         if best is None:
             return []
         found = [p for p in self.lookup(best[0], kinds) if p.exact]
         return [Place(**{**p.__dict__, "match": "fuzzy"}) for p in found]
+
+    @functools.lru_cache(maxsize=2048)
+    def _keys_starting(self, prefix: str) -> tuple[str, ...]:
+        """Exact-match keys with this two-letter prefix (cached: a prefix holds a few thousand)."""
+        return tuple(row[0] for row in self.db.execute(
+            "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? AND exact = 1",
+            (prefix, prefix + "\uffff")))
 
     def country(self, iso2: str) -> Place | None:
         row = self.db.execute(

@@ -297,10 +297,15 @@ def _between_resolution(text: str, gazetteer: Gazetteer, country: str | None, ne
     return _area_resolution(text, area, area.description, countries, match.group(0), "region:between")
 
 
+@functools.lru_cache(maxsize=1024)
+def _area_geojson(area) -> dict:
+    return _geojson(area.geometry)
+
+
 def _area_resolution(text, area, name, country, matched, source) -> Resolution:
     return Resolution(
         query=text, name=name, country=country, lat=area.lat, lon=area.lon,
-        precision=PRECISION_REGION, radius_km=float(area.radius_km), geometry=_geojson(area.geometry),
+        precision=PRECISION_REGION, radius_km=float(area.radius_km), geometry=_area_geojson(area),
         source=source, matched=matched, extra={"description": area.description},
     )
 
@@ -414,6 +419,17 @@ def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _admin1_shape(gazetteer: Gazetteer, place: Place) -> tuple[dict, float]:
+    """A province's GeoJSON outline and reach from its point (cached: outlines are large)."""
+    import shapely
+
+    from . import regions
+
+    shape = shapely.from_wkb(gazetteer.geometry_wkb(place.id))
+    return _geojson(shape), float(regions.radius_km_around(shape, place.lon, place.lat))
+
+
 def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazetteer, near: bool) -> Resolution:
     source = {"exact": "gazetteer", "spelling": "gazetteer:spelling", "fuzzy": "gazetteer:fuzzy"}[place.match]
     if place.kind in ("country", "admin1"):
@@ -421,14 +437,10 @@ def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazettee
 
         if place.kind == "country":
             area = regions.country_area(place.country)
-            geometry = _geojson(area.geometry) if area else None
+            geometry = _area_geojson(area) if area else None
             radius = float(area.radius_km) if area else None
         else:
-            import shapely
-
-            shape = shapely.from_wkb(gazetteer.geometry_wkb(place.id))
-            geometry = _geojson(shape)
-            radius = float(regions.radius_km_around(shape, place.lon, place.lat))
+            geometry, radius = _admin1_shape(gazetteer, place)
         return Resolution(
             query=text, name=place.name, country=place.country, admin1=place.admin1 or None,
             lat=round(place.lat, 5), lon=round(place.lon, 5), precision=PRECISION_REGION,

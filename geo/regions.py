@@ -38,17 +38,23 @@ class Area:
     description: str
 
 
+@functools.lru_cache(maxsize=512)
+def _transformers(lat0: float, lon0: float):
+    """Transformers to and from a local azimuthal equidistant projection; building one costs ~5 ms."""
+    import pyproj
+
+    local = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
+    return (pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True),
+            pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True))
+
+
 def _metric(geom: shapely.Geometry):
     """Forward and inverse transforms to a local azimuthal equidistant projection (metres)."""
     import numpy as np
-    import pyproj
 
     centre = geom.centroid
-    local = pyproj.CRS.from_proj4(
-        f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m +no_defs"
-    )
-    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True)
-    inverse = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+    # Centred to 0.1 degree: distances within a few hundred km stay true to well under 0.1 %.
+    forward, inverse = _transformers(round(centre.y, 1), round(centre.x, 1))
 
     def apply(transformer):
         return lambda g: shapely.transform(g, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
@@ -161,6 +167,7 @@ DIRECTION_BOXES = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def part_of(shape: shapely.Geometry, direction: str, description: str) -> Area | None:
     """The ``direction`` part of ``shape`` ("eastern Syria" = the half of Syria east of its middle)."""
     fx0, fy0, fx1, fy1 = DIRECTION_BOXES[direction]
