@@ -44,14 +44,17 @@ def cmd_geocode(args) -> int:
         return _geocode_csv(args)
     if not args.mentions:
         raise StrikemapError("give mentions, - to read them from stdin, or --csv FILE --column NAME")
+    provider = _provider(args)
     mentions = _mentions(args.mentions)
     if args.together:
-        answers = resolve_mentions(mentions, country=args.country)
+        answers = resolve_mentions(mentions, country=args.country, provider=provider)
     else:
-        answers = (resolve_mention(mention, country=args.country) for mention in mentions)
+        answers = (resolve_mention(mention, country=args.country, provider=provider) for mention in mentions)
     unresolved = 0
     for mention, found in zip(mentions, answers):
         unresolved += not found.resolved
+        if found.warning:
+            print(f"warning: {mention}: {found.warning}", file=sys.stderr)
         if args.json:
             print(json.dumps(found.to_dict(), ensure_ascii=False), flush=False)
         elif found.resolved:
@@ -61,6 +64,16 @@ def cmd_geocode(args) -> int:
             print(f"{mention}\tunresolved: {found.reason}")
     sys.stdout.flush()
     return 1 if unresolved else 0
+
+
+def _provider(args):
+    """The online provider the options ask for (one per run, so its rate limit holds), or None."""
+    from .providers import provider_from_name
+
+    try:
+        return provider_from_name(args.provider, domain=args.nominatim_domain, timeout=args.timeout)
+    except ValueError as exc:
+        raise StrikemapError(str(exc)) from None
 
 
 def _geocode_csv(args) -> int:
@@ -80,7 +93,8 @@ def _geocode_csv(args) -> int:
         raise StrikemapError(f"{args.csv}: --csv expects a CSV file")
     with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
         try:
-            placed = geocode_column(table, args.column, country=args.country, progress=lambda done, total: bar.update(1))
+            placed = geocode_column(table, args.column, country=args.country, provider=_provider(args),
+                                    progress=lambda done, total: bar.update(1))
         except KeyError as exc:
             raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
     if fmt not in ("geojson", "csv"):
@@ -143,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("mentions", nargs="*", metavar="MENTION", help="mentions, or - to read one a line from stdin")
     geocode.add_argument("--json", action="store_true", help="one JSON object a line")
     geocode.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code the places must lie in, e.g. IQ")
+    geocode.add_argument("--provider", choices=["offline", "nominatim"], default="offline",
+                         help="online fallback for mentions the offline gazetteer cannot place or only "
+                              "matches loosely (default: offline, nothing leaves this machine)")
+    geocode.add_argument("--nominatim-domain", metavar="HOST[:PORT]",
+                         help="a self-hosted Nominatim, e.g. 127.0.0.1:8080 "
+                              "(default $STRIKEMAP_NOMINATIM_DOMAIN or nominatim.openstreetmap.org)")
+    geocode.add_argument("--timeout", type=float, metavar="SECONDS",
+                         help="online request timeout (default $STRIKEMAP_PROVIDER_TIMEOUT or 5)")
     geocode.add_argument("--together", action="store_true",
                          help="the mentions come from one report: read each ambiguous name near the others")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")

@@ -458,31 +458,45 @@ def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazettee
 
 # ------------------------------------------------------------------ entry point
 
+# Offline answers an online provider (when one is switched on) is asked to improve on.
+WEAK_SOURCES = ("unresolved", "gazetteer:spelling", "gazetteer:fuzzy")
+
+
 def resolve_mention(text: str, country: str | None = None, gazetteer: Gazetteer | None = None,
-                    near_point: tuple[float, float] | None = None) -> Resolution:
+                    near_point: tuple[float, float] | None = None, provider=None) -> Resolution:
     """Resolve one place mention.
 
     ``country`` (ISO alpha-2) restricts names to that country; ``near_point`` (lat, lon) prefers, among
     places of the same name, those within ``CONTEXT_RADIUS_KM`` of it (the rest of the report).
+    ``provider`` (``geo.providers``) is asked only where the offline answer is missing or a loose
+    spelling match; if it fails, the offline answer comes back with a ``warning`` naming the failure.
     """
     if not isinstance(text, str):
         return Resolution(str(text), reason="a place mention must be text")
     country = (country or "").upper() or None
     if gazetteer is None:
-        return _resolve_cached(text, country, near_point)
-    return _resolve(text, country, gazetteer, near_point)
+        offline = _resolve_cached(text, country, near_point)
+    else:
+        offline = _resolve(text, country, gazetteer, near_point)
+    if provider is None or offline.source not in WEAK_SOURCES:
+        return offline
+    from .providers import resolve_online
+
+    return _with_query(resolve_online(clean_mention(text), offline, provider, country), text)
 
 
-def resolve_mentions(texts: list[str], country: str | None = None) -> list[Resolution]:
+def resolve_mentions(texts: list[str], country: str | None = None, provider=None) -> list[Resolution]:
     """Resolve the mentions of one report together: each ambiguous name is read near the others."""
     first = [resolve_mention(text, country) for text in texts]
     anchors = [(r.lat, r.lon) for r in first if r.resolved and r.precision in (PRECISION_TOWN, PRECISION_NEAR)]
-    if len(anchors) < 2:
-        return first
-    import statistics
+    centre = None
+    if len(anchors) >= 2:
+        import statistics
 
-    centre = (statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors))
-    return [resolve_mention(text, country, near_point=centre) for text in texts]
+        centre = (statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors))
+    if centre is None and provider is None:
+        return first
+    return [resolve_mention(text, country, near_point=centre, provider=provider) for text in texts]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -527,7 +541,7 @@ RESOLUTION_COLUMNS = ["geocode_name", "geocode_country", "geocode_admin1", "lat"
                       "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning"]
 
 
-def geocode_column(frame, column: str, country: str | None = None, progress=None):
+def geocode_column(frame, column: str, country: str | None = None, progress=None, provider=None):
     """Geocode one column of a table; returns a GeoDataFrame: the rows, the resolution columns, the geometry.
 
     ``progress(done, total)`` is called as rows are resolved (the CLI draws a tqdm bar with it).
@@ -539,7 +553,7 @@ def geocode_column(frame, column: str, country: str | None = None, progress=None
     rows, shapes = [], []
     texts = frame[column].fillna("").astype(str).tolist()
     for done, text in enumerate(texts, start=1):
-        found = resolve_mention(text, country)
+        found = resolve_mention(text, country, provider=provider)
         rows.append([found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
                      found.radius_km, found.source, found.matched, found.reason, found.warning])
         shapes.append(found.shape())

@@ -336,8 +336,8 @@ PROVIDERS = {"nominatim": NominatimProvider}
 def provider_from_name(name: str | None, **options) -> Provider | None:
     """``None``/"offline"/"" -> no provider; "nominatim" -> ``NominatimProvider``.
 
-    Options left out (or ``None``) come from STRIKEMAP_NOMINATIM_DOMAIN, STRIKEMAP_NOMINATIM_SCHEME
-    and STRIKEMAP_PROVIDER_TIMEOUT, then the defaults.
+    Options left out (or ``None``) come from STRIKEMAP_NOMINATIM_DOMAIN, STRIKEMAP_NOMINATIM_SCHEME,
+    STRIKEMAP_PROVIDER_TIMEOUT and STRIKEMAP_PROVIDER_CACHE, then the defaults.
     """
     key = (name or "").strip().lower()
     if key in ("", "offline", "none"):
@@ -346,7 +346,7 @@ def provider_from_name(name: str | None, **options) -> Provider | None:
         raise ValueError(f"unknown provider {name!r}; choose one of offline, {', '.join(PROVIDERS)}")
     options = {k: v for k, v in options.items() if v is not None}
     from_env = {"domain": "STRIKEMAP_NOMINATIM_DOMAIN", "scheme": "STRIKEMAP_NOMINATIM_SCHEME",
-                "timeout": "STRIKEMAP_PROVIDER_TIMEOUT"}
+                "timeout": "STRIKEMAP_PROVIDER_TIMEOUT", "cache_path": "STRIKEMAP_PROVIDER_CACHE"}
     for option, variable in from_env.items():
         if option not in options and os.environ.get(variable):
             options[option] = os.environ[variable]

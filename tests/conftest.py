@@ -45,3 +45,7 @@ def events_csv(tmp_path):
     target = tmp_path / "events.csv"
     target.write_text((ROOT / "data" / "events.csv").read_text(encoding="utf-8"), encoding="utf-8")
     return target
+
+
+# The fake Nominatim server of test_providers.py, shared with the CLI tests.
+from test_providers import fake_server  # noqa: E402,F401

@@ -128,3 +128,34 @@ def test_together_reads_mentions_as_one_report(capsys):
     assert json.loads(capsys.readouterr().out.splitlines()[2])["country"] == "SY"
     assert main(["geocode", "--json", "--together", "Tripoli", "Misrata", "Homs"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[2])["country"] == "LY"
+
+
+def test_online_provider_failures_keep_offline_answers(tmp_path, fake_server, monkeypatch):
+    """A fake Nominatim on 127.0.0.1 that fails: every mention still gets its offline answer, in time,
+    and the warning names the failure. Strong offline answers never leave the machine."""
+    import time
+
+    monkeypatch.setenv("STRIKEMAP_PROVIDER_CACHE", str(tmp_path / "cache.sqlite"))
+    for mode, words in ((500, "500"), (429, "rate limited"), ("invalid", "invalid JSON"), ("slow", "timed out")):
+        server = fake_server(mode)
+        started = time.monotonic()
+        result = run_cli("geocode", "--json", "--provider", "nominatim", "--nominatim-domain", server.domain,
+                         "--timeout", "1", "Boukamal", "Al-Bukamal")
+        elapsed = time.monotonic() - started
+        assert result.returncode == 0, result.stderr
+        loose, exact = (json.loads(line) for line in result.stdout.splitlines())
+        assert (loose["lat"], loose["lon"]) == (exact["lat"], exact["lon"])  # the offline answer
+        assert words in loose["warning"] and "offline answer kept" in loose["warning"]
+        assert "warning" not in exact  # an exact offline match is not sent online
+        assert [r["params"]["q"] for r in server.requests] == ["Boukamal"]
+        assert elapsed < 1 + 1.5 + 2.5  # timeout + slack + interpreter start
+
+
+def test_online_provider_answers_what_offline_cannot(tmp_path, fake_server, monkeypatch):
+    monkeypatch.setenv("STRIKEMAP_PROVIDER_CACHE", str(tmp_path / "cache.sqlite"))
+    server = fake_server("ok")
+    args = ["geocode", "--json", "--provider", "nominatim", "--nominatim-domain", server.domain, "Jurf al-Sakhar"]
+    first = json.loads(run_cli(*args).stdout)
+    again = json.loads(run_cli(*args).stdout)
+    assert first["source"] == "nominatim" and again["source"] == "nominatim:cache"
+    assert len(server.requests) == 1  # the second run was answered from the disk cache
