@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .gazetteer import Gazetteer, Place, load_gazetteer
 from .names import clean_mention, fold, name_key
@@ -226,8 +226,6 @@ def _direction_resolution(text: str, gazetteer: Gazetteer) -> Resolution | None:
         return None
     resolution = _area_resolution(text, area, f"{adjective} {place.name}", place.country, match.group(0),
                                   f"region:{place.kind}-part")
-    from dataclasses import replace
-
     return replace(resolution, admin1=place.admin1 or None)
 
 
@@ -353,6 +351,23 @@ def _best_place(name: str, gazetteer: Gazetteer, country: str | None, admin1: st
     return max(candidates, key=rank)
 
 
+# A rival in another country at least this fraction as important makes the answer "ambiguous".
+AMBIGUITY_RATIO = 0.2
+
+
+def _ambiguity(name: str, best: Place, gazetteer: Gazetteer, country: str | None, near_point) -> str | None:
+    """Say so when another country has a comparably important place of the same name ("Ana": Japan's
+    Ina or Iraq's Anah), unless the mention or its context already chose the country."""
+    if country or near_point is not None or best.kind == "country":
+        return None
+    rivals = [p for p in gazetteer.lookup(name) if p.country != best.country and p.exact == best.exact
+              and _importance(p) >= AMBIGUITY_RATIO * _importance(best)]
+    if not rivals:
+        return None
+    others = ", ".join(f"{p.name} ({p.country})" for p in rivals[:3])
+    return f"ambiguous name: also {others}; name the country (\"{name}, <country>\") or pass --country to choose"
+
+
 def _strip_filler(words: str) -> str:
     words = _LEADING.sub("", words.strip(" ,.;:"))
     return _TRAILING.sub("", words).strip(" ,.;:")
@@ -386,21 +401,43 @@ def _is_acronym(span: str) -> bool:
     return letters.isupper() and len(letters) <= 5
 
 
+# In running text a capitalised word is read as a place only in a place-like context: after one of
+# these words, or when it starts like an Arabic place name. "a man named Ana" stays a man.
+_LOCATIVE_WORDS = frozenset(
+    "in at near from to into outside around of on toward towards across over between and via past inside "
+    "hit struck strike strikes striking targeted targeting bombed shelled attacked raided".split()
+)
+_PLACE_PREFIXES = frozenset(
+    "al el ad ar as ash az abu albu bu deir dayr dair tal tall tel ain ayn ras jabal jebel bir kafr khan "
+    "qasr umm beit bayt wadi hammam sheikh".split()
+)
+
+
+def _place_like(tokens: list[str], start: int) -> bool:
+    if start == 0 or tokens[start - 1].lower() in _LOCATIVE_WORDS:
+        return True
+    first = re.split(r"[-‘’'ʿ]", tokens[start].lower(), maxsplit=1)[0]
+    return first in _PLACE_PREFIXES
+
+
 def _candidate_spans(words: str) -> list[str]:
-    """The whole phrase, then each maximal run of capitalised words ("Jurf al-Sakhar" stays whole)."""
+    """The whole phrase, then each maximal run of capitalised words ("Jurf al-Sakhar" stays whole)
+    that stands where a place would."""
     tokens = [t.strip(" ,.;:()\"") for t in words.split()]
-    runs, current = [], []
+    runs, current, start = [], [], 0
     for index, token in enumerate(tokens):
         inside_run = current and token.lower() in _CONNECTORS and index + 1 < len(tokens) and _is_name_word(tokens[index + 1])
         if token and (_is_name_word(token) or inside_run):
+            if not current:
+                start = index
             current.append(token)
         elif current:
-            runs.append(" ".join(current))
+            runs.append((" ".join(current), start))
             current = []
     if current:
-        runs.append(" ".join(current))
+        runs.append((" ".join(current), start))
     # Only capitalised words name places: "they hit a target" keeps "hit" a verb, "the east" a direction.
-    spans = ([words.strip(" ,.;:")] if runs else []) + runs
+    spans = ([words.strip(" ,.;:")] if runs else []) + [run for run, at in runs if _place_like(tokens, at)]
     return [s for s in dict.fromkeys(spans) if s and not _is_acronym(s)]
 
 
@@ -415,7 +452,9 @@ def _name_resolution(text: str, gazetteer: Gazetteer, country: str | None, near:
         place = _best_place(span, gazetteer, country, admin1, kinds, near_point)
         if place is None:
             continue
-        return _place_resolution(text, place, span, gazetteer, near)
+        found = _place_resolution(text, place, span, gazetteer, near)
+        note = _ambiguity(span, place, gazetteer, country, near_point)
+        return replace(found, warning=note) if note else found
     return None
 
 
@@ -566,6 +605,4 @@ def geocode_column(frame, column: str, country: str | None = None, progress=None
 
 
 def _with_query(resolution: Resolution, query: str) -> Resolution:
-    from dataclasses import replace
-
     return replace(resolution, query=query)

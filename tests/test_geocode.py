@@ -204,3 +204,19 @@ def test_typos_fall_back_to_fuzzy_matching_marked_as_such():
     found = resolve_mention("Fallujha")
     assert found.name == "Al Fallūjah" and found.source == "gazetteer:fuzzy"
     assert not resolve_mention("Narnia").resolved  # 91% like the Italian town Narni: not close enough
+
+
+def test_names_in_running_text_need_a_place_like_context():
+    assert not resolve_mention("a man named Ana").resolved
+    assert resolve_mention("rockets hit Erbil").name == "Erbil"
+    assert resolve_mention("strikes on Al-Bukamal and Al-Qaim").name == "Ālbū Kamāl"
+    assert not resolve_mention("John Kirby said").resolved
+
+
+def test_ambiguous_names_say_so_until_the_country_is_named():
+    lone = resolve_mention("Ana")
+    assert lone.resolved and "ambiguous" in lone.warning and "(IQ)" in lone.warning
+    chosen = resolve_mention("Ana, Iraq")
+    assert chosen.country == "IQ" and chosen.warning is None
+    assert resolve_mention("Ana", country="IQ").name == "‘Anah"
+    assert resolve_mention("Al-Bukamal").warning is None
