@@ -152,8 +152,8 @@ def bench_mentions() -> None:
             results.append(resolve(mention))
         return (time.perf_counter() - started) / len(MENTIONS), results
 
-    first, results = one_pass(lambda m: geocode._resolve(m, None, gazetteer))
-    warm, _ = one_pass(lambda m: geocode._resolve(m, None, gazetteer))
+    first, results = one_pass(lambda m: geocode._resolve(m, geocode.Context(), gazetteer))
+    warm, _ = one_pass(lambda m: geocode._resolve(m, geocode.Context(), gazetteer))
     geocode._resolve_cached.cache_clear()
     one_pass(geocode.resolve_mention)  # fill the cache
     cached, _ = one_pass(geocode.resolve_mention)

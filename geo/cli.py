@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,14 @@ def _iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _country_list(text: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    bad = [c for c in codes if not (len(c) == 2 and c.isalpha())]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{', '.join(bad)}: not ISO 3166 alpha-2 country codes (e.g. SY,IQ)")
+    return codes
 
 
 def _mentions(arguments: list[str]) -> list[str]:
@@ -47,9 +56,10 @@ def cmd_geocode(args) -> int:
     provider = _provider(args)
     mentions = _mentions(args.mentions)
     if args.together:
-        answers = resolve_mentions(mentions, country=args.country, provider=provider)
+        answers = resolve_mentions(mentions, country=args.country, provider=provider, focus=args.focus)
     else:
-        answers = (resolve_mention(mention, country=args.country, provider=provider) for mention in mentions)
+        answers = (resolve_mention(mention, country=args.country, provider=provider, focus=args.focus)
+                   for mention in mentions)
     unresolved = 0
     for mention, found in zip(mentions, answers):
         unresolved += not found.resolved
@@ -94,7 +104,7 @@ def _geocode_csv(args) -> int:
     with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
         try:
             placed = geocode_column(table, args.column, country=args.country, provider=_provider(args),
-                                    progress=lambda done, total: bar.update(1))
+                                    focus=args.focus, progress=lambda done, total: bar.update(1))
         except KeyError as exc:
             raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
     if fmt not in ("geojson", "csv"):
@@ -167,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="online request timeout (default $STRIKEMAP_PROVIDER_TIMEOUT or 5)")
     geocode.add_argument("--together", action="store_true",
                          help="the mentions come from one report: read each ambiguous name near the others")
+    geocode.add_argument("--focus", type=_country_list, default=_country_list(os.environ.get("STRIKEMAP_FOCUS", "")),
+                         metavar="CC,CC", help="countries your reports are about, preferred among places of "
+                                               "one name, e.g. SY,IQ (default $STRIKEMAP_FOCUS)")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
     geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
     geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import EventDataError
-from .geocode import Resolution, resolve_mention
+from .geocode import resolve_mentions
+from .resolution import Resolution
 
 SCHEMA = [
     "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
@@ -166,7 +167,8 @@ def _apply_resolution(row: dict, found: Resolution) -> dict:
     row.update(
         country="/".join(names), admin1=found.admin1 or "", location=found.name or "",
         latitude=found.lat, longitude=found.lon, geo_precision=found.precision,
-        radius_km=found.radius_km, geocoder=found.source,
+        radius_km=found.radius_km,
+        geocoder=found.source + (f"; warning: {found.warning}" if found.warning else ""),
     )
     return row
 
@@ -181,24 +183,24 @@ def geocode_events(frame: pd.DataFrame, origin: str = "events", progress=None):
     import shapely
 
     frame = validate_events(frame, origin)
-    rows, shapes = [], []
     records = frame[SCHEMA].to_dict("records")
-    for done, record in enumerate(records, start=1):
-        if progress:
-            progress(done, len(records))
-        if not _is_blank(record["latitude"]) and not _is_blank(record["longitude"]):
+    to_place = [i for i, r in enumerate(records) if _is_blank(r["latitude"]) or _is_blank(r["longitude"])]
+    # The file's mentions are read together: an ambiguous name is read in the countries the others are in.
+    answers = dict(zip(to_place, resolve_mentions([records[i]["location_mention"] for i in to_place],
+                                                  progress=progress)))
+    rows, shapes = [], []
+    for index, record in enumerate(records):
+        if index not in answers:
             lat, lon = float(record["latitude"]), float(record["longitude"])
             record.update(latitude=lat, longitude=lon, geocoder=record["geocoder"] or "given coordinates")
             record["geo_precision"] = record["geo_precision"] or 1
             shapes.append(shapely.Point(lon, lat))
+        elif answers[index].resolved:
+            record = _apply_resolution(record, answers[index])
+            shapes.append(answers[index].shape())
         else:
-            found = resolve_mention(record["location_mention"])
-            if found.resolved:
-                record = _apply_resolution(record, found)
-                shapes.append(found.shape())
-            else:
-                record.update(geocoder=f"unresolved: {found.reason}")
-                shapes.append(None)
+            record.update(geocoder=f"unresolved: {answers[index].reason}")
+            shapes.append(None)
         rows.append(record)
     gdf = gpd.GeoDataFrame(rows, columns=SCHEMA, geometry=shapes, crs="EPSG:4326")
     for column in INTEGER_COLUMNS:

@@ -255,10 +255,15 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         name_rows |= _name_rows(next_id, names)
         next_id += 1
 
+    country_ids = dict(db.execute("SELECT country, id FROM places WHERE kind = 'country'").fetchall())
     with ALIASES_CSV.open(newline="", encoding="utf-8") as fh:
         for alias in csv.DictReader(fh):
             db.execute("INSERT OR REPLACE INTO country_aliases VALUES (?,?)",
                        (name_key(alias["alias"]), alias["iso2"]))
+            # Other names of a country ("Syrian Arab Republic", "Türkiye") also name it on their own;
+            # adjectives ("Syrian") only inside phrases such as "the Syrian-Iraqi border".
+            if alias["kind"] == "name" and alias["iso2"] in country_ids:
+                name_rows |= _name_rows(country_ids[alias["iso2"]], {alias["alias"]})
 
     # Admin-1 areas: Natural Earth polygons, named in English and their alternates.
     admin1_names: dict[tuple[str, str], str] = {}

@@ -47,6 +47,9 @@ def name_key(text: str) -> str:
 # Prefixes that all render "Abu" / "Āl Bū" (family of) in place names.
 _ABU = re.compile(r"^(?:albu|abu|abou|aboo|bou|bu)(?=[a-z])")
 _GLUED_ARTICLE = re.compile(r"^[aeu]([tdrsznl])(?=\1)")
+_DOUBLED = re.compile(r"([^aeiou])\1+")  # consonants only: "ee" and "oo" are vowels of their own
+# "...ad-Din" (of the faith) in its spellings: Salahuddin, Salaheddin, Salah ad-Din.
+_DIN = re.compile(r"(?<=[a-z])[uea]d+in$")
 _SKELETON_RULES = [
     (re.compile(r"^(?:deir|dayr|dair|deyr|der)"), "dr"),  # "monastery" in every spelling
     (re.compile(r"(?:ou|oo|w(?=[^aeiou]|$))"), "u"),
@@ -71,8 +74,12 @@ def skeleton_key(text: str) -> str:
         tokens = ["bu", *tokens[1:]]
     # An article glued to a later word by its doubled sun letter: "Deir Ezzor".
     tokens = tokens[:1] + [_GLUED_ARTICLE.sub(r"\1", t) for t in tokens[1:]]
+    # The Persian ezafe between words: "Qasr-e Shirin" / "Qasr Shirin".
+    tokens = tokens[:1] + [t for t in tokens[1:-1] if t not in ("e", "ye", "i")] + tokens[-1:] if len(tokens) > 2 else tokens
     joined = "".join(tokens)
     joined = _ABU.sub("bu", joined)
+    joined = _DOUBLED.sub(r"\1", joined)  # first, so that "Qayyarah" and "Qayara" fold alike
+    joined = _DIN.sub("din", joined)
     for pattern, replacement in _SKELETON_RULES:
         joined = pattern.sub(replacement, joined)
     return joined

@@ -276,7 +276,7 @@ class NominatimProvider(Provider):
         return 2
 
     def to_resolution(self, raw: dict, text: str, source: str):
-        from .geocode import Resolution
+        from .resolution import Resolution
 
         lat, lon = round(float(raw["lat"]), 5), round(float(raw["lon"]), 5)
         precision = self.precision(raw)

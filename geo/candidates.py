@@ -1,0 +1,204 @@
+"""From the words of a mention to the gazetteer entry they most likely name.
+
+The rules a careful reader applies, in one place:
+
+* only capitalised words standing where a place would (after "in", "near", "struck" ...,
+  at the start, or shaped like an Arabic place name) are read as places, never acronyms
+  ("US", "KH") or media and group names that look like places ("Al Jazeera");
+* a country or province after a comma ("Hit, Iraq", "al-Qaim, Anbar") or ``--country``
+  restricts the answer;
+* among places of one name: near the report's other places first, then in its focus
+  countries, then an exact spelling over a loose one, then importance (population; a
+  province counts as ``ADMIN1_IMPORTANCE``);
+* a city beats the province named after it ("Idlib" is the city; "Idlib province" is not);
+* a loose match on a very short name needs context, and a fuzzy match never leaves the focus;
+* an answer with a comparable rival in another country carries a warning naming it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .gazetteer import Gazetteer, Place
+from .names import fold, name_key, skeleton_key
+from .resolution import Context
+
+ALL_KINDS = ("place", "admin1", "country")
+# Provinces outrank villages of the same name, but not big cities ("Raqqa" is the city).
+ADMIN1_IMPORTANCE = 200_000
+# A city this big named like its province is the province's capital, and the likelier reading.
+CAPITAL_MIN_POPULATION = 10_000
+# Other places in the same report within this distance make a candidate the likelier reading.
+CONTEXT_RADIUS_KM = 300.0
+# A rival in another country at least this fraction as important makes the answer "ambiguous".
+AMBIGUITY_RATIO = 0.2
+# Loose (skeleton) keys shorter than this match too much ("Qayara" and "Kaira" both fold to "kara").
+MIN_LOOSE_KEY = 5
+# Proper names in reports that look like places but are media, groups or parties.
+NOT_PLACES = frozenset(name_key(n) for n in (
+    "Al Jazeera", "Al Arabiya", "Al-Hurra", "Al Mayadeen TV", "Al-Monitor", "Al-Sumaria", "Al-Qaeda",
+    "Al-Qaida", "Al-Shabaab", "Al-Nusra", "Jabhat al-Nusra", "Hayat Tahrir al-Sham", "Ahrar al-Sham",
+))
+
+# ------------------------------------------------------------------ ranking
+
+
+def importance(place: Place) -> float:
+    if place.kind == "country":
+        return 1e12
+    if place.kind == "admin1":
+        return ADMIN1_IMPORTANCE
+    return place.population
+
+
+def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _near(place: Place, ctx: Context) -> bool:
+    return ctx.near_point is not None and km_between(place.lat, place.lon, *ctx.near_point) <= CONTEXT_RADIUS_KM
+
+
+def _in_context(place: Place, ctx: Context) -> bool:
+    return _near(place, ctx) or place.country in ctx.focus or place.country == ctx.country
+
+
+def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None = None,
+               kinds: tuple[str, ...] = ALL_KINDS) -> Place | None:
+    """The most likely gazetteer entry for ``name`` read in ``ctx``, or None."""
+    if name_key(name) in NOT_PLACES:
+        return None
+    candidates = gazetteer.lookup(name, kinds=kinds)
+    if candidates and not candidates[0].exact and len(skeleton_key(name)) < MIN_LOOSE_KEY:
+        candidates = [p for p in candidates if _in_context(p, ctx)]
+    if not candidates:
+        candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
+        if ctx.focus or ctx.country:
+            candidates = [p for p in candidates if _in_context(p, ctx)]
+    if ctx.country:
+        candidates = [p for p in candidates if p.country == ctx.country]
+    if admin1:
+        wanted = fold(admin1)
+        candidates = [p for p in candidates if wanted and wanted in fold(p.admin1)] or candidates
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda p: (_near(p, ctx), p.country in ctx.focus, p.exact, importance(p)))
+    if best.kind == "admin1" and "admin1" in kinds and "place" in kinds:
+        capitals = [p for p in candidates if p.kind == "place" and p.country == best.country
+                    and fold(p.admin1) == fold(best.name) and p.population >= CAPITAL_MIN_POPULATION]
+        if capitals:
+            return max(capitals, key=lambda p: p.population)
+    return best
+
+
+def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str | None:
+    """A warning when another country has a comparably important place of this name ("Ana": Japan's
+    Ina or Iraq's Anah), unless the mention or its context already chose."""
+    if ctx.country or ctx.near_point is not None or best.kind == "country":
+        return None
+    rivals = [p for p in gazetteer.lookup(name) if p.country != best.country and p.exact == best.exact
+              and importance(p) >= AMBIGUITY_RATIO * importance(best)]
+    if best.country in ctx.focus:
+        rivals = [p for p in rivals if p.country in ctx.focus]
+    if not rivals:
+        return None
+    others = ", ".join(f"{p.name} ({p.country})" for p in rivals[:3])
+    return f"ambiguous name: also {others}; name the country (\"{name}, <country>\") or pass --country to choose"
+
+
+# ------------------------------------------------------------------ reading the words
+
+_LEADING = re.compile(
+    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
+    r"governorate|facility|facilities|site|sites|base|targets?)\s+)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"\s+(?:area|region|district|town|city|village|province|governorate|camp)$", re.IGNORECASE)
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|at|an|ed|er|es|ez|et)[-‘’'ʿ]", re.IGNORECASE)
+_CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ed", "er", "es", "ez", "et", "bin", "ibn"}
+# In running text a capitalised word is read as a place only after one of these words, at the
+# start, or when it begins like an Arabic place name. "a man named Ana" stays a man.
+_LOCATIVE_WORDS = frozenset(
+    "in at near from to into outside around of on toward towards across over between and via past inside "
+    "hit struck strike strikes striking targeted targeting bombed shelled attacked raided".split()
+)
+_PLACE_PREFIXES = frozenset(
+    "al el ad ar as ash az abu albu bu deir dayr dair tal tall tel ain ayn ras jabal jebel bir kafr khan "
+    "qasr umm beit bayt wadi hammam sheikh".split()
+)
+
+
+def strip_filler(words: str) -> str:
+    """Drop words around a name that say nothing about where it is ("the town of", "district")."""
+    words = _LEADING.sub("", words.strip(" ,.;:"))
+    return _TRAILING.sub("", words).strip(" ,.;:")
+
+
+def is_name_word(token: str) -> bool:
+    return token[:1].isupper() or token[:1] in "‘'ʿ`" or bool(_ARTICLE_PREFIX.match(token))
+
+
+def _is_acronym(span: str) -> bool:
+    """ "US", "KH", "PMF": organisations, never places ("Us" is a village in France)."""
+    letters = span.replace(".", "").replace(" ", "")
+    return letters.isupper() and len(letters) <= 5
+
+
+def _place_like(tokens: list[str], start: int) -> bool:
+    if start == 0 or tokens[start - 1].lower() in _LOCATIVE_WORDS:
+        return True
+    first = re.split(r"[-‘’'ʿ]", tokens[start].lower(), maxsplit=1)[0]
+    return first in _PLACE_PREFIXES
+
+
+def candidate_spans(words: str) -> list[str]:
+    """The whole phrase, then each maximal run of capitalised words ("Jurf al-Sakhar" stays whole)
+    that stands where a place would. Nothing if no word is capitalised: "they hit a target"."""
+    tokens = [t.strip(" ,.;:()\"") for t in words.split()]
+    runs, current, start = [], [], 0
+    for index, token in enumerate(tokens):
+        joins = current and token.lower() in _CONNECTORS and index + 1 < len(tokens) and is_name_word(tokens[index + 1])
+        if token and (is_name_word(token) or joins):
+            if not current:
+                start = index
+            current.append(token)
+        elif current:
+            runs.append((" ".join(current), start))
+            current = []
+    if current:
+        runs.append((" ".join(current), start))
+    spans = ([words.strip(" ,.;:")] if runs else []) + [run for run, at in runs if _place_like(tokens, at)]
+    return [s for s in dict.fromkeys(spans) if s and not _is_acronym(s)]
+
+
+def country_code(words: str | None, gazetteer: Gazetteer, anchor: str = "start") -> str | None:
+    """The country named by ``words``, trying runs of words anchored at its start (or end), longest first.
+
+    The anchor is the end nearest the dash in "A-B border": "the Iraqi side of the Iraq" ends in a country.
+    """
+    if not words:
+        return None
+    parts = words.strip().split()
+    for size in range(len(parts), 0, -1):
+        run = parts[:size] if anchor == "start" else parts[len(parts) - size:]
+        code = gazetteer.country_code(re.sub(r"^the\s+", "", " ".join(run), flags=re.IGNORECASE))
+        if code:
+            return code
+    return None
+
+
+def comma_context(parts: list[str], gazetteer: Gazetteer) -> tuple[str | None, str | None]:
+    """Country and province named after a comma: "Hit, Iraq", "al-Qaim, Anbar"."""
+    country = admin1 = None
+    for part in parts:
+        code = country_code(part, gazetteer)
+        if code:
+            country = code
+            continue
+        areas = [p for p in gazetteer.lookup(strip_filler(part), kinds=("admin1",)) if p.exact]
+        if areas:
+            admin1, country = areas[0].name, country or areas[0].country
+    return country, admin1
