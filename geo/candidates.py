@@ -67,14 +67,16 @@ def _in_context(place: Place, ctx: Context) -> bool:
 
 
 def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None = None,
-               kinds: tuple[str, ...] = ALL_KINDS) -> Place | None:
-    """The most likely gazetteer entry for ``name`` read in ``ctx``, or None."""
+               kinds: tuple[str, ...] = ALL_KINDS, fuzzy: bool = True) -> Place | None:
+    """The most likely gazetteer entry for ``name`` read in ``ctx``, or None.
+
+    ``fuzzy`` allows the typo-tolerant last resort when no spelling of the name matches."""
     if name_key(name) in NOT_PLACES:
         return None
     candidates = gazetteer.lookup(name, kinds=kinds)
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < MIN_LOOSE_KEY:
         candidates = [p for p in candidates if _in_context(p, ctx)]
-    if not candidates:
+    if not candidates and fuzzy:
         candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
         if ctx.focus or ctx.country:
             candidates = [p for p in candidates if _in_context(p, ctx)]

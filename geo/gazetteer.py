@@ -78,19 +78,26 @@ class Gazetteer:
 
     def lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
         """Every entry whose name matches ``text``: exact-key matches first, else skeleton matches."""
-        marks = ",".join("?" * len(kinds))
-        for key, exact in ((name_key(text), 1), (skeleton_key(text), 0)):
-            if not key:
-                continue
-            rows = self.db.execute(
-                f"SELECT DISTINCT {self._COLUMNS} FROM names n JOIN places p ON p.id = n.place_id "
-                f"WHERE n.key = ? AND n.exact >= ? AND p.kind IN ({marks})",
-                (key, exact, *kinds),
-            ).fetchall()
-            if rows:
-                match = "exact" if exact else "spelling"
-                return sorted((Place(*row, match=match) for row in rows), key=lambda p: -p.population)
+        for key, exact in ((name_key(text), True), (skeleton_key(text), False)):
+            found = self._lookup_key(key, exact, kinds) if key else ()
+            if found:
+                return list(found)
         return []
+
+    @functools.lru_cache(maxsize=65536)
+    def _lookup_key(self, key: str, exact: bool, kinds: tuple[str, ...]) -> tuple[Place, ...]:
+        """One indexed query, cached: the same names come back again and again in an archive.
+
+        Kinds are filtered here, not in SQL: with ``kind = ?`` SQLite may walk every province first.
+        """
+        rows = self.db.execute(
+            f"SELECT DISTINCT {self._COLUMNS} FROM names n JOIN places p ON p.id = n.place_id "
+            "WHERE n.key = ? AND n.exact >= ?",
+            (key, int(exact)),
+        ).fetchall()
+        match = "exact" if exact else "spelling"
+        found = (Place(*row, match=match) for row in rows if row[1] in kinds)
+        return tuple(sorted(found, key=lambda p: -p.population))
 
     def fuzzy_lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country"),
                      min_score: float = FUZZY_MIN_SCORE) -> list[Place]:
@@ -101,7 +108,8 @@ class Gazetteer:
         key = name_key(text)
         if len(key) < 5:
             return []
-        keys = [k for k in self._keys_starting(key[:2]) if abs(len(k) - len(key)) <= 2]
+        by_length = self._keys_starting(key[:2])
+        keys = [k for size in range(len(key) - 2, len(key) + 3) for k in by_length.get(size, ())]
         best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=min_score)
         if best is None:
             return []
@@ -109,12 +117,15 @@ class Gazetteer:
         return [Place(**{**p.__dict__, "match": "fuzzy"}) for p in found]
 
     @functools.lru_cache(maxsize=2048)
-    def _keys_starting(self, prefix: str) -> tuple[str, ...]:
-        """Exact-match keys with this two-letter prefix (cached: a prefix holds a few thousand)."""
-        return tuple(row[0] for row in self.db.execute(
-            "SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? AND exact = 1",
-            (prefix, prefix + "\uffff")))
+    def _keys_starting(self, prefix: str) -> dict[int, list[str]]:
+        """Exact-match keys with this two-letter prefix, by length (cached: a prefix holds thousands)."""
+        by_length: dict[int, list[str]] = {}
+        for (key,) in self.db.execute("SELECT DISTINCT key FROM names WHERE key >= ? AND key < ? AND exact = 1",
+                                      (prefix, prefix + "\uffff")):
+            by_length.setdefault(len(key), []).append(key)
+        return by_length
 
+    @functools.lru_cache(maxsize=1024)
     def country(self, iso2: str) -> Place | None:
         row = self.db.execute(
             f"SELECT {self._COLUMNS} FROM places p WHERE p.kind = 'country' AND p.country = ?",
@@ -122,6 +133,7 @@ class Gazetteer:
         ).fetchone()
         return Place(*row) if row else None
 
+    @functools.lru_cache(maxsize=65536)
     def country_code(self, text: str) -> str | None:
         """ISO code for a country name, alias or adjective ("Syrian", "Iraqi"), or None."""
         key = name_key(text)

@@ -82,8 +82,10 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
     ctx = ctx.with_country(country)
     # "Deir ez-Zor governorate" is the province, not the city of the same name.
     kinds = kinds or (("admin1",) if _PROVINCE_WORD.search(head) else ALL_KINDS)
-    for span in candidate_spans(strip_filler(head)):
-        place = best_place(span, gazetteer, ctx, admin1, kinds)
+    spans = candidate_spans(strip_filler(head))
+    # Every span by its spellings first; typo-tolerant matching only when none of them matches.
+    for span, fuzzy in [(span, False) for span in spans] + [(span, True) for span in spans]:
+        place = best_place(span, gazetteer, ctx, admin1, kinds, fuzzy=fuzzy)
         if place is None:
             continue
         found = _place_resolution(text, place, span, gazetteer, near)

@@ -16,6 +16,7 @@ so the two sides always agree.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,6 +30,7 @@ ARTICLES = frozenset(
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and apostrophe marks, turn punctuation into spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -37,6 +39,7 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", stripped).strip()
 
 
+@functools.lru_cache(maxsize=200_000)
 def name_key(text: str) -> str:
     """The exact-match key: folded, with article tokens dropped (unless that leaves nothing)."""
     tokens = fold(text).split()
@@ -65,6 +68,7 @@ _SKELETON_RULES = [
 ]
 
 
+@functools.lru_cache(maxsize=200_000)
 def skeleton_key(text: str) -> str:
     """The loose key: ``name_key`` with spellings folded and spaces removed."""
     tokens = name_key(text).split()

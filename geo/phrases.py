@@ -17,6 +17,7 @@ imports the pipeline that calls it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -190,10 +191,15 @@ def site(text: str) -> Resolution | None:
     )
 
 
-def offset(text: str, ctx: Context, resolve_name) -> Resolution | None:
-    """ "10 km north of Mosul", "5 miles SE of Hit", "north of Raqqa": an offset point, a wide radius."""
+@functools.lru_cache(maxsize=1)
+def _geod():
     import pyproj
 
+    return pyproj.Geod(ellps="WGS84")
+
+
+def offset(text: str, ctx: Context, resolve_name) -> Resolution | None:
+    """ "10 km north of Mosul", "5 miles SE of Hit", "north of Raqqa": an offset point, a wide radius."""
     match = _OFFSET.search(text)
     if not match:
         return None
@@ -209,7 +215,7 @@ def offset(text: str, ctx: Context, resolve_name) -> Resolution | None:
         spread_km = max(3.0, 0.4 * distance_km)
     else:
         distance_km, spread_km = UNSTATED_OFFSET_KM, 2 * UNSTATED_OFFSET_KM
-    lon, lat, _ = pyproj.Geod(ellps="WGS84").fwd(anchor.lon, anchor.lat, _BEARINGS[bearing], distance_km * 1000)
+    lon, lat, _ = _geod().fwd(anchor.lon, anchor.lat, _BEARINGS[bearing], distance_km * 1000)
     return Resolution(
         query=text, name=f"{round(distance_km, 1):g} km {bearing} of {anchor.name}", country=anchor.country,
         admin1=anchor.admin1, lat=round(lat, 5), lon=round(lon, 5), precision=PRECISION_NEAR,

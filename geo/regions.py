@@ -53,8 +53,8 @@ def _metric(geom: shapely.Geometry):
     import numpy as np
 
     centre = geom.centroid
-    # Centred to 0.1 degree: distances within a few hundred km stay true to well under 0.1 %.
-    forward, inverse = _transformers(round(centre.y, 1), round(centre.x, 1))
+    # Centred to the nearest degree: distances stay true to a fraction of a percent within a few hundred km.
+    forward, inverse = _transformers(float(round(centre.y)), float(round(centre.x)))
 
     def apply(transformer):
         return lambda g: shapely.transform(g, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
@@ -63,10 +63,18 @@ def _metric(geom: shapely.Geometry):
 
 
 def radius_km_around(shape: shapely.Geometry, lon: float, lat: float) -> float:
-    """How far ``shape`` reaches from the point (lon, lat), in km: the honest uncertainty radius."""
-    to_m, _ = _metric(shape)
-    far = shapely.hausdorff_distance(to_m(shapely.MultiPoint([(lon, lat)])), to_m(shapely.convex_hull(shape)))
-    return round(float(far) / 1000, 1)
+    """How far ``shape`` reaches from the point (lon, lat), in km: the honest uncertainty radius.
+
+    The farthest vertex of the convex hull, by great-circle distance (no projection needed).
+    """
+    import numpy as np
+
+    xy = np.radians(shapely.get_coordinates(shapely.convex_hull(shape)))
+    lon0, lat0 = np.radians(lon), np.radians(lat)
+    a = (np.sin((xy[:, 1] - lat0) / 2) ** 2
+         + np.cos(lat0) * np.cos(xy[:, 1]) * np.sin((xy[:, 0] - lon0) / 2) ** 2)
+    far = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))).max() if len(xy) else 0.0
+    return round(float(far), 1)
 
 
 def country_geometry(iso2: str, gazetteer: Gazetteer | None = None) -> shapely.Geometry | None:

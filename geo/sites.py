@@ -31,24 +31,22 @@ class Site:
 
 
 @functools.lru_cache(maxsize=1)
-def _alias_index() -> list[tuple[re.Pattern, str, Site]]:
-    """(whole-word pattern over name keys, alias key, site), longest alias first."""
-    index = []
+def _alias_index() -> tuple[re.Pattern, dict[str, Site]]:
+    """One pattern matching any alias as whole words of a name key (longest first), and alias -> site."""
+    sites: dict[str, Site] = {}
     with SITES_CSV.open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             site = Site(row["name"], row["country"], float(row["lat"]), float(row["lon"]),
                         float(row["radius_km"]), row["kind"], row["source"])
             for alias in {row["name"], *row["aliases"].split("|")}:
-                key = name_key(alias)
-                if key:
-                    index.append((re.compile(rf"(?:^| ){re.escape(key)}(?: |$)"), key, site))
-    return sorted(index, key=lambda item: -len(item[1]))
+                if name_key(alias):
+                    sites[name_key(alias)] = site
+    aliases = sorted(sites, key=len, reverse=True)
+    return re.compile(r"(?:^| )(" + "|".join(map(re.escape, aliases)) + r")(?: |$)"), sites
 
 
 def find_site(text: str) -> tuple[Site, str] | None:
     """The site named in ``text`` and the alias that named it, or None."""
-    key = name_key(text)
-    for pattern, alias, site in _alias_index():
-        if pattern.search(key):
-            return site, alias
-    return None
+    pattern, sites = _alias_index()
+    match = pattern.search(name_key(text))
+    return (sites[match.group(1)], match.group(1)) if match else None
