@@ -38,6 +38,8 @@ test: setup chromium
 
 bench: setup chromium
 	$(PY) bench/startup.py
+	$(PY) bench/geocode_accuracy.py
+	$(PY) bench/geocode_speed.py
 
 clean:
 	rm -rf data/build static node_modules $(VENV)
