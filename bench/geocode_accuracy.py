@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
-import re
 import sqlite3
 import sys
 import time
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 

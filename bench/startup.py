@@ -20,7 +20,6 @@ import functools
 import http.server
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,12 +27,13 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+import appserver  # noqa: E402  (tests/appserver.py: starts `streamlit run` on a free port)
 
 PYTHON = sys.executable
 RUNS = 5
@@ -187,46 +187,12 @@ def bench_mentions() -> None:
 
 # ------------------------------------------------------------------ c) dashboard
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def streamlit_server():
-    port = _free_port()
-    env = dict(os.environ)
-    env.pop("STRIKEMAP_EVENTS", None)
+    """The dashboard on the bundled data (tests/appserver.py); yields (base URL, seconds to healthy)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not answer /_stcore/health in 60 s")
-            time.sleep(0.05)
+    with appserver.streamlit_server() as base:
         yield base, time.perf_counter() - started
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _fence(context, allowed_prefixes: tuple[str, ...], aborted: list[str], fulfil=None) -> None:

@@ -1,6 +1,5 @@
 """The command-line contract of DESIGN.md, run as a user would (subprocess) and in process."""
 
-import io
 import json
 import subprocess
 import sys
