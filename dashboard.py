@@ -1,8 +1,9 @@
-"""strikemap dashboard: the events on an offline map, filtered in time, downloadable.
+"""strikemap dashboard: the events on an offline map, filtered, charted in time, downloadable.
 
 Thin on purpose: layout and widgets only; everything else is in ``geo/``.
 Run with ``make run`` or ``STRIKEMAP_EVENTS=path streamlit run dashboard.py``.
-URL query parameters ``start`` and ``end`` (YYYY-MM-DD) set the date filter and follow it.
+Every filter lives in the URL (``geo.filters.Filters``), so a link reproduces the view:
+``/?start=2021-06-01&end=2021-06-30&precision=2&actor=...&q=...``.
 """
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import config
 from geo.assets import assets_ready, install_assets
 from geo.errors import StrikemapError
-from geo.events import date_span, filter_events, load_events
+from geo.events import date_span, load_events
 from geo.export import to_geojson
-from geo.mapping import PRECISION_STYLE, base_map, bounds_of, events_feature_group
+from geo.filters import MULTI, Filters, apply_filters, facet_values
+from geo.mapping import base_map, bounds_of, events_feature_group
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
 TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", "country", "admin1",
-                 "geo_precision", "radius_km", "actor1", "actor2", "fatalities_min", "fatalities_max",
-                 "source", "geocoder"]
+                 "geo_precision", "radius_km", "event_type", "actor1", "actor2", "fatalities_min",
+                 "fatalities_max", "source", "geocoder"]
+FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
+                "admin1": "Province (admin1)"}
+PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -49,50 +56,90 @@ def cached_events(path: str, modified: float):
         bar.empty()
 
 
-def literal(text: object) -> str:
-    """Text from data shown inside Markdown as itself: every ASCII punctuation mark backslash-escaped,
-    so "[x](http://…)", "**", ":red[…]" or "$…$" in a report stay characters."""
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text))
+@st.cache_data(show_spinner=False)
+def cached_facets(path: str, modified: float) -> dict[str, list[str]]:
+    return facet_values(cached_events(path, modified))
 
 
-_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# ------------------------------------------------------------------ state <-> URL
+
+def _current_filters() -> Filters:
+    state = st.session_state
+    start, end = state["range_slider"]
+    multi = {attribute: tuple(state.get(f"f_{name}", ())) for name, (attribute, _) in MULTI.items()}
+    low, high = state.get("f_fatalities", (None, None))
+    return Filters(start=start, end=end, precisions=tuple(sorted(state.get("f_precision", ()))),
+                   fatalities_min=low or None, fatalities_max=high if high != state.get("fatalities_top") else None,
+                   text=state.get("f_text", "").strip(), **multi)
 
 
-def _query_date(name: str, default: dt.date) -> dt.date:
-    raw = st.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        st.warning(f"Ignoring URL parameter {name}={literal(repr(raw))}: not a YYYY-MM-DD date.")
-        return default
+def _sync_url() -> None:
+    """Write the view into the URL, so the link in the address bar reproduces it."""
+    query = _current_filters().to_query()
+    if st.session_state.get("show_shapes") is False:
+        query["shapes"] = "0"
+    st.query_params.from_dict(query)
 
 
 def _set_range(start: dt.date, end: dt.date) -> None:
     st.session_state["range_slider"] = (start, end)
     st.session_state["range_dates"] = (start, end)
-    st.query_params["start"], st.query_params["end"] = start.isoformat(), end.isoformat()
 
 
 def _slider_moved() -> None:
     _set_range(*st.session_state["range_slider"])
+    _sync_url()
 
 
 def _dates_typed() -> None:
     picked = st.session_state["range_dates"]
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         _set_range(*picked)
+        _sync_url()
 
+
+def _step(days: int) -> None:
+    """Move the window by ``days`` keeping its width, within the timeline."""
+    low, high = st.session_state["timeline_bounds"]
+    start, end = st.session_state["range_slider"]
+    shift = max(min(dt.timedelta(days=days), high - end), low - start)
+    _set_range(start + shift, end + shift)
+    _sync_url()
+
+
+def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
+    """First run of a session: every widget starts from the URL."""
+    wanted = Filters.from_query(st.query_params)
+    for problem in wanted.problems:
+        st.warning(f"Ignoring part of the link: {problem}.")
+    start, end = wanted.start or first, wanted.end or last
+    # A shared link's window is kept exactly, even where it reaches past the data.
+    st.session_state["timeline_bounds"] = (min(first, start), max(last, end))
+    _set_range(start, end)
+    for name, (attribute, _) in MULTI.items():
+        st.session_state[f"f_{name}"] = list(getattr(wanted, attribute))
+    st.session_state["f_precision"] = list(wanted.precisions)
+    st.session_state["fatalities_top"] = fatalities_top
+    st.session_state["f_fatalities"] = (min(wanted.fatalities_min or 0, fatalities_top),
+                                        min(wanted.fatalities_max if wanted.fatalities_max is not None
+                                            else fatalities_top, fatalities_top))
+    st.session_state["f_text"] = wanted.text
+    st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
+    _sync_url()
+
+
+# ------------------------------------------------------------------ page
 
 ensure_assets()
 events_file = config.events_path()
 st.title("strikemap")
 st.caption(f"Air-strike reports as mapped events · data: `{events_file}`")
 try:
-    events = cached_events(str(events_file), Path(events_file).stat().st_mtime if Path(events_file).exists() else 0.0)
+    modified = Path(events_file).stat().st_mtime if Path(events_file).exists() else 0.0
+    events = cached_events(str(events_file), modified)
 except StrikemapError as exc:
-    st.error(f"Could not load the events file.\n\n{literal(exc)}")
+    st.error("Could not load the events file.")
+    st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
     st.stop()
 
 span = date_span(events)
@@ -102,44 +149,85 @@ if span is None:
 # The timeline runs over whole months, so "all of February" is always a reachable window.
 first = span[0].replace(day=1)
 last = (span[1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+fatalities_top = int(max(events["fatalities_max"].fillna(events["fatalities"]).fillna(0).max(), 1))
 if "range_slider" not in st.session_state:
-    start = _query_date("start", first)
-    end = _query_date("end", last)
-    if start > end:
-        st.warning("The URL's start date is after its end date: showing the full range.")
-        start, end = first, last
-    # A shared link's window is kept exactly, even where it reaches past the data.
-    first, last = min(first, start), max(last, end)
-    st.session_state["timeline_bounds"] = (first, last)
-    _set_range(start, end)
+    _initialise(first, last, fatalities_top)
 first, last = st.session_state["timeline_bounds"]
+
+with st.sidebar:
+    st.header("Filters")
+    facets = cached_facets(str(events_file), modified)
+    for name, label in FACET_LABELS.items():
+        options = sorted(set(facets[name]) | set(st.session_state.get(f"f_{name}", [])))
+        st.multiselect(label, options, key=f"f_{name}", on_change=_sync_url, placeholder="all")
+    st.multiselect("Geo precision", [1, 2, 3], key="f_precision", on_change=_sync_url,
+                   format_func=PRECISION_LABELS.get, placeholder="all")
+    st.slider("Fatalities (reported range overlaps)", 0, fatalities_top, key="f_fatalities", on_change=_sync_url)
+    st.text_input("Search notes and places", key="f_text", on_change=_sync_url,
+                  placeholder="e.g. storage, Al-Qaim")
+    st.toggle("Show uncertainty shapes", key="show_shapes", on_change=_sync_url,
+              help="Circles of the uncertainty radius and region outlines; off shows points only.")
+    online = st.toggle("Online basemap tiles (needs internet)", value=False,
+                       help="OpenStreetMap tiles over the offline Natural Earth basemap, which stays underneath.")
+
+filters = _current_filters()
+shown = apply_filters(events, filters)
+# The chart shows every filter but the dates, so the window can be seen against the whole record.
+undated = apply_filters(events, filters.replace(start=None, end=None))
 
 slider_col, dates_col = st.columns([3, 1])
 with slider_col:
-    st.slider("Timeline", min_value=first, max_value=last,
-              key="range_slider", on_change=_slider_moved, format="YYYY-MM-DD")
+    st.slider("Timeline", min_value=first, max_value=last, key="range_slider", on_change=_slider_moved,
+              format="YYYY-MM-DD")
 with dates_col:
     st.date_input("Date range", min_value=first, max_value=last, key="range_dates", on_change=_dates_typed)
+back, forward, _ = st.columns([1, 1, 6])
+back.button("◀ week", on_click=_step, args=(-7,), width="stretch")
+forward.button("week ▶", on_click=_step, args=(7,), width="stretch")
 
-start, end = st.session_state["range_slider"]
-shown = filter_events(events, start, end)
+if len(undated):
+    weekly = (pd.to_datetime(undated["event_date"]).dt.to_period("W").dt.start_time.value_counts()
+              .rename_axis("week").reset_index(name="events"))
+    weekly["in window"] = (weekly["week"].dt.date <= filters.end) & (
+        weekly["week"].dt.date + dt.timedelta(days=6) >= filters.start)
+    chart = alt.Chart(weekly).mark_bar().encode(
+        x=alt.X("week:T", title=None), y=alt.Y("events:Q", title="events / week"),
+        color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
+                        legend=None),
+        tooltip=[alt.Tooltip("week:T", title="week of"), "events:Q"],
+    ).properties(height=110)
+    st.altair_chart(chart, width="stretch")
+
 unplaced = shown[shown.geometry.isna()]
-
-st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {start.isoformat()} to {end.isoformat()}")
+st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
+            f"{filters.end.isoformat()}")
 if len(unplaced):
     # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
     st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map:")
     st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
-online = st.toggle("Online basemap tiles (OpenStreetMap; needs internet)", value=False,
-                   help="Off by default: the offline Natural Earth basemap always stays underneath.")
+table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
+selected = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
+focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
+
 fmap = base_map(bounds_of(events), online_tiles="OpenStreetMap.Mapnik" if online else None)
-st_folium(fmap, feature_group_to_add=events_feature_group(shown), returned_objects=[],
-          key="map", height=560, use_container_width=True)
-st.caption(" · ".join(f":{style['badge']}[●] precision {code}: {style['label']}"
-                      for code, style in PRECISION_STYLE.items()))
+clicked = st_folium(fmap, feature_group_to_add=events_feature_group(shown, st.session_state["show_shapes"], focus_id),
+                    returned_objects=["last_object_clicked"], key="map", height=560, use_container_width=True)
+
+# A click on the map selects the event's row in the table below (the nearest shown event to the click).
+point = (clicked or {}).get("last_object_clicked")
+if point and point != st.session_state.get("last_click") and len(table_rows):
+    st.session_state["last_click"] = point
+    located = shown.reset_index(drop=True)
+    distance = (located["latitude"] - point["lat"]) ** 2 + (located["longitude"] - point["lng"]) ** 2
+    st.session_state["table"] = {"selection": {"rows": [int(distance.idxmin())], "columns": []}}
 
 st.download_button("Download shown events (GeoJSON)", data=to_geojson(shown),
-                   file_name=f"strikemap_{start.isoformat()}_{end.isoformat()}.geojson",
+                   file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",
                    mime="application/geo+json", type="primary")
-st.dataframe(shown[[c for c in TABLE_COLUMNS if c in shown.columns]], hide_index=True, width="stretch")
+st.dataframe(table_rows, hide_index=True, width="stretch", key="table", on_select="rerun",
+             selection_mode="single-row")
+rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
+if rows and rows[0] < len(table_rows):
+    chosen = table_rows.iloc[rows[0]]
+    st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")

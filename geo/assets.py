@@ -24,6 +24,13 @@ VENDORED = [
 ]
 
 
+# (folder under node_modules, files to copy, folder under static/vendor): Leaflet plugins Folium loads from CDNs.
+NPM_VENDORED = [
+    ("leaflet.fullscreen", ["Control.FullScreen.js", "Control.FullScreen.css", "icon-fullscreen.svg"], "fullscreen"),
+    ("leaflet-measure/dist", ["leaflet-measure.js", "leaflet-measure.css", "images"], "measure"),
+]
+
+
 def static_url(relative: str) -> str:
     return f"{config.STATIC_URL}/{relative}"
 
@@ -32,8 +39,9 @@ def _copy_vendor(static_dir: Path) -> list[str]:
     import importlib
 
     copied = []
-    for module_name, files, folder in VENDORED:
-        source = Path(importlib.import_module(module_name).BASE_DIR)
+    sources = [(Path(importlib.import_module(module).BASE_DIR), files, folder) for module, files, folder in VENDORED]
+    sources += [(config.NODE_MODULES / package, files, folder) for package, files, folder in NPM_VENDORED]
+    for source, files, folder in sources:
         target = static_dir / "vendor" / folder
         target.mkdir(parents=True, exist_ok=True)
         for name in files:
@@ -82,4 +90,6 @@ def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) ->
 
 
 def assets_ready(static_dir: Path = config.STATIC_DIR) -> bool:
-    return (static_dir / BASEMAP_FILE).exists() and (static_dir / "vendor/leaflet/leaflet.js").exists()
+    needed = [BASEMAP_FILE, "vendor/leaflet/leaflet.js", "vendor/fullscreen/Control.FullScreen.js",
+              "vendor/measure/leaflet-measure.js"]
+    return all((static_dir / name).exists() for name in needed)

@@ -19,6 +19,7 @@ import json
 
 import folium
 from branca.element import MacroElement
+from folium import plugins
 from jinja2 import Template
 
 from .assets import BASEMAP_FILE, static_url
@@ -121,6 +122,49 @@ class FocusWithoutScroll(MacroElement):
     """)
 
 
+class OfflineFullscreen(plugins.Fullscreen):
+    default_js = [("Control.Fullscreen.js", static_url("vendor/fullscreen/Control.FullScreen.js"))]
+    default_css = [("Control.FullScreen.css", static_url("vendor/fullscreen/Control.FullScreen.css"))]
+
+
+class OfflineMeasure(plugins.MeasureControl):
+    default_js = [("leaflet_measure_js", static_url("vendor/measure/leaflet-measure.js"))]
+    default_css = [("leaflet_measure_css", static_url("vendor/measure/leaflet-measure.css"))]
+
+
+class Legend(MacroElement):
+    """What the styles mean, drawn on the map (from our own constants, never from data)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var box = L.DomUtil.create("div", "strikemap-legend");
+                box.style.cssText = "background:#fff;padding:6px 8px;border-radius:4px;font:12px sans-serif;"
+                    + "box-shadow:0 1px 4px rgba(0,0,0,.3);line-height:1.5";
+                var styles = {{ this.styles_json }};
+                Object.keys(styles).forEach(function (code) {
+                    var row = document.createElement("div"), swatch = document.createElement("span");
+                    swatch.style.cssText = "display:inline-block;width:10px;height:10px;border-radius:50%;"
+                        + "margin-right:6px;background:" + styles[code].color;
+                    row.appendChild(swatch);
+                    row.appendChild(document.createTextNode("precision " + code + ": " + styles[code].label));
+                    box.appendChild(row);
+                });
+                return box;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Legend"
+        self.styles_json = safe_json({str(k): v for k, v in PRECISION_STYLE.items()})
+
+
 class TileErrorNotice(MacroElement):
     """When online tiles fail to load, say so on the map instead of leaving grey squares."""
 
@@ -156,6 +200,8 @@ class EventLayer(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var styles = {{ this.styles_json }}, fields = {{ this.fields_json }};
+            var showShapes = {{ this.shapes_json }}, focusId = {{ this.focus_json }};
+            var byId = {};
             function text(tag, value, cls) {
                 var el = document.createElement(tag);
                 el.textContent = value;
@@ -198,7 +244,7 @@ class EventLayer(MacroElement):
             var layer = L.geoJSON({{ this.data_json }}, {
                 pointToLayer: function (feature, latlng) {
                     var p = feature.properties, c = colour(p);
-                    var alone = p.geo_precision === 1 || !p.radius_km;
+                    var alone = p.geo_precision === 1 || !p.radius_km || !showShapes;
                     var dot = L.circleMarker(latlng, {radius: 5, color: "#fff", weight: 1.5, fillColor: c, fillOpacity: 1,
                                                       className: alone ? "strikemap-event" : "strikemap-center"});
                     if (alone) return dot;
@@ -211,19 +257,38 @@ class EventLayer(MacroElement):
                     // Points are styled in pointToLayer; this styles region shapes only.
                     if (feature.geometry.type === "Point") return {};
                     var c = colour(feature.properties);
-                    return {color: c, weight: 1.5, fillColor: c, fillOpacity: 0.12, dashArray: "4 3",
-                            className: "strikemap-event"};
+                    return {color: c, weight: 1.5, fillColor: c, fillOpacity: showShapes ? 0.12 : 0,
+                            dashArray: "4 3", className: "strikemap-event"};
                 }
             });
-            layer.eachLayer(function (l) { l.bindPopup(popup, {maxWidth: 340, maxHeight: 300}); });
+            layer.eachLayer(function (l) {
+                l.bindPopup(popup, {maxWidth: 340, maxHeight: 300});
+                byId[l.feature.properties.event_id_cnty] = l;
+            });
             layer.addTo({{ this._parent.get_name() }});
+            // For tests and benchmarks: how many events this layer drew.
+            document.body.dataset.strikemapDrawn = String(layer.getLayers().length);
+            var focus = focusId && byId[focusId];
+            if (focus) {
+                // The row chosen in the table: centre on it and open its popup, once the group is on the map
+                // (streamlit-folium adds it right after this script).
+                setTimeout(function () {
+                    var map = {{ this._parent.get_name() }}._map;
+                    if (!map) return;
+                    var target = focus.getBounds ? focus.getBounds().getCenter() : focus.getLatLng();
+                    map.setView(target, Math.max(map.getZoom(), 8));
+                    focus.openPopup(target);
+                }, 0);
+            }
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, gdf):
+    def __init__(self, gdf, shapes: bool = True, focus_id: str | None = None):
         super().__init__()
         self._name = "EventLayer"
+        self.shapes_json = safe_json(bool(shapes))
+        self.focus_json = safe_json(focus_id)
         drawable = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
         self.count = len(drawable)
         self.data_json = safe_json(_feature_collection(drawable))
@@ -246,6 +311,10 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None) 
                       prefer_canvas=False, control_scale=True)
     OfflineBasemap().add_to(fmap)
     FocusWithoutScroll().add_to(fmap)
+    OfflineFullscreen(position="topleft").add_to(fmap)
+    OfflineMeasure(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
+                   primary_area_unit="sqkilometers").add_to(fmap)
+    Legend().add_to(fmap)
     if online_tiles:
         import xyzservices.providers as xyz
 
@@ -261,8 +330,8 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None) 
     return fmap
 
 
-def events_feature_group(gdf) -> folium.FeatureGroup:
+def events_feature_group(gdf, shapes: bool = True, focus_id: str | None = None) -> folium.FeatureGroup:
     """What changes with the filters: passed to st_folium as ``feature_group_to_add``."""
     group = folium.FeatureGroup(name="Events")
-    EventLayer(gdf).add_to(group)
+    EventLayer(gdf, shapes=shapes, focus_id=focus_id).add_to(group)
     return group

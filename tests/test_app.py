@@ -80,7 +80,7 @@ def test_date_input_moves_the_slider(monkeypatch):
 
 def test_bad_url_dates_fall_back_with_a_warning(monkeypatch):
     app = run_app(monkeypatch, start="June", end="2021-06-30")
-    assert any("Ignoring URL parameter start" in w.value for w in app.warning)
+    assert any("Ignoring part of the link: start=" in w.value for w in app.warning)
     assert shown_count(app) == (4, 4)
 
 
@@ -88,7 +88,8 @@ def test_map_loads_nothing_from_the_internet(monkeypatch):
     args = map_args(run_app(monkeypatch))
     links = args["js_links"] + args["css_links"]
     assert links and all(link.startswith("/app/static/") for link in links), links
-    assert not re.search(r"https?://", args["script"] + args["header"] + args["feature_group"])
+    code = re.sub(r"(?m)^\s*//.*$", "", args["script"] + args["header"] + args["feature_group"])  # comments
+    assert not re.search(r"https?://", code)
     for link in links:
         assert (ROOT / "static" / link.removeprefix("/app/static/")).exists(), link
 
@@ -118,4 +119,60 @@ def test_broken_events_file_shows_an_error_not_a_traceback(monkeypatch, tmp_path
     bad = tmp_path / "events.csv"
     bad.write_text("event_id_cnty,event_date,location_mention\nX,yesterday,Abu Kamal\n", encoding="utf-8")
     app = run_app(monkeypatch, events=bad)
-    assert app.error and "not a date" in app.error[0].value
+    assert app.error and "Could not load" in app.error[0].value
+    assert "not a date" in app.code[0].value  # the details, as plain text
+
+
+def params_of(app) -> dict:
+    return {k: (v if isinstance(v, list) else [v]) for k, v in app.query_params.items()}
+
+
+def test_every_filter_reads_from_and_writes_to_the_url(monkeypatch):
+    app = run_app(monkeypatch, actor="Popular Mobilisation Forces (PMF)", precision="2", q="Al-Qaim")
+    assert drawn_events(app) == ["SM-IRQ-2021-0001"] and shown_count(app) == (1, 4)
+    assert app.multiselect(key="f_actor").value == ["Popular Mobilisation Forces (PMF)"]
+    app.multiselect(key="f_actor").set_value([]).run()
+    app.text_input(key="f_text").set_value("").run()
+    assert shown_count(app) == (4, 4)
+    app.multiselect(key="f_country").set_value(["Syria"]).run()
+    params = params_of(app)
+    assert params["country"] == ["Syria"] and params["precision"] == ["2"] and "actor" not in params
+    assert sorted(drawn_events(app)) == ["SM-SYR-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+
+
+def test_fatalities_and_search_filters(monkeypatch):
+    app = run_app(monkeypatch, fat_min="5")
+    assert drawn_events(app) == ["SM-SYR-2021-0001"]  # only the February range reaches 22
+    app = run_app(monkeypatch, q="weapons-storage")
+    assert drawn_events(app) == ["SM-SYR-2021-0002"]
+
+
+def test_week_steps_keep_the_filters(monkeypatch):
+    app = run_app(monkeypatch, start="2021-06-21", end="2021-06-27", country="Iraq")
+    assert drawn_events(app) == ["SM-IRQ-2021-0001"]
+    app.button[0].click().run()  # one week back
+    assert app.slider[0].value == (dt.date(2021, 6, 14), dt.date(2021, 6, 20))
+    assert drawn_events(app) == [] and params_of(app)["country"] == ["Iraq"]
+
+
+def test_uncertainty_toggle_is_part_of_the_view(monkeypatch):
+    app = run_app(monkeypatch, shapes="0")
+    assert '"shapes_json"' not in map_args(app)["feature_group"]
+    assert "var showShapes = false" in map_args(app)["feature_group"]
+    assert params_of(app)["shapes"] == ["0"]
+
+
+def test_selecting_a_row_focuses_its_event_on_the_map(monkeypatch):
+    app = run_app(monkeypatch)
+    app.session_state["table"] = {"selection": {"rows": [3], "columns": []}}
+    app.run()
+    row_id = app.dataframe[0].value.iloc[3]["event_id_cnty"]
+    assert f'focusId = "{row_id}"' in map_args(app)["feature_group"]
+
+
+def test_weekly_chart_marks_the_window(monkeypatch):
+    app = run_app(monkeypatch, start="2021-06-01", end="2021-06-30")
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 1, "no timeline chart"
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["encoding"]["x"]["field"] == "week" and spec["encoding"]["color"]["field"] == "in window"

@@ -1,0 +1,165 @@
+"""Which events are shown: one ``Filters`` record, applied the same way by the dashboard and the CLI.
+
+A view is fully described by a ``Filters`` and round-trips through URL query
+parameters (``to_query`` / ``from_query``), so a link reproduces the same events:
+
+    ?start=2021-06-01&end=2021-06-30&actor=Kata'ib Hezbollah (KH)&precision=2&q=storage
+
+Multi-valued filters repeat their parameter (``actor=A&actor=B``). Unknown or malformed
+parameters are reported back, never raised, so a damaged link still opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+
+import pandas as pd
+
+# query parameter -> (Filters field, column(s) it filters)
+MULTI = {
+    "actor": ("actors", ("actor1", "actor2")),
+    "type": ("event_types", ("event_type",)),
+    "subtype": ("sub_event_types", ("sub_event_type",)),
+    "country": ("countries", ("country",)),
+    "admin1": ("admin1s", ("admin1",)),
+}
+# Actor cells may list several groups: "Kata'ib Hezbollah (KH); Kata'ib Sayyid al-Shuhada (KSS)".
+_ACTOR_SPLIT = re.compile(r"\s*;\s*")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    sub_event_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    admin1s: tuple[str, ...] = ()
+    precisions: tuple[int, ...] = ()
+    fatalities_min: int | None = None  # events that may have killed at least this many (fatalities_max)
+    fatalities_max: int | None = None  # events reported to have killed at most this many (fatalities_min)
+    text: str = ""
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        """Query parameters for this view (empty filters are left out)."""
+        query: dict[str, str | list[str]] = {}
+        if self.start:
+            query["start"] = self.start.isoformat()
+        if self.end:
+            query["end"] = self.end.isoformat()
+        for name, (attribute, _) in MULTI.items():
+            if getattr(self, attribute):
+                query[name] = list(getattr(self, attribute))
+        if self.precisions:
+            query["precision"] = [str(p) for p in self.precisions]
+        if self.fatalities_min is not None:
+            query["fat_min"] = str(self.fatalities_min)
+        if self.fatalities_max is not None:
+            query["fat_max"] = str(self.fatalities_max)
+        if self.text:
+            query["q"] = self.text
+        return query
+
+    @classmethod
+    def from_query(cls, params) -> "Filters":
+        """Read a view from query parameters (``st.query_params`` or a dict of lists/strings)."""
+
+        def values(name: str) -> list[str]:
+            if hasattr(params, "get_all"):
+                return [v for v in params.get_all(name) if v != ""]
+            value = params.get(name)
+            if value is None:
+                return []
+            return [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v != ""]
+
+        problems: list[str] = []
+
+        def date_of(name: str) -> dt.date | None:
+            for raw in values(name)[:1]:
+                try:
+                    return dt.date.fromisoformat(raw)
+                except ValueError:
+                    problems.append(f"{name}={raw!r} is not a YYYY-MM-DD date")
+            return None
+
+        def number_of(name: str) -> int | None:
+            for raw in values(name)[:1]:
+                if raw.isdigit():
+                    return int(raw)
+                problems.append(f"{name}={raw!r} is not a whole number")
+            return None
+
+        precisions = []
+        for raw in values("precision"):
+            if raw in ("1", "2", "3"):
+                precisions.append(int(raw))
+            else:
+                problems.append(f"precision={raw!r} is not 1, 2 or 3")
+        start, end = date_of("start"), date_of("end")
+        if start and end and start > end:
+            problems.append(f"start {start} is after end {end}")
+            start = end = None
+        multi = {attribute: tuple(dict.fromkeys(values(name))) for name, (attribute, _) in MULTI.items()}
+        return cls(start=start, end=end, precisions=tuple(sorted(set(precisions))),
+                   fatalities_min=number_of("fat_min"), fatalities_max=number_of("fat_max"),
+                   text=(values("q")[:1] or [""])[0][:200], problems=tuple(problems), **multi)
+
+    def replace(self, **changes) -> "Filters":
+        current = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problems"}
+        return Filters(**{**current, **changes})
+
+
+def split_actors(cell: str) -> list[str]:
+    return [a for a in _ACTOR_SPLIT.split(cell or "") if a]
+
+
+def facet_values(gdf) -> dict[str, list[str]]:
+    """The choices each multi-valued filter offers, from the data itself."""
+    choices = {}
+    for name, (_, columns) in MULTI.items():
+        seen: set[str] = set()
+        for column in columns:
+            cells = gdf[column].dropna().astype(str).unique()
+            for cell in cells:
+                seen.update(split_actors(cell) if name == "actor" else ([cell] if cell else []))
+        choices[name] = sorted(seen)
+    return choices
+
+
+def apply_filters(gdf, filters: Filters):
+    """The rows ``filters`` keeps, in their original order. Dates are inclusive at both ends."""
+    mask = pd.Series(True, index=gdf.index)
+    if filters.start:
+        mask &= gdf["event_date"] >= filters.start.isoformat()
+    if filters.end:
+        mask &= gdf["event_date"] <= filters.end.isoformat()
+    for name, (attribute, columns) in MULTI.items():
+        wanted = set(getattr(filters, attribute))
+        if not wanted:
+            continue
+        if name == "actor":
+            hit = pd.Series(False, index=gdf.index)
+            for column in columns:
+                hit |= gdf[column].fillna("").map(lambda cell: bool(wanted.intersection(split_actors(cell))))
+            mask &= hit
+        else:
+            mask &= gdf[columns[0]].isin(wanted)
+    if filters.precisions:
+        mask &= gdf["geo_precision"].isin(filters.precisions).fillna(False).astype(bool)
+    if filters.fatalities_min is not None:
+        # "at least N killed" keeps events whose reported range reaches N.
+        most = gdf["fatalities_max"].fillna(gdf["fatalities"])
+        mask &= (most >= filters.fatalities_min).fillna(False).astype(bool)
+    if filters.fatalities_max is not None:
+        least = gdf["fatalities_min"].fillna(gdf["fatalities"]).fillna(0)
+        mask &= (least <= filters.fatalities_max).fillna(False).astype(bool)
+    if filters.text:
+        needle = filters.text.casefold()
+        haystack = (gdf["notes"].fillna("") + " " + gdf["location_mention"].fillna("") + " "
+                    + gdf["location"].fillna("")).str.casefold()
+        mask &= haystack.str.contains(needle, regex=False)
+    return gdf[mask]
