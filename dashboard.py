@@ -22,7 +22,7 @@ from geo.errors import StrikemapError
 from geo.events import date_span, load_events
 from geo.export import to_geojson
 from geo.filters import MULTI, Filters, apply_filters, facet_values
-from geo.mapping import base_map, bounds_of, events_feature_group
+from geo.mapping import base_map, bounds_of, events_feature_group, publish_events
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
@@ -59,6 +59,20 @@ def cached_events(path: str, modified: float):
 @st.cache_data(show_spinner=False)
 def cached_facets(path: str, modified: float) -> dict[str, list[str]]:
     return facet_values(cached_events(path, modified))
+
+
+@st.cache_data(show_spinner="Publishing the events for the map…")
+def _published(path: str, modified: float) -> str:
+    return publish_events(cached_events(path, modified))
+
+
+def published_url(path: str, modified: float) -> str:
+    """The events written once as static files for the map (see geo.mapping.publish_events)."""
+    url = _published(path, modified)
+    if not (config.STATIC_DIR / url.removeprefix(config.STATIC_URL + "/") / "core.json").exists():
+        _published.clear()  # the files were removed (pruned, `make clean`): publish again
+        url = _published(path, modified)
+    return url
 
 
 # ------------------------------------------------------------------ state <-> URL
@@ -211,7 +225,9 @@ selected = st.session_state.get("table", {}).get("selection", {}).get("rows", []
 focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
 
 fmap = base_map(bounds_of(events), online_tiles="OpenStreetMap.Mapnik" if online else None)
-clicked = st_folium(fmap, feature_group_to_add=events_feature_group(shown, st.session_state["show_shapes"], focus_id),
+layer = events_feature_group(events, shown, published_url(str(events_file), modified),
+                             st.session_state["show_shapes"], focus_id)
+clicked = st_folium(fmap, feature_group_to_add=layer,
                     returned_objects=["last_object_clicked"], key="map", height=560, use_container_width=True)
 
 # A click on the map selects the event's row in the table below (the nearest shown event to the click).
@@ -222,7 +238,7 @@ if point and point != st.session_state.get("last_click") and len(table_rows):
     distance = (located["latitude"] - point["lat"]) ** 2 + (located["longitude"] - point["lng"]) ** 2
     st.session_state["table"] = {"selection": {"rows": [int(distance.idxmin())], "columns": []}}
 
-st.download_button("Download shown events (GeoJSON)", data=to_geojson(shown),
+st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",
                    mime="application/geo+json", type="primary")
 st.dataframe(table_rows, hide_index=True, width="stretch", key="table", on_select="rerun",

@@ -80,9 +80,13 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
     return out
 
 
+OWN_JS = Path(__file__).with_name("js")
+
+
 def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) -> dict:
     """Make sure every file the offline map loads is under ``static_dir``."""
     copied = _copy_vendor(static_dir)
+    shutil.copytree(OWN_JS, static_dir / "strikemap", dirs_exist_ok=True)  # our own map code
     basemap = static_dir / BASEMAP_FILE
     if force or not basemap.exists():
         build_basemap(basemap)
@@ -92,4 +96,6 @@ def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) ->
 def assets_ready(static_dir: Path = config.STATIC_DIR) -> bool:
     needed = [BASEMAP_FILE, "vendor/leaflet/leaflet.js", "vendor/fullscreen/Control.FullScreen.js",
               "vendor/measure/leaflet-measure.js"]
-    return all((static_dir / name).exists() for name in needed)
+    own = [(static_dir / "strikemap" / f.name, f) for f in OWN_JS.iterdir()]
+    return (all((static_dir / name).exists() for name in needed)
+            and all(copy.exists() and copy.read_bytes() == source.read_bytes() for copy, source in own))

@@ -20,10 +20,10 @@ import json
 import folium
 from branca.element import MacroElement
 from folium import plugins
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from .assets import BASEMAP_FILE, static_url
-from .export import _feature_collection
 
 LEAFLET_JS = [("leaflet", static_url("vendor/leaflet/leaflet.js")),
               ("jquery", static_url("vendor/jquery/jquery.min.js"))]
@@ -33,6 +33,12 @@ PRECISION_STYLE = {
     2: {"color": "#ef8a62", "badge": "orange", "label": "near a town (circle: uncertainty radius)"},
     3: {"color": "#2166ac", "badge": "blue", "label": "region (shape: the whole area)"},
 }
+# Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/.
+PUBLISHED_DIR = "cache/events"
+DETAILS_CHUNK = 1000
+# Up to this many shown events are drawn as SVG paths (crisp, styleable); more share one canvas.
+SVG_LIMIT = 3000
+TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 # Properties the popup shows, in order, with their labels.
 POPUP_FIELDS = [
     ("location_mention", "Place as written"), ("location", "Resolved to"), ("event_date", "Date"),
@@ -193,107 +199,117 @@ class TileErrorNotice(MacroElement):
         self.layer = layer
 
 
-class EventLayer(MacroElement):
-    """Every event in one GeoJSON layer, styled by precision, with text-only popups."""
+class EventLayer(JSCSSMixin, MacroElement):
+    """The shown events of a published data set (``publish_events``), drawn by ``strikemap/events.js``.
 
+    Only a bit mask of the shown rows travels with each rerun; the data set itself is fetched once.
+    """
+
+    default_js = [("strikemap_events", static_url("strikemap/events.js"))]
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
-            var styles = {{ this.styles_json }}, fields = {{ this.fields_json }};
-            var showShapes = {{ this.shapes_json }}, focusId = {{ this.focus_json }};
-            var byId = {};
-            function text(tag, value, cls) {
-                var el = document.createElement(tag);
-                el.textContent = value;
-                if (cls) el.className = cls;
-                return el;
-            }
-            function fatalities(p) {
-                if (p.fatalities_min === null && p.fatalities_max === null) return p.fatalities;
-                var low = p.fatalities_min, high = p.fatalities_max;
-                var range = (low === high) ? String(low) : (low === null ? "?" : low) + "\u2013" + (high === null ? "?" : high);
-                return range;
-            }
-            function popup(layer) {
-                var p = layer.feature.properties, box = document.createElement("div");
-                box.className = "strikemap-popup";
-                box.appendChild(text("div", p.event_id_cnty || "", "strikemap-popup-id"));
-                fields.forEach(function (field) {
-                    var value = field[0] === "fatalities" ? fatalities(p) : p[field[0]];
-                    if (value === null || value === undefined || value === "") return;
-                    var row = document.createElement("div");
-                    row.appendChild(text("b", field[1] + ": "));
-                    row.appendChild(document.createTextNode(String(value)));
-                    box.appendChild(row);
-                });
-                if (p.fatalities_sources) box.appendChild(text("div", "Fatality sources: " + p.fatalities_sources));
-                var precision = styles[p.geo_precision] || {label: "unknown"};
-                var how = "Precision " + p.geo_precision + " (" + precision.label + ")";
-                if (p.radius_km) how += ", \u00b1" + p.radius_km + " km";
-                box.appendChild(text("div", how + "; geocoder: " + p.geocoder, "strikemap-popup-how"));
-                if (/^https?:\\/\\//i.test(p.source_url || "")) {
-                    var link = text("a", p.source_url);
-                    link.href = p.source_url; link.target = "_blank"; link.rel = "noopener noreferrer";
-                    box.appendChild(link);
-                } else if (p.source_url) {
-                    box.appendChild(text("div", "Source file: " + p.source_url));
-                }
-                return box;
-            }
-            function colour(p) { return (styles[p.geo_precision] || {color: "#555"}).color; }
-            var layer = L.geoJSON({{ this.data_json }}, {
-                pointToLayer: function (feature, latlng) {
-                    var p = feature.properties, c = colour(p);
-                    var alone = p.geo_precision === 1 || !p.radius_km || !showShapes;
-                    var dot = L.circleMarker(latlng, {radius: 5, color: "#fff", weight: 1.5, fillColor: c, fillOpacity: 1,
-                                                      className: alone ? "strikemap-event" : "strikemap-center"});
-                    if (alone) return dot;
-                    var circle = L.circle(latlng, {radius: p.radius_km * 1000, color: c, weight: 1.5,
-                                                   fillColor: c, fillOpacity: 0.15, className: "strikemap-event"});
-                    circle.feature = dot.feature = feature;  // popups open on the clicked part
-                    return L.featureGroup([circle, dot]);
-                },
-                style: function (feature) {
-                    // Points are styled in pointToLayer; this styles region shapes only.
-                    if (feature.geometry.type === "Point") return {};
-                    var c = colour(feature.properties);
-                    return {color: c, weight: 1.5, fillColor: c, fillOpacity: showShapes ? 0.12 : 0,
-                            dashArray: "4 3", className: "strikemap-event"};
-                }
-            });
-            layer.eachLayer(function (l) {
-                l.bindPopup(popup, {maxWidth: 340, maxHeight: 300});
-                byId[l.feature.properties.event_id_cnty] = l;
-            });
-            layer.addTo({{ this._parent.get_name() }});
-            // For tests and benchmarks: how many events this layer drew.
-            document.body.dataset.strikemapDrawn = String(layer.getLayers().length);
-            var focus = focusId && byId[focusId];
-            if (focus) {
-                // The row chosen in the table: centre on it and open its popup, once the group is on the map
-                // (streamlit-folium adds it right after this script).
-                setTimeout(function () {
-                    var map = {{ this._parent.get_name() }}._map;
-                    if (!map) return;
-                    var target = focus.getBounds ? focus.getBounds().getCenter() : focus.getLatLng();
-                    map.setView(target, Math.max(map.getZoom(), 8));
-                    focus.openPopup(target);
-                }, 0);
-            }
-        })();
+        StrikemapEvents.draw({{ this._parent.get_name() }}, {{ this.options_json }});
         {% endmacro %}
     """)
 
-    def __init__(self, gdf, shapes: bool = True, focus_id: str | None = None):
+    def __init__(self, dataset_url: str, mask: str, count: int, shapes: bool = True, focus_id: str | None = None):
         super().__init__()
         self._name = "EventLayer"
-        self.shapes_json = safe_json(bool(shapes))
-        self.focus_json = safe_json(focus_id)
-        drawable = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-        self.count = len(drawable)
-        self.data_json = safe_json(_feature_collection(drawable))
-        self.styles_json = safe_json({str(k): v for k, v in PRECISION_STYLE.items()})
-        self.fields_json = safe_json(POPUP_FIELDS)
+        self.count = count
+        self.options_json = safe_json({
+            "url": dataset_url, "mask": mask, "count": count, "shapes": bool(shapes), "focus": focus_id,
+            "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS, "timePrecision": TIME_PRECISION,
+            "styles": {str(k): v for k, v in PRECISION_STYLE.items()},
+        })
+
+
+def _dataset_key(gdf) -> str:
+    """A fingerprint of the table's content: a changed file publishes a new data set."""
+    import hashlib
+
+    import pandas as pd
+    import shapely
+
+    digest = hashlib.sha256()
+    attributes = gdf.drop(columns=gdf.geometry.name).astype(str)
+    digest.update(pd.util.hash_pandas_object(attributes, index=True).values.tobytes())
+    digest.update(b"".join(w or b"" for w in shapely.to_wkb(gdf.geometry.values)))
+    return digest.hexdigest()[:20]
+
+
+def publish_events(gdf, static_dir=None) -> str:
+    """Write every event once as static files the map fetches; returns their URL folder.
+
+    ``core.json`` (ids, precision, radius, point, and outlines of non-point shapes) is what the map
+    draws from; ``details-N.json`` hold the popup fields, ``DETAILS_CHUNK`` rows a file. Written into a
+    temporary folder renamed into place, so a reader never sees half a data set.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from . import config
+    from .export import _feature_collection
+
+    static_dir = static_dir or config.STATIC_DIR
+    key = _dataset_key(gdf)
+    root = static_dir / PUBLISHED_DIR
+    target = root / key
+    if (target / "core.json").exists():
+        return static_url(f"{PUBLISHED_DIR}/{key}")
+    root.mkdir(parents=True, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=root, prefix=f".{key}-")
+    try:
+        features = _feature_collection(gdf)["features"]
+        core = {"ids": [], "precision": [], "radius": [], "lat": [], "lon": [], "outlines": {}}
+        for index, feature in enumerate(features):
+            props, geometry = feature["properties"], feature["geometry"]
+            core["ids"].append(props["event_id_cnty"])
+            core["precision"].append(props.get("geo_precision"))
+            core["radius"].append(props.get("radius_km"))
+            core["lat"].append(props.get("latitude"))
+            core["lon"].append(props.get("longitude"))
+            if geometry and geometry["type"] != "Point":
+                core["outlines"][str(index)] = geometry
+        with open(os.path.join(staging, "core.json"), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(core, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str))
+        wanted = [field for field, _ in POPUP_FIELDS] + [
+            "event_id_cnty", "time_precision", "fatalities_min", "fatalities_max", "fatalities_sources",
+            "geo_precision", "radius_km", "geocoder", "source_url"]
+        for n in range(0, max(len(features), 1), DETAILS_CHUNK):
+            rows = [{k: f["properties"].get(k) for k in wanted} for f in features[n:n + DETAILS_CHUNK]]
+            with open(os.path.join(staging, f"details-{n // DETAILS_CHUNK}.json"), "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str))
+        try:
+            os.rename(staging, target)
+        except OSError:  # another session published the same data set first
+            shutil.rmtree(staging, ignore_errors=True)
+        _prune(root, keep=key)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+    return static_url(f"{PUBLISHED_DIR}/{key}")
+
+
+def _prune(root, keep: str, newest: int = 5) -> None:
+    """Keep the ``newest`` published data sets (and ``keep``); older ones only fill the disk."""
+    import shutil
+
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[newest:]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def shown_mask(all_events, shown) -> str:
+    """Base64 bit mask over ``all_events``' rows (in order): 1 where the row is in ``shown``."""
+    import base64
+
+    import numpy as np
+
+    bits = np.isin(all_events.index.to_numpy(), shown.index.to_numpy())
+    return base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")
 
 
 def bounds_of(gdf) -> list[list[float]] | None:
@@ -330,8 +346,11 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None) 
     return fmap
 
 
-def events_feature_group(gdf, shapes: bool = True, focus_id: str | None = None) -> folium.FeatureGroup:
-    """What changes with the filters: passed to st_folium as ``feature_group_to_add``."""
+def events_feature_group(all_events, shown, dataset_url: str, shapes: bool = True,
+                         focus_id: str | None = None) -> folium.FeatureGroup:
+    """What changes with the filters, passed to st_folium as ``feature_group_to_add``: which rows of
+    the published data set (``publish_events(all_events)``) to draw."""
     group = folium.FeatureGroup(name="Events")
-    EventLayer(gdf, shapes=shapes, focus_id=focus_id).add_to(group)
+    drawable = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
+    EventLayer(dataset_url, shown_mask(all_events, drawable), len(drawable), shapes, focus_id).add_to(group)
     return group

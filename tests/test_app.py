@@ -31,9 +31,20 @@ def map_args(app) -> dict:
     return json.loads(maps[0].proto.json_args)
 
 
+def layer_options(app) -> dict:
+    """The options the feature group passes to strikemap/events.js."""
+    script = map_args(app)["feature_group"]
+    return json.loads(re.search(r"StrikemapEvents\.draw\([^,]+, (\{.*\})\);", script).group(1))
+
+
 def drawn_events(app) -> list[str]:
-    """Event ids inside the feature group script that st_folium draws."""
-    return re.findall(r'"event_id_cnty":"([^"]+)"', map_args(app)["feature_group"])
+    """Event ids the map is told to draw: the bit mask over the published data set's rows."""
+    import base64
+
+    options = layer_options(app)
+    core = json.loads((ROOT / "static" / options["url"].removeprefix("/app/static/") / "core.json").read_text())
+    bits = base64.b64decode(options["mask"])
+    return [i for n, i in enumerate(core["ids"]) if bits[n >> 3] >> (7 - (n & 7)) & 1]
 
 
 def shown_count(app) -> tuple[int, int]:
@@ -94,14 +105,19 @@ def test_map_loads_nothing_from_the_internet(monkeypatch):
         assert (ROOT / "static" / link.removeprefix("/app/static/")).exists(), link
 
 
-def test_hostile_notes_cannot_break_out_of_the_script(monkeypatch, events_csv):
+def test_hostile_notes_never_reach_the_page_as_code(monkeypatch, events_csv):
     frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
-    frame.loc[0, "notes"] = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    frame.loc[0, "notes"] = hostile
     frame.loc[1, "actor1"] = "\u2028&amp;\"'"
     frame.to_csv(events_csv, index=False)
-    script = map_args(run_app(monkeypatch, events=events_csv))["feature_group"]
-    assert "</script" not in script and "<img" not in script and "\u2028" not in script
-    assert "\\u003c/script\\u003e" in script  # the text is still there, as data
+    app = run_app(monkeypatch, events=events_csv)
+    script = map_args(app)["feature_group"]
+    assert "</script" not in script and "<img" not in script and "alert" not in script
+    # The text travels as JSON data, fetched and put on the page with textContent by events.js.
+    folder = ROOT / "static" / layer_options(app)["url"].removeprefix("/app/static/")
+    details = json.loads((folder / "details-0.json").read_text(encoding="utf-8"))
+    assert details[0]["notes"] == hostile
 
 
 def test_unplaced_events_are_listed_not_dropped(monkeypatch, events_csv):
@@ -157,8 +173,7 @@ def test_week_steps_keep_the_filters(monkeypatch):
 
 def test_uncertainty_toggle_is_part_of_the_view(monkeypatch):
     app = run_app(monkeypatch, shapes="0")
-    assert '"shapes_json"' not in map_args(app)["feature_group"]
-    assert "var showShapes = false" in map_args(app)["feature_group"]
+    assert layer_options(app)["shapes"] is False
     assert params_of(app)["shapes"] == ["0"]
 
 
@@ -167,7 +182,7 @@ def test_selecting_a_row_focuses_its_event_on_the_map(monkeypatch):
     app.session_state["table"] = {"selection": {"rows": [3], "columns": []}}
     app.run()
     row_id = app.dataframe[0].value.iloc[3]["event_id_cnty"]
-    assert f'focusId = "{row_id}"' in map_args(app)["feature_group"]
+    assert layer_options(app)["focus"] == row_id
 
 
 def test_weekly_chart_marks_the_window(monkeypatch):
