@@ -241,7 +241,7 @@ if point and point != st.session_state.get("last_click") and len(table_rows):
 st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",
                    mime="application/geo+json", type="primary")
-st.dataframe(table_rows, hide_index=True, width="stretch", key="table", on_select="rerun",
+st.dataframe(table_rows, hide_index=True, width="stretch", key="table", on_select="rerun", lazy=len(table_rows) > 5000,
              selection_mode="single-row")
 rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 if rows and rows[0] < len(table_rows):

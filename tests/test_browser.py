@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -477,3 +478,43 @@ def test_clicking_an_event_selects_its_row(session):
     open_popup(frame, frame.locator("path.strikemap-event").first)
     expect(page.get_by_text("Selected: SM-SYR-2021-0001")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     session.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def many_server(tmp_path_factory):
+    """4,000 synthetic events: more than SVG_LIMIT, so the map draws them on one canvas."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synthetic_events import make_events
+
+    path = tmp_path_factory.mktemp("many") / "events.csv"
+    make_events(4000, seed=11).to_csv(path, index=False)
+    with streamlit_server(path) as base:
+        yield base
+
+
+def test_many_events_draw_on_one_canvas_and_still_open_popups(chromium, many_server):
+    from geo.mapping import SVG_LIMIT
+
+    assert 4000 > SVG_LIMIT
+    with browser_session(chromium, many_server) as s:
+        page = s.open("/")
+        s.showing(4000, 4000)
+        frame = s.map_frame(".strikemap-canvas")
+        expect(frame.locator("body[data-strikemap-drawn='4000']")).to_have_count(1, timeout=MAP_TIMEOUT_MS)
+        assert frame.locator("path.strikemap-event").count() == 0  # no SVG object per event
+        wait_until_settled(frame)
+        # Click where the canvas layer drew an event: its first drawn point.
+        x, y = frame.evaluate("""() => {
+            for (const id in map_div._layers) {
+                const layer = map_div._layers[id];
+                if (layer._points && layer._points.length) return layer._points[0].slice(0, 2);
+            }
+        }""")
+        box = frame.locator(".leaflet-container").bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        content = frame.locator(".leaflet-popup-content")
+        expect(content).to_contain_text("Place as written", timeout=MAP_TIMEOUT_MS)
+        # A narrower window redraws from the data the page already holds.
+        page = s.open("/?start=2021-01-01&end=2021-03-31")
+        expect(page.get_by_text("Showing")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        s.assert_clean()

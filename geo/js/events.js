@@ -88,10 +88,72 @@
     return function (i) { return (bytes.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1; };
   }
 
+  /* Many events: one canvas, drawn point by point, no Leaflet object per event. A click picks the
+   * nearest shown event within a few pixels, opens its popup, and tells the Folium group (so
+   * streamlit-folium reports it) which event was clicked. */
+  var PointsCanvas = L.Layer.extend({
+    initialize: function (data, rows, o, group) {
+      this._data = data; this._rows = rows; this._o = o; this._group = group;
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "strikemap-canvas leaflet-zoom-hide");
+      this._canvas.style.position = "absolute";
+      map.getPanes().overlayPane.appendChild(this._canvas);
+      map.on("moveend zoomend resize", this._redraw, this);
+      map.on("click", this._click, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize", this._redraw, this);
+      map.off("click", this._click, this);
+    },
+    _redraw: function () {
+      var map = this._map, size = map.getSize(), data = this._data, o = this._o;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(this._canvas, topLeft);
+      this._canvas.width = size.x; this._canvas.height = size.y;
+      var ctx = this._canvas.getContext("2d"), bounds = map.getBounds().pad(0.2);
+      var metresPerPixel = 40075016.686 * Math.abs(Math.cos(map.getCenter().lat * Math.PI / 180))
+        / Math.pow(2, map.getZoom() + 8);
+      this._points = [];
+      for (var k = 0; k < this._rows.length; k++) {
+        var i = this._rows[k], lat = data.lat[i], lon = data.lon[i];
+        if (lat === null || !bounds.contains([lat, lon])) continue;
+        var pt = map.latLngToContainerPoint([lat, lon]);
+        var colour = (o.styles[data.precision[i]] || {color: "#555"}).color, radius = data.radius[i];
+        if (o.shapes && data.precision[i] !== 1 && radius) {
+          ctx.beginPath(); ctx.arc(pt.x, pt.y, radius * 1000 / metresPerPixel, 0, 2 * Math.PI);
+          ctx.globalAlpha = 0.08; ctx.fillStyle = colour; ctx.fill(); ctx.globalAlpha = 1;
+        }
+        ctx.beginPath(); ctx.arc(pt.x, pt.y, 3.5, 0, 2 * Math.PI);
+        ctx.fillStyle = colour; ctx.fill();
+        this._points.push([pt.x, pt.y, i]);
+      }
+    },
+    _click: function (e) {
+      var best = null, bestD = 64;  // within 8 px
+      for (var k = 0; k < (this._points || []).length; k++) {
+        var p = this._points[k], dx = p[0] - e.containerPoint.x, dy = p[1] - e.containerPoint.y;
+        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = p[2]; }
+      }
+      if (best !== null) this.open(best);
+    },
+    open: function (i) {
+      var latlng = [this._data.lat[i], this._data.lon[i]], o = this._o, popup = L.popup({maxWidth: 340, maxHeight: 300});
+      var box = text("div", "Loading\u2026", "strikemap-popup");
+      popup.setLatLng(latlng).setContent(box).openOn(this._map);
+      details(o.url, i, o.chunk).then(function (p) { fill(box, p, o); popup.update(); });
+      this._group.fire("click", {latlng: L.latLng(latlng)});
+    }
+  });
+
   function draw(group, o) {
     core(o.url).then(function (data) {
+      performance.mark("strikemap-data");
       var shown = isShown(o.mask), layers = [], byId = {};
-      var renderer = o.count > o.svgLimit ? L.canvas({padding: 0.5}) : L.svg();
+      if (o.count > o.svgLimit) return drawMany(group, data, shown, o);
+      var renderer = L.svg();
       for (var i = 0; i < data.ids.length; i++) {
         if (!shown(i)) continue;
         var precision = data.precision[i], radius = data.radius[i];
@@ -119,6 +181,7 @@
       layers.forEach(function (layer) { group.addLayer(layer); });
       // For tests and benchmarks: how many events are on the map now.
       document.body.dataset.strikemapDrawn = String(layers.length);
+      performance.mark("strikemap-drawn");
       var focus = o.focus && byId[o.focus], map = group._map;
       if (focus && map) {
         // The row chosen in the table: centre on it and open its popup.
@@ -127,6 +190,29 @@
         focus.openPopup(target);
       }
     }).catch(function (err) { console.error("strikemap: events not drawn", err); });
+  }
+
+  function drawMany(group, data, shown, o) {
+    var rows = [], outlines = [];
+    for (var i = 0; i < data.ids.length; i++) {
+      if (!shown(i)) continue;
+      if (data.outlines[String(i)]) outlines.push(i); else rows.push(i);
+    }
+    var layer = new PointsCanvas(data, rows, o, group);
+    group.addLayer(layer);
+    outlines.forEach(function (i) {  // region shapes stay vector outlines
+      var colour = (o.styles[data.precision[i]] || {color: "#555"}).color;
+      var shape = L.geoJSON(data.outlines[String(i)], {style: {color: colour, weight: 1, fillOpacity: o.shapes ? 0.08 : 0}});
+      bindPopup(shape, i, o);
+      group.addLayer(shape);
+    });
+    document.body.dataset.strikemapDrawn = String(rows.length + outlines.length);
+    performance.mark("strikemap-drawn");
+    var index = o.focus ? data.ids.indexOf(o.focus) : -1;
+    if (index >= 0 && shown(index) && group._map) {
+      group._map.setView([data.lat[index], data.lon[index]], Math.max(group._map.getZoom(), 8));
+      layer.open(index);
+    }
   }
 
   window.StrikemapEvents = {draw: draw};
