@@ -130,13 +130,21 @@ def cmd_build(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .events import filter_events, load_events
+    from urllib.parse import parse_qs, urlsplit
+
+    from .events import load_events
     from .export import format_for, write_events
+    from .filters import Filters, apply_filters
 
     if args.start and args.end and args.start > args.end:
         raise StrikemapError(f"--start {args.start} is after --end {args.end}")
     fmt = format_for(args.output, args.format)
-    shown = filter_events(load_events(args.events), args.start, args.end)
+    # --view takes the dashboard's own link (or just its query string): the file holds what the link shows.
+    view = Filters.from_query(parse_qs(urlsplit(args.view).query or args.view) if args.view else {})
+    if view.problems:
+        raise StrikemapError("--view: " + "; ".join(view.problems))
+    view = view.replace(start=args.start or view.start, end=args.end or view.end)
+    shown = apply_filters(load_events(args.events), view)
     write_events(shown, args.output, fmt)
     print(f"wrote {len(shown)} events to {args.output} ({fmt})", file=sys.stderr)
     return 0
@@ -198,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=_iso_date, help="first day, YYYY-MM-DD (inclusive)")
     export.add_argument("--end", type=_iso_date, help="last day, YYYY-MM-DD (inclusive)")
     export.add_argument("--format", choices=["geojson", "csv", "gpkg"], help="default: from the file suffix")
+    export.add_argument("--view", metavar="LINK", help="a dashboard link (or its query string): export exactly "
+                        "what it shows, e.g. 'start=2021-06-01&country=Syria&precision=2'")
     export.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")
     export.add_argument("-o", "--output", type=Path, required=True)
     export.set_defaults(run=cmd_export)

@@ -158,3 +158,12 @@ def test_online_provider_answers_what_offline_cannot(tmp_path, fake_server, monk
     again = json.loads(run_cli(*args).stdout)
     assert first["source"] == "nominatim" and again["source"] == "nominatim:cache"
     assert len(server.requests) == 1  # the second run was answered from the disk cache
+
+
+def test_export_a_dashboard_link(tmp_path):
+    out = tmp_path / "view.geojson"
+    link = "http://localhost:8501/?start=2021-06-01&end=2021-06-30&country=Syria&precision=2"
+    assert main(["export", "--view", link, "-o", str(out)]) == 0
+    ids = sorted(f["properties"]["event_id_cnty"] for f in json.loads(out.read_text())["features"])
+    assert ids == ["SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+    assert main(["export", "--view", "precision=9", "-o", str(out)]) == 2
