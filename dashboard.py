@@ -22,7 +22,7 @@ from geo.errors import StrikemapError
 from geo.events import date_span, load_events
 from geo.export import to_geojson
 from geo.filters import MULTI, Filters, apply_filters, facet_values
-from geo.mapping import base_map, bounds_of, events_feature_group, publish_events
+from geo.mapping import base_map, bounds_of, country_codes, events_feature_group, publish_events
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
@@ -32,6 +32,10 @@ TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", 
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
 PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
+# Basemap choices: label -> xyzservices provider (None: offline only), and their URL values.
+ONLINE_TILES = {"Offline (Natural Earth)": None, "OpenStreetMap (online)": "OpenStreetMap.Mapnik",
+                "Satellite, Esri World Imagery (online)": "Esri.WorldImagery"}
+TILES_PARAM = {"OpenStreetMap (online)": "osm", "Satellite, Esri World Imagery (online)": "satellite"}
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -59,6 +63,12 @@ def cached_events(path: str, modified: float):
 @st.cache_data(show_spinner=False)
 def cached_facets(path: str, modified: float) -> dict[str, list[str]]:
     return facet_values(cached_events(path, modified))
+
+
+@st.cache_data(show_spinner=False)
+def cached_countries(path: str, modified: float) -> tuple[str, ...]:
+    """ISO codes of the countries in the data: their province boundaries go on the basemap."""
+    return country_codes(cached_events(path, modified))
 
 
 @st.cache_data(show_spinner="Publishing the events for the map…")
@@ -92,6 +102,8 @@ def _sync_url() -> None:
     query = _current_filters().to_query()
     if st.session_state.get("show_shapes") is False:
         query["shapes"] = "0"
+    if st.session_state.get("tiles") in TILES_PARAM:
+        query["tiles"] = TILES_PARAM[st.session_state["tiles"]]
     st.query_params.from_dict(query)
 
 
@@ -139,6 +151,8 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
                                             else fatalities_top, fatalities_top))
     st.session_state["f_text"] = wanted.text
     st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
+    by_param = {value: label for label, value in TILES_PARAM.items()}
+    st.session_state["tiles"] = by_param.get(st.query_params.get("tiles"), next(iter(ONLINE_TILES)))
     _sync_url()
 
 
@@ -181,8 +195,9 @@ with st.sidebar:
                   placeholder="e.g. storage, Al-Qaim")
     st.toggle("Show uncertainty shapes", key="show_shapes", on_change=_sync_url,
               help="Circles of the uncertainty radius and region outlines; off shows points only.")
-    online = st.toggle("Online basemap tiles (needs internet)", value=False,
-                       help="OpenStreetMap tiles over the offline Natural Earth basemap, which stays underneath.")
+    tiles = st.selectbox("Basemap", list(ONLINE_TILES), key="tiles", on_change=_sync_url,
+                         help="Online tiles need internet; the offline Natural Earth basemap stays underneath "
+                              "and the map says so when tiles cannot load.")
 
 filters = _current_filters()
 shown = apply_filters(events, filters)
@@ -224,7 +239,8 @@ table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index
 selected = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
 
-fmap = base_map(bounds_of(events), online_tiles="OpenStreetMap.Mapnik" if online else None)
+fmap = base_map(bounds_of(events), online_tiles=ONLINE_TILES[tiles],
+                admin1_countries=cached_countries(str(events_file), modified))
 layer = events_feature_group(events, shown, published_url(str(events_file), modified),
                              st.session_state["show_shapes"], focus_id)
 clicked = st_folium(fmap, feature_group_to_add=layer,

@@ -83,6 +83,38 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
 OWN_JS = Path(__file__).with_name("js")
 
 
+ADMIN1_DIR = "basemap/admin1"
+
+
+def build_admin1_files(out_dir: Path, admin1_geojson: Path = config.ADMIN1_GEOJSON) -> int:
+    """Natural Earth province boundaries, one small GeoJSON per country (lines ~1 km, a label point each).
+
+    The map fetches only the files of the countries in the data, so the whole world's 4,600 provinces
+    (6 MB) never travel.
+    """
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from .export import _atomic_write
+
+    frame = pyogrio.read_dataframe(admin1_geojson, columns=["name", "name_en", "iso_a2"])
+    frame = frame[frame["iso_a2"].str.len() == 2]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for iso2, provinces in frame.groupby("iso_a2"):
+        features = []
+        for row in provinces.itertuples():
+            outline = shapely.simplify(row.geometry.boundary, 0.01, preserve_topology=False)
+            outline = shapely.transform(outline, lambda xy: np.round(xy, 3))
+            label = row.geometry.representative_point()
+            features.append({"type": "Feature",
+                             "properties": {"name": row.name_en or row.name, "label": [round(label.y, 3), round(label.x, 3)]},
+                             "geometry": json.loads(shapely.to_geojson(outline))})
+        text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        _atomic_write(out_dir / f"{iso2}.geojson", lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+    return frame["iso_a2"].nunique()
+
+
 def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) -> dict:
     """Make sure every file the offline map loads is under ``static_dir``."""
     copied = _copy_vendor(static_dir)
@@ -90,12 +122,14 @@ def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) ->
     basemap = static_dir / BASEMAP_FILE
     if force or not basemap.exists():
         build_basemap(basemap)
+    if force or not (static_dir / ADMIN1_DIR / "SY.geojson").exists():
+        build_admin1_files(static_dir / ADMIN1_DIR)
     return {"vendor": copied, "basemap": str(basemap)}
 
 
 def assets_ready(static_dir: Path = config.STATIC_DIR) -> bool:
-    needed = [BASEMAP_FILE, "vendor/leaflet/leaflet.js", "vendor/fullscreen/Control.FullScreen.js",
-              "vendor/measure/leaflet-measure.js"]
+    needed = [BASEMAP_FILE, f"{ADMIN1_DIR}/SY.geojson", "vendor/leaflet/leaflet.js",
+              "vendor/fullscreen/Control.FullScreen.js", "vendor/measure/leaflet-measure.js"]
     own = [(static_dir / "strikemap" / f.name, f) for f in OWN_JS.iterdir()]
     return (all((static_dir / name).exists() for name in needed)
             and all(copy.exists() and copy.read_bytes() == source.read_bytes() for copy, source in own))

@@ -23,7 +23,7 @@ from folium import plugins
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from .assets import BASEMAP_FILE, static_url
+from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
 
 LEAFLET_JS = [("leaflet", static_url("vendor/leaflet/leaflet.js")),
               ("jquery", static_url("vendor/jquery/jquery.min.js"))]
@@ -64,7 +64,8 @@ class OfflineMap(folium.Map):
 
 
 class OfflineBasemap(MacroElement):
-    """Natural Earth countries fetched from /app/static, drawn in their own pane below all layers."""
+    """Natural Earth countries, and the provinces of ``admin1_countries``, fetched from /app/static and
+    drawn in their own pane below all layers. Province names show from zoom 6 on."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -73,27 +74,45 @@ class OfflineBasemap(MacroElement):
             map.getContainer().style.background = "#dde8ef";
             map.createPane("basemap");
             map.getPane("basemap").style.zIndex = 150;
-            fetch({{ this.url_json }})
-                .then(function (response) { return response.json(); })
-                .then(function (data) {
-                    L.geoJSON(data, {
-                        pane: "basemap", interactive: false,
-                        style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}
-                    }).addTo(map);
-                    data.features.forEach(function (f) {
-                        L.tooltip({permanent: true, direction: "center", className: "strikemap-country-label",
-                                   pane: "basemap", interactive: false})
-                            .setLatLng(f.properties.label).setContent(f.properties.name).addTo(map);
-                    });
-                })
-                .catch(function (err) { console.warn("strikemap: offline basemap not loaded", err); });
+            function labels(data, cls) {
+                data.features.forEach(function (f) {
+                    L.tooltip({permanent: true, direction: "center", className: cls, pane: "basemap",
+                               interactive: false})
+                        .setLatLng(f.properties.label).setContent(f.properties.name).addTo(map);
+                });
+            }
+            function get(url) {
+                return fetch(url).then(function (r) {
+                    if (!r.ok) throw new Error(url + " answered HTTP " + r.status);
+                    return r.json();
+                });
+            }
+            get({{ this.url_json }}).then(function (data) {
+                L.geoJSON(data, {pane: "basemap", interactive: false,
+                    style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
+                labels(data, "strikemap-country-label");
+                {{ this.admin1_json }}.forEach(function (url) {
+                    get(url).then(function (provinces) {
+                        L.geoJSON(provinces, {pane: "basemap", interactive: false,
+                            style: {color: "#a8a8a8", weight: 0.6, dashArray: "3 3", fill: false}}).addTo(map);
+                        labels(provinces, "strikemap-admin1-label");
+                    }).catch(function (err) { console.warn("strikemap: provinces not loaded", err); });
+                });
+            }).catch(function (err) { console.warn("strikemap: offline basemap not loaded", err); });
+            function zoomClass() {
+                L.DomUtil[map.getZoom() >= 6 ? "addClass" : "removeClass"](map.getContainer(), "strikemap-zoomed");
+            }
+            map.on("zoomend", zoomClass);
+            zoomClass();
         })();
         {% endmacro %}
         {% macro header(this, kwargs) %}
         <style>
-        .strikemap-country-label {background: transparent; border: 0; box-shadow: none;
+        .strikemap-country-label, .strikemap-admin1-label {background: transparent; border: 0; box-shadow: none;
             color: #6b6b6b; font: 11px sans-serif; z-index: 300; }  /* above the pane's svg (z-index 200) */
-        .strikemap-country-label::before {display: none;}
+        .strikemap-country-label::before, .strikemap-admin1-label::before {display: none;}
+        .strikemap-admin1-label {color: #9a9a9a; font-size: 10px; display: none;}
+        .strikemap-zoomed .strikemap-admin1-label {display: block;}
         /* Event popups: st_folium only keeps the base map's header, so their style lives here. */
         .strikemap-popup {font: 12px/1.4 sans-serif;}
         .strikemap-popup > div {margin: 1px 0;}
@@ -103,10 +122,11 @@ class OfflineBasemap(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, url: str = static_url(BASEMAP_FILE)):
+    def __init__(self, url: str = static_url(BASEMAP_FILE), admin1_countries: tuple[str, ...] = ()):
         super().__init__()
         self._name = "OfflineBasemap"
         self.url_json = safe_json(url)
+        self.admin1_json = safe_json([static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in admin1_countries])
 
 
 class FocusWithoutScroll(MacroElement):
@@ -325,6 +345,16 @@ def shown_mask(all_events, shown) -> str:
     return base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")
 
 
+def country_codes(gdf, most: int = 12) -> tuple[str, ...]:
+    """ISO codes of the (up to ``most``) countries with the most events, from ACLED-style names."""
+    from .gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    counts = gdf["country"].fillna("").str.split("/").explode().value_counts()
+    codes = [gazetteer.country_code(name) for name in counts.index if name]
+    return tuple(dict.fromkeys(c for c in codes if c))[:most]
+
+
 def bounds_of(gdf) -> list[list[float]] | None:
     """[[south, west], [north, east]] of the drawable events, or None."""
     shapes = gdf.geometry.dropna()
@@ -334,11 +364,12 @@ def bounds_of(gdf) -> list[list[float]] | None:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
-def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None) -> OfflineMap:
+def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
+             admin1_countries: tuple[str, ...] = ()) -> OfflineMap:
     """The map that stays the same while filters change: basemap, optional online tiles, the view."""
     fmap = OfflineMap(location=[34.5, 41.0], zoom_start=6, tiles=None, maxZoom=18, max_zoom=18,
                       prefer_canvas=False, control_scale=True)
-    OfflineBasemap().add_to(fmap)
+    OfflineBasemap(admin1_countries=admin1_countries).add_to(fmap)
     FocusWithoutScroll().add_to(fmap)
     OfflineFullscreen(position="topleft").add_to(fmap)
     OfflineMeasure(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",

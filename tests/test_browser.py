@@ -364,16 +364,15 @@ def test_popup_opens_on_first_click_in_a_short_window(chromium, server):
 
 
 def test_online_tiles_fail_offline_and_the_basemap_stays(session):
-    page = session.open("/")
-    frame = session.map_frame()
-    expect(frame.locator("path.strikemap-event")).to_have_count(4)
-    page.get_by_text("Online basemap tiles").click()
-    # The iframe re-renders with the tile layer: look the frame up again.
+    page = session.open("/?tiles=osm")  # the basemap choice is part of the link
     frame = session.map_frame(".strikemap-notice", timeout_s=20)
     notice = frame.locator(".strikemap-notice")
     expect(notice).to_have_text("Online tiles are unreachable: showing the offline basemap.")
     expect(frame.locator("path.strikemap-event")).to_have_count(4)
     expect(frame.locator(".strikemap-country-label").filter(has_text=re.compile(r"^Syria$"))).to_have_count(1)
+    # Province boundaries and names of the data's countries, from the offline files.
+    expect(frame.locator(".strikemap-admin1-label").filter(has_text="Deir ez-Zor")).to_have_count(1)
+    assert "tiles=osm" in page.url
     tiles = [u for u in session.aborted if "tile.openstreetmap.org" in u]
     assert tiles, session.aborted
     session.assert_clean(
