@@ -244,15 +244,15 @@ fmap = base_map(bounds_of(events), online_tiles=ONLINE_TILES[tiles],
 layer = events_feature_group(events, shown, published_url(str(events_file), modified),
                              st.session_state["show_shapes"], focus_id)
 clicked = st_folium(fmap, feature_group_to_add=layer,
-                    returned_objects=["last_object_clicked"], key="map", height=560, use_container_width=True)
+                    returned_objects=["last_object_clicked_tooltip"], key="map", height=560, use_container_width=True)
 
-# A click on the map selects the event's row in the table below (the nearest shown event to the click).
-point = (clicked or {}).get("last_object_clicked")
-if point and point != st.session_state.get("last_click") and len(table_rows):
-    st.session_state["last_click"] = point
-    located = shown.reset_index(drop=True)
-    distance = (located["latitude"] - point["lat"]) ** 2 + (located["longitude"] - point["lng"]) ** 2
-    st.session_state["table"] = {"selection": {"rows": [int(distance.idxmin())], "columns": []}}
+# A click on the map selects the event's row in the table below (the event's id comes back as its tooltip).
+clicked_id = ((clicked or {}).get("last_object_clicked_tooltip") or "").strip()
+if clicked_id and clicked_id != st.session_state.get("last_click"):
+    st.session_state["last_click"] = clicked_id
+    matches = table_rows.index[table_rows["event_id_cnty"] == clicked_id]
+    if len(matches):
+        st.session_state["table"] = {"selection": {"rows": [int(matches[0])], "columns": []}}
 
 st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",

@@ -144,7 +144,10 @@
       var box = text("div", "Loading\u2026", "strikemap-popup");
       popup.setLatLng(latlng).setContent(box).openOn(this._map);
       details(o.url, i, o.chunk).then(function (p) { fill(box, p, o); popup.update(); });
-      this._group.fire("click", {latlng: L.latLng(latlng)});
+      // Tell streamlit-folium which event was clicked, the way it reads a clicked layer's tooltip.
+      var id = this._data.ids[i];
+      this._group.fire("click", {latlng: L.latLng(latlng),
+        sourceTarget: {_tooltip: {_content: id}, getTooltip: function () { return {getContent: function () { return id; }}; }}});
     }
   });
 
@@ -173,6 +176,11 @@
               fillColor: colour, fillOpacity: 1, className: "strikemap-center"})]);
         }
         bindPopup(layer, i, o);
+        // The id as a tooltip: shown on hover, and how streamlit-folium tells the page which event was clicked.
+        // (On every part: streamlit-folium reads the tooltip of the path that was clicked.)
+        (layer.eachLayer ? layer.getLayers() : [layer]).forEach(function (part) {
+          part.bindTooltip(data.ids[i], {sticky: true});
+        });
         layers.push(layer);
         byId[data.ids[i]] = layer;
       }
