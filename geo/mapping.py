@@ -114,6 +114,7 @@ class OfflineBasemap(MacroElement):
         .strikemap-admin1-label {color: #9a9a9a; font-size: 10px; display: none;}
         .strikemap-zoomed .strikemap-admin1-label {display: block;}
         /* Event popups: st_folium only keeps the base map's header, so their style lives here. */
+        .leaflet-interactive:focus {outline: none;}  /* no box around a clicked circle */
         .strikemap-popup {font: 12px/1.4 sans-serif;}
         .strikemap-popup > div {margin: 1px 0;}
         .strikemap-popup-id {font-weight: bold; color: #555;}
