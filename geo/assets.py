@@ -60,7 +60,7 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
     import pyogrio
     import shapely
 
-    from .export import _atomic_write
+    from .export import atomic_write
 
     frame = pyogrio.read_dataframe(world_atlas / "countries-50m.json", layer="countries")
     features = []
@@ -76,7 +76,7 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
             "geometry": json.loads(shapely.to_geojson(shape)),
         })
     text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
-    _atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out
 
 
@@ -96,7 +96,7 @@ def build_admin1_files(out_dir: Path, admin1_geojson: Path = config.ADMIN1_GEOJS
     import pyogrio
     import shapely
 
-    from .export import _atomic_write
+    from .export import atomic_write
 
     frame = pyogrio.read_dataframe(admin1_geojson, columns=["name", "name_en", "iso_a2"])
     frame = frame[frame["iso_a2"].str.len() == 2]
@@ -111,7 +111,7 @@ def build_admin1_files(out_dir: Path, admin1_geojson: Path = config.ADMIN1_GEOJS
                              "properties": {"name": row.name_en or row.name, "label": [round(label.y, 3), round(label.x, 3)]},
                              "geometry": json.loads(shapely.to_geojson(outline))})
         text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
-        _atomic_write(out_dir / f"{iso2}.geojson", lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        atomic_write(out_dir / f"{iso2}.geojson", lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
     return frame["iso_a2"].nunique()
 
 

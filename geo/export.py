@@ -67,7 +67,7 @@ def to_csv(gdf) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)`` then rename the temporary file over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,13 +99,13 @@ def write_events(gdf, path: Path | str, fmt: str | None = None) -> Path:
     path = Path(path)
     fmt = format_for(path, fmt)
     if fmt == "geojson":
-        _atomic_write(path, lambda tmp: tmp.write_text(to_geojson(gdf), encoding="utf-8"))
+        atomic_write(path, lambda tmp: tmp.write_text(to_geojson(gdf), encoding="utf-8"))
     elif fmt == "csv":
-        _atomic_write(path, lambda tmp: tmp.write_text(to_csv(gdf), encoding="utf-8"))
+        atomic_write(path, lambda tmp: tmp.write_text(to_csv(gdf), encoding="utf-8"))
     else:
         def write_gpkg(tmp: Path) -> None:
             tmp.unlink()  # GDAL will not write into an existing empty file
             gdf.to_file(tmp, driver="GPKG", layer="events", engine="pyogrio")
 
-        _atomic_write(path, write_gpkg)
+        atomic_write(path, write_gpkg)
     return path
