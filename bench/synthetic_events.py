@@ -33,10 +33,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
