@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: setup run test bench chromium clean
+.PHONY: setup run test bench bench-scale chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed data/build/gazetteer.sqlite static/basemap/countries.geojson
 
@@ -40,6 +40,10 @@ bench: setup chromium
 	$(PY) bench/startup.py
 	$(PY) bench/geocode_accuracy.py
 	$(PY) bench/geocode_speed.py
+
+# The map at 1,000 / 10,000 / 100,000 synthetic events against one Folium marker per event (slow: minutes).
+bench-scale: setup chromium
+	$(PY) bench/map_scale.py --sizes 1000,10000,100000 --runs 3
 
 clean:
 	rm -rf data/build static node_modules $(VENV)

@@ -26,6 +26,8 @@ from geo.mapping import base_map, bounds_of, country_codes, events_feature_group
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
+# Row selection needs the rows in the browser (Streamlit's lazy tables cannot select), so the table is capped.
+TABLE_LIMIT = 2000
 TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", "country", "admin1",
                  "geo_precision", "radius_km", "event_type", "actor1", "actor2", "fatalities_min",
                  "fatalities_max", "source", "geocoder"]
@@ -251,13 +253,16 @@ clicked_id = ((clicked or {}).get("last_object_clicked_tooltip") or "").strip()
 if clicked_id and clicked_id != st.session_state.get("last_click"):
     st.session_state["last_click"] = clicked_id
     matches = table_rows.index[table_rows["event_id_cnty"] == clicked_id]
-    if len(matches):
+    if len(matches) and matches[0] < TABLE_LIMIT:
         st.session_state["table"] = {"selection": {"rows": [int(matches[0])], "columns": []}}
 
 st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",
                    mime="application/geo+json", type="primary")
-st.dataframe(table_rows, hide_index=True, width="stretch", key="table", on_select="rerun", lazy=len(table_rows) > 5000,
+if len(table_rows) > TABLE_LIMIT:
+    st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the filters "
+               "to see the rest, or download them all.")
+st.dataframe(table_rows.head(TABLE_LIMIT), hide_index=True, width="stretch", key="table", on_select="rerun",
              selection_mode="single-row")
 rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 if rows and rows[0] < len(table_rows):

@@ -191,3 +191,20 @@ def test_weekly_chart_marks_the_window(monkeypatch):
     assert len(charts) == 1, "no timeline chart"
     spec = json.loads(charts[0].proto.spec)
     assert spec["encoding"]["x"]["field"] == "week" and spec["encoding"]["color"]["field"] == "in window"
+
+
+def test_large_tables_are_capped_and_still_selectable(monkeypatch, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synthetic_events import make_events
+
+    path = tmp_path / "events.csv"
+    make_events(6000, seed=5).to_csv(path, index=False)
+    app = run_app(monkeypatch, events=path)
+    assert shown_count(app) == (6000, 6000) and len(drawn_events(app)) == 6000
+    assert len(app.dataframe[0].value) == 2000
+    assert any("first 2,000 of 6,000" in c.value for c in app.caption)
+    app.session_state["table"] = {"selection": {"rows": [5], "columns": []}}
+    app.run()
+    assert layer_options(app)["focus"] == app.dataframe[0].value.iloc[5]["event_id_cnty"]

@@ -1,0 +1,978 @@
+"""strikemap map at scale: our dashboard against a naive Folium page, 1,000 to 100,000 events.
+
+    .venv/bin/python bench/map_scale.py                              # sizes 1000,10000,100000, 3 runs
+    .venv/bin/python bench/map_scale.py --sizes 1000,10000 --runs 2  # a quick run
+    .venv/bin/python bench/map_scale.py --app-root /tmp/other-checkout   # benchmark another checkout
+
+Not a pytest test. For each size N, synthetic events (bench/synthetic_events.py, cached in
+data/build/bench/events_<N>_seed<S>.csv) are measured in this run, ours beside the naive way:
+
+1. Server-side build time.
+   ours: dashboard.py run headless with Streamlit's AppTest (no server, no browser) in a worker
+   process, on a warm cache (after one cold run that loads the file). Every function of
+   geo.mapping the dashboard calls is wrapped with a timer (nested calls counted once), and
+   streamlit_folium.st_folium is wrapped too, with its component function replaced by one that
+   records the arguments: "map build" = the dashboard's geo.mapping calls + st_folium's own work
+   (map render, _get_map_string, feature-group string), i.e. everything between the filtered table
+   and the bytes handed to Streamlit. Whole-script time is reported beside it.
+   naive: folium.Map() + one folium.Marker([lat, lon], popup=location_mention) per event +
+   get_root().render(), in a worker process.
+2. Bytes. ours: st_folium's component arguments (script + feature_group + header + html, UTF-8)
+   plus the data files the map fetches from the app (responses under /app/static/ ending in .json
+   or .geojson, counted in the browser with page.on("response")). Also shown: Leaflet and other
+   vendored code, Streamlit's own bundle and the streamlit-folium component bundle (not counted),
+   the WebSocket bytes received (the component arguments, the table, the chart ... as Streamlit
+   sends them), and gzip-transferred sizes. naive: the rendered HTML.
+3. Time to first drawn map in headless Chromium, fresh context each run, network fenced to the
+   app. ours: `streamlit run dashboard.py` with STRIKEMAP_EVENTS (tests/appserver.py), warmed once;
+   page.goto("/") -> map drawn, where drawn means, in the map's iframe, EITHER
+   document.body.dataset.strikemapDrawn is set (the layer's contract: the number of events drawn)
+   OR at least one path.strikemap-event exists (SVG layers); the signal that fired is reported.
+   naive: the HTML served by http.server on 127.0.0.1, Leaflet/jQuery CDN URLs answered from
+   static/vendor, every other CDN request aborted; goto -> N .leaflet-marker-icon.
+4. Date-range change (ours only). (a) URL: load /?start=2019-01-01&end=2023-12-31, wait until
+   drawn, then page.goto("/?start=2021-01-01&end=2021-06-30") in the same page (a full reload) ->
+   drawn count equals the number of CSV rows in that window. (b) in page, when the dashboard has a
+   "week ▶" button: load the narrow window, click it (a Streamlit rerun, no reload) -> drawn count
+   equals the rows of the window shifted by 7 days.
+
+Every measurement has a timeout (--timeout, 120 s) and records "timeout" instead of hanging.
+Servers, browsers and workers are always stopped. Ends with "bench/map_scale.py: done".
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import http.server
+import importlib
+import inspect
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+CACHE = ROOT / "data" / "build" / "bench"
+CHROMIUM = os.environ.get("STRIKEMAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 1000}
+FULL = ("2019-01-01", "2023-12-31")
+NARROW = ("2021-01-01", "2021-06-30")
+TARGET_FIRST_MAP_S = 5.0     # 100,000 events: first drawn map
+TARGET_DATE_CHANGE_S = 1.5   # date-range change redrawn
+TARGET_SPEEDUP = 5.0         # >= 5x faster than naive at 10,000
+RESULT_PREFIX = "MAP_SCALE_RESULT "
+# JavaScript run in the map's iframe: the drawn signal, or null. ``expected`` null = any count.
+DRAWN_JS = """(want) => {
+    const body = document.body;
+    if (!body) return null;
+    const flag = body.dataset ? body.dataset.strikemapDrawn : undefined;
+    const selector = want.fresh ? 'path.strikemap-event:not([data-bench-old])' : 'path.strikemap-event';
+    const paths = document.querySelectorAll(selector).length;
+    const old = want.fresh ? document.querySelectorAll('path.strikemap-event[data-bench-old]').length : 0;
+    if (flag !== undefined && flag !== '' && (want.expected === null || Number(flag) === want.expected))
+        return {signal: 'dataset.strikemapDrawn', count: Number(flag), paths: paths};
+    if (paths > 0 && old === 0 && (want.expected === null || paths === want.expected))
+        return {signal: 'path.strikemap-event', count: paths, paths: paths};
+    return null;
+}"""
+# Before an in-page change: forget the drawn signal, mark the paths drawn so far as old.
+FORGET_JS = """() => {
+    if (document.body && document.body.dataset) delete document.body.dataset.strikemapDrawn;
+    document.querySelectorAll('path.strikemap-event').forEach(p => p.setAttribute('data-bench-old', '1'));
+}"""
+STATE_JS = """() => ({flag: document.body && document.body.dataset ? (document.body.dataset.strikemapDrawn ?? null) : null,
+                    paths: document.querySelectorAll('path.strikemap-event').length})"""
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+class MeasureTimeout(Exception):
+    pass
+
+
+# ================================================================== workers (run in subprocesses)
+
+@contextlib.contextmanager
+def alarm(seconds: float):
+    """Raise MeasureTimeout in the main thread after ``seconds`` (pure-Python work only is interruptible)."""
+    def fire(signum, frame):
+        raise MeasureTimeout(f"timeout after {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _emit(result: dict) -> None:
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def worker_naive(events: str, runs: int, timeout: float, html_out: str) -> None:
+    """folium.Map() + one Marker per event + get_root().render(), ``runs`` times."""
+    import folium
+    import pandas as pd
+
+    frame = pd.read_csv(events, dtype=str, keep_default_na=False)
+    rows = [(float(a), float(b), m) for a, b, m in zip(frame["latitude"], frame["longitude"],
+                                                     frame["location_mention"]) if a and b]
+    result = {"markers": len(rows), "runs": [], "html_bytes": None}
+    for run in range(runs):
+        try:
+            with alarm(timeout):
+                started = time.perf_counter()
+                fmap = folium.Map()
+                for lat, lon, mention in rows:
+                    folium.Marker([lat, lon], popup=str(mention)).add_to(fmap)
+                html = fmap.get_root().render()
+                result["runs"].append(time.perf_counter() - started)
+        except MeasureTimeout:
+            result["runs"].append("timeout")
+            break
+        if result["html_bytes"] is None:
+            data = html.encode("utf-8")
+            result["html_bytes"] = len(data)
+            Path(html_out).write_bytes(data)
+        del fmap, html
+    _emit(result)
+
+
+def worker_ours(app_root: str, events: str, runs: int, timeout: float, cold_timeout: float) -> None:
+    """dashboard.py through AppTest with geo.mapping and st_folium timed; see the module docstring."""
+    root = Path(app_root)
+    os.chdir(root)
+    sys.path.insert(0, str(root))
+    os.environ["STRIKEMAP_EVENTS"] = events
+    import streamlit_folium
+    from streamlit.testing.v1 import AppTest
+
+    mapping = importlib.import_module("geo.mapping")
+    calls: list[tuple[str, float, int]] = []
+    depth = threading.local()
+
+    def timed(name, fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            level = getattr(depth, "value", 0)
+            depth.value = level + 1
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                depth.value = level
+                calls.append((name, time.perf_counter() - started, level))
+        return inner
+
+    for name, obj in list(vars(mapping).items()):
+        if inspect.isfunction(obj) and obj.__module__ == mapping.__name__:
+            setattr(mapping, name, timed(f"geo.mapping.{name}", obj))
+
+    captured: dict = {}
+    original_st_folium = streamlit_folium.st_folium
+
+    def st_folium(*args, **kwargs):
+        real = streamlit_folium._component_func
+
+        def component(**arguments):
+            captured.clear()
+            captured.update(arguments)
+            return arguments.get("default")
+
+        streamlit_folium._component_func = component
+        level = getattr(depth, "value", 0)
+        depth.value = level + 1
+        started = time.perf_counter()
+        try:
+            return original_st_folium(*args, **kwargs)
+        finally:
+            depth.value = level
+            calls.append(("streamlit_folium.st_folium", time.perf_counter() - started, level))
+            streamlit_folium._component_func = real
+
+    streamlit_folium.st_folium = st_folium
+
+    def one(window: tuple[str, str], limit: float) -> dict:
+        calls.clear()
+        captured.clear()
+        app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=limit)
+        app.query_params["start"], app.query_params["end"] = window
+        started = time.perf_counter()
+        try:
+            app.run()
+        except RuntimeError as exc:
+            if "timed out" in str(exc):
+                return {"timeout": True, "error": str(exc)}
+            raise
+        total = time.perf_counter() - started
+        errors = [str(e.value)[:300] for e in app.exception]
+        top = [(n, s) for n, s, level in calls if level == 0]
+        per_call: dict[str, float] = {}
+        for n, s, level in calls:
+            per_call[n] = per_call.get(n, 0.0) + s
+        args = {k: len((captured.get(k) or "").encode("utf-8")) for k in ("script", "feature_group", "header", "html")}
+        shown = [m.value for m in app.markdown if str(m.value).startswith("**Showing")]
+        return {"elements": _element_sizes(app), "total": total, "map": sum(s for _, s in top), "top_calls": top, "per_call": per_call,
+                "args": args, "args_bytes": sum(args.values()) if captured else None,
+                "st_folium_called": bool(captured), "errors": errors, "showing": shown[:1]}
+
+    result: dict = {"cold": None, "full": [], "narrow": []}
+    try:
+        result["cold"] = one(FULL, cold_timeout)
+        if result["cold"].get("timeout"):
+            _emit(result)
+            return
+        for key, window in (("full", FULL), ("narrow", NARROW)):
+            for _ in range(runs):
+                run = one(window, timeout)
+                result[key].append(run)
+                if run.get("timeout"):
+                    _emit(result)
+                    return
+    except Exception as exc:  # report it: the parent prints it beside the other figures
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["traceback"] = traceback.format_exc()[-2000:]
+    _emit(result)
+
+
+def _element_sizes(app) -> list[tuple[str, int]]:
+    """The largest page elements of an AppTest run, by the size of the protobuf Streamlit sends."""
+    sizes = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ByteSize"):
+            sizes.append((str(getattr(node, "type", type(node).__name__)), proto.ByteSize()))
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+
+    try:
+        walk(app._tree)  # private, but the only way to see every element's message
+    except Exception:
+        return []
+    return sorted(sizes, key=lambda kv: -kv[1])[:5]
+
+
+def run_worker(args: list[str], limit: float) -> dict:
+    """Run this file as a worker; its RESULT line as a dict, or {"error": ...}."""
+    try:
+        done = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        return {"error": f"worker timeout after {limit:.0f} s", "worker_timeout": True}
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    return {"error": f"worker exited {done.returncode}: {done.stderr.strip()[-800:]}"}
+
+
+# ================================================================== events files
+
+def events_file(n: int, seed: int) -> Path:
+    """data/build/bench/events_<n>_seed<seed>.csv, regenerated when the generator changed."""
+    sys.path.insert(0, str(BENCH))
+    import synthetic_events
+
+    path = CACHE / f"events_{n}_seed{seed}.csv"
+    stamp = path.with_suffix(".stamp.json")
+    generator = hashlib.sha256((BENCH / "synthetic_events.py").read_bytes()).hexdigest()
+    wanted = {"n": n, "seed": seed, "generator": generator}
+    if path.exists() and stamp.exists():
+        with contextlib.suppress(ValueError, OSError):
+            if json.loads(stamp.read_text()) == wanted:
+                say(f"events: reusing {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.1f} MB)")
+                return path
+    started = time.perf_counter()
+    frame = synthetic_events.make_events(n, seed=seed)
+    synthetic_events.write_events(frame, path)
+    stamp.write_text(json.dumps(wanted))
+    say(f"events: generated {path.relative_to(ROOT)}: {n} rows, {path.stat().st_size / 1e6:.1f} MB "
+        f"in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def window_count(path: Path, start: str, end: str) -> int:
+    """Rows of the CSV with coordinates and start <= event_date <= end (what the map should draw)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["event_date", "latitude", "longitude"])
+    placed = (frame["latitude"] != "") & (frame["longitude"] != "")
+    return int(((frame["event_date"] >= start) & (frame["event_date"] <= end) & placed).sum())
+
+
+# ================================================================== browser
+
+def fence(context, base: str, aborted: list[str], fulfil=None) -> None:
+    """Abort every request that is not to the app (or answered by ``fulfil``).
+
+    The route pattern is a regular expression with a negative look-ahead, which Playwright matches
+    inside the browser driver: requests to the app are not intercepted at all, so the fence adds no
+    round trip through Python to the hundreds of requests a Streamlit page makes.
+    """
+    port = base.rsplit(":", 1)[-1]
+    allowed = "|".join(re.escape(p) for p in (f"http://127.0.0.1:{port}/", f"http://localhost:{port}/",
+                                               "data:", "blob:", "about:"))
+
+    def route(route):
+        url = route.request.url
+        if fulfil is not None and fulfil(route, url):
+            return
+        aborted.append(url)
+        route.abort()
+
+    context.route(re.compile(f"^(?!(?:{allowed}))"), route)
+
+
+def map_frame(page):
+    frames = page.frames[1:]
+    for frame in frames:
+        if "streamlit_folium" in frame.url:
+            return frame
+    return frames[0] if frames else None
+
+
+def wait_drawn(page, started: float, timeout: float, expected: int | None = None, fresh: bool = False) -> dict:
+    """Wait until the map iframe signals a drawn map (with ``expected`` events, if given)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = started + timeout
+    frame_at = None  # when the map's iframe first existed: what comes before is the Streamlit page itself
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return {"timeout": True, "last": last_state(page), "iframe_at": frame_at}
+        frame = map_frame(page)
+        if frame is None:
+            page.wait_for_timeout(25)
+            continue
+        if frame_at is None:
+            frame_at = time.perf_counter() - started
+        try:
+            handle = frame.wait_for_function(DRAWN_JS, arg={"expected": expected, "fresh": fresh},
+                                             timeout=max(remaining * 1000, 1), polling=25)
+            value = handle.json_value()
+            return {"seconds": time.perf_counter() - started, "iframe_at": frame_at, **value}
+        except PlaywrightTimeout:
+            return {"timeout": True, "last": last_state(page), "iframe_at": frame_at}
+        except PlaywrightError:  # the iframe was replaced or detached mid-wait: look again
+            page.wait_for_timeout(25)
+
+
+def last_state(page) -> dict | None:
+    frame = map_frame(page)
+    if frame is None:
+        return None
+    try:
+        return frame.evaluate(STATE_JS)
+    except Exception:
+        return None
+
+
+class Traffic:
+    """Responses from the app and WebSocket bytes, for one page."""
+
+    def __init__(self, page):
+        self.responses = []
+        self.ws_received = 0
+        self.ws_sent = 0
+        self.last_event = time.perf_counter()
+        page.on("response", self._response)
+        page.on("websocket", self._socket)
+
+    def _response(self, response) -> None:
+        self.responses.append(response)
+        self.last_event = time.perf_counter()
+
+    def _socket(self, ws) -> None:
+        def received(payload):
+            self.ws_received += len(payload)
+            self.last_event = time.perf_counter()
+
+        def sent(payload):
+            self.ws_sent += len(payload)
+
+        ws.on("framereceived", received)
+        ws.on("framesent", sent)
+
+    def summary(self, base: str) -> dict:
+        groups: dict[str, dict] = {}
+        files = []
+        for response in self.responses:
+            url = response.url
+            if not url.startswith(base):
+                continue
+            path = url[len(base):].split("?")[0]
+            try:
+                body = len(response.body())
+            except Exception:
+                body = None
+            try:
+                wire = response.request.sizes().get("responseBodySize")
+            except Exception:
+                wire = None
+            if body is None:
+                body = wire or int(response.headers.get("content-length", 0) or 0)
+            if path.startswith("/app/static/"):
+                group = "map data files" if path.endswith((".json", ".geojson")) else "map code (app static)"
+            elif path.startswith("/component/"):
+                group = "st_folium component bundle"
+            elif path.startswith("/media/"):
+                group = "media"
+            else:
+                group = "Streamlit bundle"
+            entry = groups.setdefault(group, {"files": 0, "bytes": 0, "wire": 0})
+            entry["files"] += 1
+            entry["bytes"] += body
+            entry["wire"] += wire if wire is not None and wire >= 0 else body
+            files.append((group, path, body, wire))
+        return {"groups": groups, "files": files, "ws_received": self.ws_received, "ws_sent": self.ws_sent}
+
+
+def ours_page_load(browser, base: str, url: str, timeout: float, expected: int | None = None,
+                   traffic: bool = False) -> dict:
+    context = browser.new_context(viewport=VIEWPORT)
+    aborted: list[str] = []
+    errors: list[str] = []
+    try:
+        fence(context, base, aborted)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
+        seen = Traffic(page) if traffic else None
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        result = wait_drawn(page, started, timeout, expected)
+        if seen is not None and not result.get("timeout"):
+            # The rest of the page (table, chart) may still be arriving: wait until nothing has come for
+            # 2 s (at most 60 s), so the byte counts cover the whole page, and note when that was.
+            settle_deadline = time.perf_counter() + 60
+            while time.perf_counter() - seen.last_event < 2.0 and time.perf_counter() < settle_deadline:
+                page.wait_for_timeout(100)
+            result["settled_at"] = seen.last_event - started
+            result["traffic"] = seen.summary(base)
+        result.update(aborted=aborted, errors=errors)
+        return result
+    finally:
+        context.close()
+
+
+def ours_url_change(browser, base: str, timeout: float, expected: int) -> dict:
+    """Full window drawn, then page.goto to the narrow window: goto -> drawn count == expected."""
+    context = browser.new_context(viewport=VIEWPORT)
+    aborted: list[str] = []
+    try:
+        fence(context, base, aborted)
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{base}/?start={FULL[0]}&end={FULL[1]}", wait_until="commit", timeout=timeout * 1000)
+        first = wait_drawn(page, started, timeout)
+        if first.get("timeout"):
+            return {"timeout": True, "stage": "full window never drawn", "last": first.get("last")}
+        started = time.perf_counter()
+        page.goto(f"{base}/?start={NARROW[0]}&end={NARROW[1]}", wait_until="commit", timeout=timeout * 1000)
+        result = wait_drawn(page, started, timeout, expected)
+        result["aborted"] = aborted
+        return result
+    finally:
+        context.close()
+
+
+def ours_in_page_change(browser, base: str, timeout: float, expected: int) -> dict:
+    """Narrow window drawn, then click "week ▶" (a rerun, no reload) -> drawn count == expected."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        fence(context, base, [])
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"{base}/?start={NARROW[0]}&end={NARROW[1]}", wait_until="commit", timeout=timeout * 1000)
+        first = wait_drawn(page, started, timeout)
+        if first.get("timeout"):
+            return {"timeout": True, "stage": "narrow window never drawn", "last": first.get("last")}
+        button = page.get_by_role("button", name="week ▶")
+        if button.count() == 0:
+            return {"unavailable": 'no "week ▶" button on the page'}
+        frame = map_frame(page)
+        if frame is None:
+            return {"unavailable": "no map iframe"}
+        frame.evaluate(FORGET_JS)
+        started = time.perf_counter()
+        button.first.click(timeout=timeout * 1000)
+        result = wait_drawn(page, started, timeout, expected, fresh=True)
+        result["before"] = first.get("count")
+        return result
+    finally:
+        context.close()
+
+
+def naive_page_load(browser, base: str, markers: int, timeout: float) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = browser.new_context(viewport=VIEWPORT)
+    aborted: list[str] = []
+    errors: list[str] = []
+    try:
+        fence(context, base, aborted, local_copies)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
+        started = time.perf_counter()
+        try:
+            page.goto(base + "/naive.html", wait_until="commit", timeout=timeout * 1000)
+            page.wait_for_function("n => document.querySelectorAll('.leaflet-marker-icon').length >= n",
+                                   arg=markers, timeout=max((started + timeout - time.perf_counter()) * 1000, 1),
+                                   polling=100)
+            result = {"seconds": time.perf_counter() - started}
+        except PlaywrightTimeout:
+            drawn = None
+            with contextlib.suppress(Exception):  # answers only once the page's main thread is free again
+                drawn = page.evaluate("() => document.querySelectorAll('.leaflet-marker-icon').length")
+            result = {"timeout": True, "drawn": drawn, "checked_at": time.perf_counter() - started}
+        result.update(aborted=len(aborted), errors=errors)
+        return result
+    finally:
+        context.close()
+
+
+def local_copies(route, url: str) -> bool:
+    """Answer Leaflet's and jQuery's CDN URLs from static/vendor (as bench/startup.py does)."""
+    name = url.split("?")[0].rsplit("/", 1)[-1]
+    vendor = ROOT / "static" / "vendor"
+    local = {"leaflet.js": vendor / "leaflet/leaflet.js", "leaflet.css": vendor / "leaflet/leaflet.css",
+             "marker-icon.png": vendor / "leaflet/images/marker-icon.png",
+             "marker-icon-2x.png": vendor / "leaflet/images/marker-icon-2x.png",
+             "marker-shadow.png": vendor / "leaflet/images/marker-shadow.png"}
+    if name.startswith("jquery") and name.endswith(".min.js"):
+        local[name] = vendor / "jquery/jquery.min.js"
+    if name in local and local[name].exists():
+        route.fulfill(path=str(local[name]))
+        return True
+    return False
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def static_http_server(directory: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# ================================================================== one size
+
+def median_or(values, what="timeout"):
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    if not numbers:
+        return what if values else None
+    return statistics.median(numbers)
+
+
+def fmt_s(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+
+
+def fmt_b(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value} B"
+
+
+def ratio(naive, ours) -> str:
+    if isinstance(naive, (int, float)) and isinstance(ours, (int, float)) and ours > 0:
+        return f"{naive / ours:.1f}x"
+    if naive and isinstance(naive, str) and isinstance(ours, (int, float)):
+        return "naive did not finish"
+    return "-"
+
+
+def measure_size(n: int, opts, browser, appserver) -> dict:
+    say("")
+    say(f"==================== N = {n:,} events ====================")
+    path = events_file(n, opts.seed)
+    full_expected = window_count(path, *FULL)
+    narrow_expected = window_count(path, *NARROW)
+    shifted = tuple((dt.date.fromisoformat(d) + dt.timedelta(days=7)).isoformat() for d in NARROW)
+    shifted_expected = window_count(path, *shifted)
+    say(f"events with coordinates: all {full_expected}; {NARROW[0]}..{NARROW[1]}: {narrow_expected}; "
+        f"{shifted[0]}..{shifted[1]}: {shifted_expected}")
+    out: dict = {"n": n, "file_bytes": path.stat().st_size}
+    limit = opts.timeout
+
+    # ---- 1. server side: ours (AppTest) and naive (folium), each in its own worker process
+    say("server side: ours (dashboard.py through AppTest) ...")
+    ours = run_worker(["ours", "--app-root", str(opts.app_root), "--events", str(path), "--runs", str(opts.runs),
+                       "--timeout", str(limit), "--cold-timeout", str(opts.warm_timeout)],
+                      limit=opts.warm_timeout + 2 * opts.runs * (limit + 15) + 60)
+    out["ours_server"] = ours
+    tmp = Path(tempfile.mkdtemp(prefix="strikemap-map-scale-"))
+    try:
+        if opts.skip_naive:
+            naive = {"error": "skipped (--skip-naive)"}
+        else:
+            say("server side: naive (folium.Map + one Marker per event) ...")
+            naive = run_worker(["naive", "--events", str(path), "--runs", str(opts.runs), "--timeout", str(limit),
+                                "--html-out", str(tmp / "naive.html")], limit=opts.runs * (limit + 15) + 120)
+        out["naive_server"] = naive
+
+        # ---- 3/4. browser
+        if browser is not None:
+            say("browser: ours (streamlit run dashboard.py) ...")
+            out["browser"] = browser_ours(browser, appserver, path, opts, narrow_expected, shifted_expected)
+            if naive.get("html_bytes") and (tmp / "naive.html").exists():
+                say("browser: naive page ...")
+                with static_http_server(tmp) as naive_base:
+                    out["naive_browser"] = [naive_page_load(browser, naive_base, naive["markers"], limit)
+                                            for _ in range(opts.runs)]
+            else:
+                out["naive_browser"] = [{"skipped": "no naive HTML (build " + str(naive.get("error") or "timed out") + ")"}]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    report_size(out, opts, narrow_expected, shifted_expected)
+    return out
+
+
+def browser_ours(browser, appserver, path: Path, opts, narrow_expected: int, shifted_expected: int) -> dict:
+    limit = opts.timeout
+    result: dict = {"first": [], "url_change": [], "in_page": []}
+    started = time.perf_counter()
+    try:
+        with appserver.streamlit_server(path) as base:
+            result["server_start"] = time.perf_counter() - started
+            warm = ours_page_load(browser, base, base + "/", opts.warm_timeout)
+            result["warm"] = warm
+            if warm.get("timeout"):
+                result["error"] = f"warm-up load not drawn in {opts.warm_timeout:.0f} s"
+                return result
+            for run in range(opts.runs):
+                result["first"].append(ours_page_load(browser, base, base + "/", limit, traffic=(run == 0)))
+            for _ in range(opts.runs):
+                change = ours_url_change(browser, base, limit, narrow_expected)
+                result["url_change"].append(change)
+                if change.get("timeout"):
+                    break
+            for _ in range(opts.runs):
+                change = ours_in_page_change(browser, base, limit, shifted_expected)
+                result["in_page"].append(change)
+                if change.get("timeout") or change.get("unavailable"):
+                    break
+    except Exception as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["traceback"] = traceback.format_exc()[-1500:]
+    return result
+
+
+# ================================================================== report
+
+def _times(runs: list[dict], key: str = "seconds"):
+    return [r[key] if key in r else ("timeout" if r.get("timeout") else None) for r in runs]
+
+
+def report_size(out: dict, opts, narrow_expected: int, shifted_expected: int) -> None:
+    n = out["n"]
+    ours, naive = out.get("ours_server", {}), out.get("naive_server", {})
+    browser, naive_browser = out.get("browser") or {}, out.get("naive_browser") or []
+
+    # server side
+    full_runs = ours.get("full", [])
+    ours_build = median_or([r.get("map", "timeout") for r in full_runs]) if full_runs else None
+    ours_script = median_or([r.get("total", "timeout") for r in full_runs]) if full_runs else None
+    narrow_runs = ours.get("narrow", [])
+    ours_narrow = median_or([r.get("map", "timeout") for r in narrow_runs]) if narrow_runs else None
+    ours_narrow_script = median_or([r.get("total", "timeout") for r in narrow_runs]) if narrow_runs else None
+    naive_build = median_or(naive.get("runs", [])) if naive.get("runs") else None
+    cold = ours.get("cold") or {}
+    args_bytes = next((r.get("args_bytes") for r in full_runs if r.get("args_bytes")), None)
+    args = next((r.get("args") for r in full_runs if r.get("args_bytes")), None)
+
+    # bytes from the browser
+    first_runs = browser.get("first", [])
+    traffic = next((r["traffic"] for r in first_runs if r.get("traffic")), None)
+    groups = traffic["groups"] if traffic else {}
+    data_bytes = groups.get("map data files", {}).get("bytes", 0) if traffic else None
+    ours_bytes = (args_bytes or 0) + data_bytes if (args_bytes is not None and data_bytes is not None) else None
+    basemap_bytes = sum(f[2] for f in traffic["files"] if f[0] == "map data files" and "/basemap/" in f[1]) \
+        if traffic else 0
+    ours_event_bytes = ours_bytes - basemap_bytes if ours_bytes is not None else None
+    naive_bytes = naive.get("html_bytes") or ("timeout" if "timeout" in naive.get("runs", []) else None)
+
+    first = median_or(_times(first_runs)) if first_runs else (browser.get("error") and "not measured")
+    naive_first = median_or(_times(naive_browser)) if naive_browser and "skipped" not in naive_browser[0] else None
+    if naive_browser and all(r.get("timeout") for r in naive_browser):
+        naive_first = f"not drawn in {opts.timeout:.0f} s"
+    if naive_browser and "skipped" in naive_browser[0]:
+        naive_first = "not measured"
+    url_change = median_or(_times(browser.get("url_change", []))) if browser.get("url_change") else None
+    in_page_runs = browser.get("in_page", [])
+    in_page = (in_page_runs[0]["unavailable"] if in_page_runs and "unavailable" in in_page_runs[0]
+               else median_or(_times(in_page_runs)) if in_page_runs else None)
+    signals = sorted({r.get("signal") for r in first_runs + browser.get("url_change", []) + in_page_runs
+                      if r.get("signal")})
+
+    say("")
+    say(f"---- results, N = {n:,} ({fmt_b(out['file_bytes'])} CSV; medians of {opts.runs} runs) ----")
+    rows = [
+        ("server build: map (ours: geo.mapping calls + st_folium; naive: Map+Markers+render)",
+         fmt_s(ours_build), fmt_s(naive_build), ratio(naive_build, ours_build)),
+        ("bytes: map payload (ours: st_folium args + map data files; naive: HTML)",
+         fmt_b(ours_bytes), fmt_b(naive_bytes), ratio(naive_bytes, ours_bytes)),
+        ("bytes: same without the basemap (the naive page has none)",
+         fmt_b(ours_event_bytes), fmt_b(naive_bytes), ratio(naive_bytes, ours_event_bytes)),
+        ("first drawn map in Chromium (goto -> drawn)", fmt_s(first), fmt_s(naive_first), ratio(naive_first, first)),
+        (f"date change by URL reload -> {narrow_expected} drawn", fmt_s(url_change), "n/a", ""),
+        (f"date change in page ('week ▶' rerun) -> {shifted_expected} drawn", fmt_s(in_page), "n/a", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    say(f"{'measure'.ljust(width)}  {'ours':>14}  {'naive':>20}  naive/ours")
+    for label, a, b, c in rows:
+        say(f"{label.ljust(width)}  {a:>14}  {b:>20}  {c}")
+
+    script_errors = sorted({e for r in [cold, *full_runs, *narrow_runs] if r for e in r.get("errors", [])})
+    if script_errors:
+        say(f"WARNING: dashboard.py raised during the measured runs, so the page measured is not the full page: "
+            f"{script_errors[0][:200]}")
+    say("details:")
+    if ours.get("error"):
+        say(f"  ours server side: ERROR {ours['error']}")
+        if ours.get("traceback"):
+            say("    " + ours["traceback"].strip().splitlines()[-1])
+    if cold:
+        if cold.get("timeout"):
+            say(f"  ours cold first script run (loads and validates the CSV): timeout ({opts.warm_timeout:.0f} s)")
+        else:
+            say(f"  ours cold first script run (load_events + caches + map): {fmt_s(cold.get('total'))}; "
+                f"map calls {fmt_s(cold.get('map'))}; errors: {cold.get('errors') or 'none'}")
+            slow = sorted(cold.get("per_call", {}).items(), key=lambda kv: -kv[1])[:4]
+            say("    cold geo.mapping/st_folium time by function: " + ", ".join(f"{k} {fmt_s(v)}" for k, v in slow))
+    if full_runs and "map" in full_runs[0]:
+        r = full_runs[0]
+        say(f"  ours warm rerun, full window: whole script {fmt_s(ours_script)}, map build {fmt_s(ours_build)} "
+            f"({', '.join(f'{k} {fmt_s(v)}' for k, v in sorted(r['per_call'].items(), key=lambda kv: -kv[1])[:5])})")
+        if r.get("elements"):
+            say("    largest page elements sent per rerun (protobuf; st_folium's own args not included here): "
+                + ", ".join(f"{k} {fmt_b(v)}" for k, v in r["elements"][:3]))
+        if r.get("errors"):
+            say(f"    script errors: {r['errors']}")
+        if not r.get("st_folium_called"):
+            say("    st_folium was not called: component argument sizes unknown")
+    if narrow_runs and "map" in narrow_runs[0]:
+        say(f"  ours warm rerun, {NARROW[0]}..{NARROW[1]}: whole script {fmt_s(ours_narrow_script)}, "
+            f"map build {fmt_s(ours_narrow)}; component args {fmt_b(narrow_runs[0].get('args_bytes'))}")
+    if args:
+        say("  st_folium component args (full window): " + ", ".join(f"{k} {fmt_b(v)}" for k, v in args.items()))
+    if naive.get("runs"):
+        say(f"  naive build runs: {', '.join(fmt_s(v) for v in naive['runs'])}; markers {naive.get('markers')}; "
+            f"HTML {fmt_b(naive.get('html_bytes'))}")
+    if naive.get("error"):
+        say(f"  naive build: ERROR {naive['error']}")
+    if traffic:
+        for name in ("map data files", "map code (app static)", "st_folium component bundle", "Streamlit bundle", "media"):
+            if name in groups:
+                g = groups[name]
+                say(f"  browser, {name}: {g['files']} responses, {fmt_b(g['bytes'])} ({fmt_b(g['wire'])} on the wire)")
+        data_files = [f for f in traffic["files"] if f[0] == "map data files"]
+        for _, file_path, body, wire in sorted(data_files, key=lambda f: -f[2])[:4]:
+            say(f"    {file_path}: {fmt_b(body)}")
+        settled = next((r.get("settled_at") for r in first_runs if r.get("traffic")), None)
+        say(f"  browser, WebSocket bytes received during the load (all of Streamlit's messages): "
+            f"{fmt_b(traffic['ws_received'])}; last response or message of the page at {fmt_s(settled)} after goto")
+    if browser.get("error"):
+        say(f"  browser ours: ERROR {browser['error']}")
+    if "server_start" in browser:
+        warm = browser.get("warm", {})
+        say(f"  browser ours: server up in {fmt_s(browser['server_start'])}; warm-up (cold) page load drawn in "
+            f"{fmt_s(warm.get('seconds', 'timeout'))}")
+    if first_runs:
+        say(f"  first drawn map runs: {', '.join(fmt_s(v) for v in _times(first_runs))} (map iframe attached at "
+            f"{', '.join(fmt_s(r.get('iframe_at')) for r in first_runs)}); signal(s): "
+            f"{', '.join(signals) or '-'}; counts: {[r.get('count') for r in first_runs]}")
+        timed_out = [r for r in first_runs if r.get("timeout")]
+        if timed_out:
+            say(f"    state at timeout: {timed_out[0].get('last')}")
+        errs = [e for r in first_runs for e in r.get("errors", [])]
+        aborted = [u for r in first_runs for u in r.get("aborted", [])]
+        say(f"  page errors: {len(errs)}{' e.g. ' + errs[0] if errs else ''}; requests outside the app aborted: "
+            f"{len(aborted)}")
+    for name, key in (("URL change", "url_change"), ("in-page change", "in_page")):
+        runs = browser.get(key, [])
+        if runs and not runs[0].get("unavailable"):
+            say(f"  {name} runs: {', '.join(fmt_s(v) for v in _times(runs))}"
+                + (f"; state at timeout: {runs[-1].get('last')} ({runs[-1].get('stage', '')})"
+                   if runs[-1].get("timeout") else ""))
+    if naive_browser and "skipped" not in naive_browser[0]:
+        say(f"  naive first draw runs: {', '.join(fmt_s(v) for v in _times(naive_browser))}; "
+            f"CDN requests aborted per load: {naive_browser[0].get('aborted')}"
+            + (f"; markers present when next checked, {fmt_s(naive_browser[-1].get('checked_at'))} after goto "
+               f"(the page's main thread was busy until then): {naive_browser[-1].get('drawn')}"
+               if naive_browser[-1].get("timeout") else ""))
+    elif naive_browser:
+        say(f"  naive browser: {naive_browser[0]['skipped']}")
+
+    out["summary"] = {"ours_build": ours_build, "naive_build": naive_build, "ours_bytes": ours_bytes,
+                      "naive_bytes": naive_bytes, "first": first, "naive_first": naive_first,
+                      "url_change": url_change, "in_page": in_page, "ours_event_bytes": ours_event_bytes}
+
+
+def verdict(value, target: float) -> str:
+    if isinstance(value, (int, float)):
+        return "PASS" if value < target else "FAIL"
+    return f"FAIL ({value})" if value else "not measured"
+
+
+def report_targets(results: dict[int, dict]) -> None:
+    say("")
+    say("==================== targets (from the issue) ====================")
+    big = results.get(100_000, {}).get("summary")
+    if big:
+        say(f"100,000 events, first drawn map < {TARGET_FIRST_MAP_S:.0f} s: {fmt_s(big['first'])} -> "
+            f"{verdict(big['first'], TARGET_FIRST_MAP_S)}")
+    else:
+        say(f"100,000 events, first drawn map < {TARGET_FIRST_MAP_S:.0f} s: not measured (add 100000 to --sizes)")
+    for n, out in sorted(results.items()):
+        s = out.get("summary") or {}
+        say(f"{n:,} events, date-range change redrawn < {TARGET_DATE_CHANGE_S} s: in page {fmt_s(s.get('in_page'))} "
+            f"-> {verdict(s.get('in_page'), TARGET_DATE_CHANGE_S)}; by URL reload {fmt_s(s.get('url_change'))} -> "
+            f"{verdict(s.get('url_change'), TARGET_DATE_CHANGE_S)}")
+    ten = results.get(10_000, {}).get("summary")
+    if ten:
+        for label, ours_key, naive_key in (("first drawn map", "first", "naive_first"),
+                                           ("server build", "ours_build", "naive_build")):
+            a, b = ten.get(ours_key), ten.get(naive_key)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                speed = b / a
+                say(f"10,000 events, >= {TARGET_SPEEDUP:.0f}x faster than naive ({label}): {speed:.1f}x -> "
+                    f"{'PASS' if speed >= TARGET_SPEEDUP else 'FAIL'}")
+            elif isinstance(a, (int, float)) and b:
+                say(f"10,000 events, >= {TARGET_SPEEDUP:.0f}x faster than naive ({label}): naive {b}, ours "
+                    f"{fmt_s(a)} -> PASS (naive did not finish)")
+            else:
+                say(f"10,000 events, >= {TARGET_SPEEDUP:.0f}x faster than naive ({label}): ours {fmt_s(a)}, "
+                    f"naive {fmt_s(b)} -> not decided")
+    else:
+        say(f"10,000 events, >= {TARGET_SPEEDUP:.0f}x faster than naive: not measured (add 10000 to --sizes)")
+
+
+# ================================================================== main
+
+def describe_checkout(root: Path) -> str:
+    """Which code is measured: the commit and how many files differ from it (read-only git calls)."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False)
+        if head.returncode != 0:
+            marker = root / "SNAPSHOT_COMMIT"  # written by whoever exported a commit with `git archive`
+            return f"snapshot of commit {marker.read_text().strip()}" if marker.exists() else "not a git checkout"
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=10, check=False)
+        changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+        return f"commit {head.stdout.strip()}" + (f" + uncommitted changes in {', '.join(changed)}" if changed else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git not available)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="strikemap map at scale: ours vs a naive Folium page")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated event counts")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per measurement")
+    parser.add_argument("--warm-timeout", type=float, default=300.0,
+                        help="seconds for the cold first load (the events file is read and validated)")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="the checkout whose dashboard is measured")
+    parser.add_argument("--no-browser", action="store_true", help="server-side figures only")
+    parser.add_argument("--skip-naive", action="store_true", help="measure ours only")
+    # worker mode (internal)
+    parser.add_argument("--worker", choices=["ours", "naive"], help=argparse.SUPPRESS)
+    parser.add_argument("--events", help=argparse.SUPPRESS)
+    parser.add_argument("--html-out", help=argparse.SUPPRESS)
+    parser.add_argument("--cold-timeout", type=float, default=300.0, help=argparse.SUPPRESS)
+    opts = parser.parse_args(argv)
+
+    if opts.worker == "naive":
+        worker_naive(opts.events, opts.runs, opts.timeout, opts.html_out)
+        return 0
+    if opts.worker == "ours":
+        worker_ours(str(opts.app_root), opts.events, opts.runs, opts.timeout, opts.cold_timeout)
+        return 0
+
+    sizes = [int(s.replace("_", "")) for s in opts.sizes.split(",") if s.strip()]
+    opts.app_root = opts.app_root.resolve()
+    say("strikemap map-scale benchmark")
+    say(f"python {sys.version.split()[0]}; CPUs {os.cpu_count()}; app: {opts.app_root}; sizes {sizes}; "
+        f"runs {opts.runs}; timeout {opts.timeout:.0f} s per measurement")
+    say(f"app checkout: {describe_checkout(opts.app_root)}")
+    sys.path.insert(0, str(opts.app_root / "tests"))
+    appserver = importlib.import_module("appserver")  # tests/appserver.py of the measured checkout
+    results: dict[int, dict] = {}
+    failed = False
+    playwright = browser = None
+    try:
+        if not opts.no_browser:
+            from playwright.sync_api import sync_playwright
+
+            if not Path(CHROMIUM).exists():
+                raise RuntimeError(f"chromium not found at {CHROMIUM}")
+            playwright = sync_playwright().start()
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            say(f"chromium {browser.version}")
+        for n in sizes:
+            try:
+                results[n] = measure_size(n, opts, browser, appserver)
+            except Exception as exc:
+                failed = True
+                say(f"N = {n}: could not be measured: {type(exc).__name__}: {exc}")
+                traceback.print_exc()
+        report_targets(results)
+    finally:
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        if playwright is not None:
+            with contextlib.suppress(Exception):
+                playwright.stop()
+    say("bench/map_scale.py: done")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
