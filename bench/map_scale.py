@@ -621,7 +621,7 @@ def fmt_b(value) -> str:
 def ratio(naive, ours) -> str:
     if isinstance(naive, (int, float)) and isinstance(ours, (int, float)) and ours > 0:
         return f"{naive / ours:.1f}x"
-    if naive and isinstance(naive, str) and isinstance(ours, (int, float)):
+    if isinstance(naive, str) and (naive == "timeout" or naive.startswith("not drawn")) and isinstance(ours, (int, float)):
         return "naive did not finish"
     return "-"
 
