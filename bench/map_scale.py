@@ -555,20 +555,8 @@ def naive_page_load(browser, base: str, markers: int, timeout: float) -> dict:
         context.close()
 
 
-def local_copies(route, url: str) -> bool:
-    """Answer Leaflet's and jQuery's CDN URLs from static/vendor (as bench/startup.py does)."""
-    name = url.split("?")[0].rsplit("/", 1)[-1]
-    vendor = ROOT / "static" / "vendor"
-    local = {"leaflet.js": vendor / "leaflet/leaflet.js", "leaflet.css": vendor / "leaflet/leaflet.css",
-             "marker-icon.png": vendor / "leaflet/images/marker-icon.png",
-             "marker-icon-2x.png": vendor / "leaflet/images/marker-icon-2x.png",
-             "marker-shadow.png": vendor / "leaflet/images/marker-shadow.png"}
-    if name.startswith("jquery") and name.endswith(".min.js"):
-        local[name] = vendor / "jquery/jquery.min.js"
-    if name in local and local[name].exists():
-        route.fulfill(path=str(local[name]))
-        return True
-    return False
+# Leaflet's and jQuery's CDN URLs answered from static/vendor: the same helper as bench/startup.py's.
+from startup import local_copies  # noqa: E402
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -280,7 +280,7 @@ def _naive_page(directory: Path) -> tuple[Path, int]:
     return path, placed
 
 
-def _local_copies(route, url: str) -> bool:
+def local_copies(route, url: str) -> bool:
     """Answer Leaflet's and jQuery's CDN URLs from static/vendor (what a naive page would need vendored)."""
     name = url.split("?")[0].rsplit("/", 1)[-1]
     vendor = ROOT / "static" / "vendor"
@@ -360,7 +360,7 @@ def bench_dashboard() -> None:
                     say(f"naive folium page offline: {drawn} of {placed} markers drawn after {NAIVE_WAIT_S:.0f} s "
                         f"(CDN blocked: {len(naive_aborted)} requests aborted to {_hosts(naive_aborted)}; "
                         f"{len(naive_errors)} JavaScript errors, e.g. {naive_errors[0] if naive_errors else '-'})")
-                    drawn, first, vendored_aborted, _ = _naive_run(browser, naive_base, placed, _local_copies)
+                    drawn, first, vendored_aborted, _ = _naive_run(browser, naive_base, placed, local_copies)
                     when = f"all {placed} after {first:.2f} s" if first is not None else f"{drawn} after {NAIVE_WAIT_S:.0f} s"
                     say(f"naive folium page with Leaflet+jQuery answered from local copies: markers drawn: {when} "
                         f"(still aborted: {len(vendored_aborted)} requests; no basemap at all offline)")
