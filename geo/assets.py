@@ -55,7 +55,7 @@ def _copy_vendor(static_dir: Path) -> list[str]:
 
 
 def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path:
-    """Natural Earth 1:50m countries as a small GeoJSON (about 3 decimals, ~100 m)."""
+    """Natural Earth 1:50m countries as a small GeoJSON (simplified to ~2 km, 2 decimals)."""
     import numpy as np
     import pyogrio
     import shapely
@@ -67,8 +67,9 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
     for row in frame.itertuples():
         if row.geometry is None or row.geometry.is_empty:
             continue
-        shape = shapely.simplify(row.geometry, 0.01, preserve_topology=True)
-        shape = shapely.transform(shape, lambda xy: np.round(xy, 3))
+        # ~2 km: a backdrop at country-to-province zoom; the border zones themselves use 1:10m data.
+        shape = shapely.simplify(row.geometry, 0.02, preserve_topology=True)
+        shape = shapely.transform(shape, lambda xy: np.round(xy, 2))
         label = row.geometry.representative_point()
         features.append({
             "type": "Feature",
