@@ -62,6 +62,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.request
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -169,6 +170,8 @@ def worker_ours(app_root: str, events: str, runs: int, timeout: float, cold_time
     from streamlit.testing.v1 import AppTest
 
     mapping = importlib.import_module("geo.mapping")
+    if not Path(mapping.__file__).resolve().is_relative_to(root.resolve()):
+        raise RuntimeError(f"geo.mapping imported from {mapping.__file__}, not from {root}")
     calls: list[tuple[str, float, int]] = []
     depth = threading.local()
 
@@ -382,14 +385,16 @@ def wait_drawn(page, started: float, timeout: float, expected: int | None = None
             page.wait_for_timeout(25)
 
 
-def last_state(page) -> dict | None:
+def last_state(page, timeout_s: float = 5.0) -> dict | str | None:
+    """What the map iframe shows now. Bounded: frame.evaluate has no timeout and can wait forever for a
+    frame whose document never comes, so this asks through wait_for_function, which has one."""
     frame = map_frame(page)
     if frame is None:
         return None
     try:
-        return frame.evaluate(STATE_JS)
-    except Exception:
-        return None
+        return frame.wait_for_function(STATE_JS, timeout=timeout_s * 1000).json_value()
+    except Exception as exc:
+        return f"no answer from the map iframe ({type(exc).__name__})"
 
 
 class Traffic:
@@ -547,7 +552,9 @@ def naive_page_load(browser, base: str, markers: int, timeout: float) -> dict:
         except PlaywrightTimeout:
             drawn = None
             with contextlib.suppress(Exception):  # answers only once the page's main thread is free again
-                drawn = page.evaluate("() => document.querySelectorAll('.leaflet-marker-icon').length")
+                drawn = page.wait_for_function(
+                    "() => ({n: document.querySelectorAll('.leaflet-marker-icon').length})",
+                    timeout=timeout * 1000).json_value()["n"]
             result = {"timeout": True, "drawn": drawn, "checked_at": time.perf_counter() - started}
         result.update(aborted=len(aborted), errors=errors)
         return result
@@ -667,19 +674,33 @@ def browser_ours(browser, appserver, path: Path, opts, narrow_expected: int, shi
     try:
         with appserver.streamlit_server(path) as base:
             result["server_start"] = time.perf_counter() - started
+
+            def server_gone(stage: str) -> bool:
+                if healthy(base):
+                    return False
+                result["error"] = f"the Streamlit server stopped answering /_stcore/health ({stage})"
+                return True
+
             warm = ours_page_load(browser, base, base + "/", opts.warm_timeout)
             result["warm"] = warm
             if warm.get("timeout"):
-                result["error"] = f"warm-up load not drawn in {opts.warm_timeout:.0f} s"
+                result["error"] = f"warm-up load not drawn in {opts.warm_timeout:.0f} s (state: {warm.get('last')})"
+                server_gone("after the warm-up")
                 return result
             for run in range(opts.runs):
+                if server_gone("before a first-draw run"):
+                    return result
                 result["first"].append(ours_page_load(browser, base, base + "/", limit, traffic=(run == 0)))
             for _ in range(opts.runs):
+                if server_gone("before a URL-change run"):
+                    return result
                 change = ours_url_change(browser, base, limit, narrow_expected)
                 result["url_change"].append(change)
                 if change.get("timeout"):
                     break
             for _ in range(opts.runs):
+                if server_gone("before an in-page change run"):
+                    return result
                 change = ours_in_page_change(browser, base, limit, shifted_expected)
                 result["in_page"].append(change)
                 if change.get("timeout") or change.get("unavailable"):
@@ -688,6 +709,14 @@ def browser_ours(browser, appserver, path: Path, opts, narrow_expected: int, shi
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()[-1500:]
     return result
+
+
+def healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=10) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
 
 
 # ================================================================== report
@@ -882,6 +911,21 @@ def report_targets(results: dict[int, dict]) -> None:
 
 # ================================================================== main
 
+def load_appserver(root: Path):
+    """tests/appserver.py of the measured checkout, loaded from its file: ``import appserver`` could find
+    another checkout's copy first (bench/startup.py puts this checkout's tests/ on sys.path), and that
+    one would start its own checkout's dashboard."""
+    import importlib.util
+
+    path = root / "tests" / "appserver.py"
+    spec = importlib.util.spec_from_file_location(f"appserver_{hashlib.sha1(str(root).encode()).hexdigest()[:8]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if Path(module.ROOT).resolve() != root.resolve():
+        raise RuntimeError(f"{path} would start the dashboard in {module.ROOT}, not {root}")
+    return module
+
+
 def describe_checkout(root: Path) -> str:
     """Which code is measured: the commit and how many files differ from it (read-only git calls)."""
     try:
@@ -929,8 +973,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"python {sys.version.split()[0]}; CPUs {os.cpu_count()}; app: {opts.app_root}; sizes {sizes}; "
         f"runs {opts.runs}; timeout {opts.timeout:.0f} s per measurement")
     say(f"app checkout: {describe_checkout(opts.app_root)}")
-    sys.path.insert(0, str(opts.app_root / "tests"))
-    appserver = importlib.import_module("appserver")  # tests/appserver.py of the measured checkout
+    appserver = load_appserver(opts.app_root)
     results: dict[int, dict] = {}
     failed = False
     playwright = browser = None
