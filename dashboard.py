@@ -21,8 +21,9 @@ from geo.assets import assets_ready, install_assets
 from geo.errors import StrikemapError
 from geo.events import date_span, load_events
 from geo.export import to_geojson
-from geo.filters import MULTI, Filters, apply_filters, facet_values
-from geo.mapping import base_map, bounds_of, country_codes, events_feature_group, publish_events
+from geo.filters import MULTI, Filters, MapView, apply_filters, facet_values
+from geo.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
+                         events_feature_group, layer_control, publish_events)
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
@@ -34,10 +35,8 @@ TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", 
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
 PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
-# Basemap choices: label -> xyzservices provider (None: offline only), and their URL values.
-ONLINE_TILES = {"Offline (Natural Earth)": None, "OpenStreetMap (online)": "OpenStreetMap.Mapnik",
-                "Satellite, Esri World Imagery (online)": "Esri.WorldImagery"}
-TILES_PARAM = {"OpenStreetMap (online)": "osm", "Satellite, Esri World Imagery (online)": "satellite"}
+# Basemap choices, by their URL value (None: the offline base).
+BASEMAPS = {None: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -104,9 +103,17 @@ def _sync_url() -> None:
     query = _current_filters().to_query()
     if st.session_state.get("show_shapes") is False:
         query["shapes"] = "0"
-    if st.session_state.get("tiles") in TILES_PARAM:
-        query["tiles"] = TILES_PARAM[st.session_state["tiles"]]
+    if st.session_state.get("tiles"):
+        query["tiles"] = st.session_state["tiles"]
+    if st.session_state.get("view"):
+        query.update(st.session_state["view"].to_query())
     st.query_params.from_dict(query)
+
+
+def _basemap_chosen() -> None:
+    # A new base layer rebuilds the map: reopen it where the analyst is looking, not where the link began.
+    st.session_state["opening_view"] = st.session_state.get("view")
+    _sync_url()
 
 
 def _set_range(start: dt.date, end: dt.date) -> None:
@@ -153,9 +160,45 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
                                             else fatalities_top, fatalities_top))
     st.session_state["f_text"] = wanted.text
     st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
-    by_param = {value: label for label, value in TILES_PARAM.items()}
-    st.session_state["tiles"] = by_param.get(st.query_params.get("tiles"), next(iter(ONLINE_TILES)))
+    tiles = st.query_params.get("tiles")
+    if tiles not in BASEMAPS:
+        st.warning(f"Ignoring part of the link: tiles={tiles!r} is not one of {', '.join(filter(None, BASEMAPS))}.")
+    st.session_state["tiles"] = tiles if tiles in BASEMAPS else None
+    view, problems = MapView.from_query(st.query_params)
+    for problem in problems:
+        st.warning(f"Ignoring part of the link: {problem}.")
+    # The map opens where the link says; later moves are written back to the link (see event_map).
+    st.session_state["opening_view"] = st.session_state["view"] = view
     _sync_url()
+
+
+# ------------------------------------------------------------------ map
+
+@st.fragment
+def event_map(events, shown, table_rows, focus_id) -> None:
+    """The map. A fragment: panning reruns only this function (to keep the view in the link), while
+    a click on an event reruns the page so its table row is selected."""
+    events_key = (str(events_file), modified)
+    fmap = base_map(bounds_of(events), online_tiles=st.session_state["tiles"],
+                    admin1_countries=cached_countries(*events_key),
+                    view=st.session_state["opening_view"])  # fixed per session: a new view would remount
+    layer = events_feature_group(events, shown, published_url(*events_key), st.session_state["show_shapes"],
+                                 focus_id)
+    answer = st_folium(fmap, feature_group_to_add=layer, layer_control=layer_control(),
+                       returned_objects=["last_object_clicked_tooltip", "center", "zoom"], key="map",
+                       height=560, use_container_width=True)
+    view = MapView.from_map(answer)
+    if view and view != st.session_state.get("view"):
+        st.session_state["view"] = view
+        _sync_url()
+    # A click on the map selects the event's row in the table (the event's id comes back as its tooltip).
+    clicked_id = ((answer or {}).get("last_object_clicked_tooltip") or "").strip()
+    if clicked_id and clicked_id != st.session_state.get("last_click"):
+        st.session_state["last_click"] = clicked_id
+        matches = table_rows.index[table_rows["event_id_cnty"] == clicked_id]
+        if len(matches) and matches[0] < TABLE_LIMIT:
+            st.session_state["table"] = {"selection": {"rows": [int(matches[0])], "columns": []}}
+            st.rerun(scope="app")
 
 
 # ------------------------------------------------------------------ page
@@ -197,9 +240,10 @@ with st.sidebar:
                   placeholder="e.g. storage, Al-Qaim")
     st.toggle("Show uncertainty shapes", key="show_shapes", on_change=_sync_url,
               help="Circles of the uncertainty radius and region outlines; off shows points only.")
-    tiles = st.selectbox("Basemap", list(ONLINE_TILES), key="tiles", on_change=_sync_url,
-                         help="Online tiles need internet; the offline Natural Earth basemap stays underneath "
-                              "and the map says so when tiles cannot load.")
+    st.selectbox("Basemap", list(BASEMAPS), key="tiles", on_change=_basemap_chosen, format_func=BASEMAPS.get,
+                 help="The base the map (and the link) opens with; the map's layer control switches too. "
+                      "Online tiles need internet; the offline Natural Earth basemap stays underneath "
+                      "and the map says so when tiles cannot load.")
 
 filters = _current_filters()
 shown = apply_filters(events, filters)
@@ -241,20 +285,7 @@ table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index
 selected = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
 
-fmap = base_map(bounds_of(events), online_tiles=ONLINE_TILES[tiles],
-                admin1_countries=cached_countries(str(events_file), modified))
-layer = events_feature_group(events, shown, published_url(str(events_file), modified),
-                             st.session_state["show_shapes"], focus_id)
-clicked = st_folium(fmap, feature_group_to_add=layer,
-                    returned_objects=["last_object_clicked_tooltip"], key="map", height=560, use_container_width=True)
-
-# A click on the map selects the event's row in the table below (the event's id comes back as its tooltip).
-clicked_id = ((clicked or {}).get("last_object_clicked_tooltip") or "").strip()
-if clicked_id and clicked_id != st.session_state.get("last_click"):
-    st.session_state["last_click"] = clicked_id
-    matches = table_rows.index[table_rows["event_id_cnty"] == clicked_id]
-    if len(matches) and matches[0] < TABLE_LIMIT:
-        st.session_state["table"] = {"selection": {"rows": [int(matches[0])], "columns": []}}
+event_map(events, shown, table_rows, focus_id)
 
 st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",

@@ -7,6 +7,9 @@ parameters (``to_query`` / ``from_query``), so a link reproduces the same events
 
 Multi-valued filters repeat their parameter (``actor=A&actor=B``). Unknown or malformed
 parameters are reported back, never raised, so a damaged link still opens.
+
+Where the map looks is a ``MapView`` (``?lat=34.45&lon=40.92&zoom=9``), kept in the
+same link beside the filters.
 """
 
 from __future__ import annotations
@@ -111,6 +114,50 @@ class Filters:
     def replace(self, **changes) -> "Filters":
         current = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problems"}
         return Filters(**{**current, **changes})
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The map's centre and zoom, as a link keeps them."""
+
+    lat: float
+    lon: float
+    zoom: int
+
+    ZOOMS = range(1, 19)  # the map's own zoom range (OfflineMap maxZoom 18)
+
+    def to_query(self) -> dict[str, str]:
+        # 4 decimals is ~10 m: finer than any zoom the map offers, short enough to share.
+        return {"lat": f"{self.lat:.4f}", "lon": f"{self.lon:.4f}", "zoom": str(self.zoom)}
+
+    @classmethod
+    def from_query(cls, params) -> tuple["MapView | None", tuple[str, ...]]:
+        """(view, problems) from query parameters; no view unless lat, lon and zoom are all valid."""
+        raw = {name: params.get(name) for name in ("lat", "lon", "zoom")}
+        given = {name: value for name, value in raw.items() if value not in (None, "")}
+        if not given:
+            return None, ()
+        if len(given) < 3:
+            missing = ", ".join(name for name in raw if name not in given)
+            return None, (f"the map view needs lat, lon and zoom together (missing {missing})",)
+        try:
+            lat, lon = float(given["lat"]), float(given["lon"])
+        except (TypeError, ValueError):
+            return None, (f"lat={given['lat']!r}, lon={given['lon']!r} are not decimal degrees",)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None, (f"lat={lat}, lon={lon} is not on Earth (lat -90..90, lon -180..180)",)
+        if not str(given["zoom"]).isdigit() or int(given["zoom"]) not in cls.ZOOMS:
+            return None, (f"zoom={given['zoom']!r} is not a zoom level from 1 to 18",)
+        return cls(lat, lon, int(given["zoom"])), ()
+
+    @classmethod
+    def from_map(cls, answer: dict | None) -> "MapView | None":
+        """The view st_folium reports (``center`` and ``zoom`` in its answer), if it reported one."""
+        center, zoom = (answer or {}).get("center"), (answer or {}).get("zoom")
+        if not center or zoom is None:
+            return None
+        lon = (float(center["lng"]) + 180) % 360 - 180  # a map panned round the world reports lng > 180
+        return cls(round(float(center["lat"]), 4), round(lon, 4), int(zoom))
 
 
 def split_actors(cell: str) -> list[str]:

@@ -33,6 +33,12 @@ PRECISION_STYLE = {
     2: {"color": "#ef8a62", "badge": "orange", "label": "near a town (circle: uncertainty radius)"},
     3: {"color": "#2166ac", "badge": "blue", "label": "region (shape: the whole area)"},
 }
+OFFLINE_BASEMAP = "Offline (Natural Earth)"
+# Online base layers, opt-in: URL value -> (label, xyzservices provider name).
+ONLINE_BASEMAPS = {
+    "osm": ("OpenStreetMap (online)", "OpenStreetMap.Mapnik"),
+    "satellite": ("Satellite, Esri World Imagery (online)", "Esri.WorldImagery"),
+}
 # Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/.
 PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
@@ -65,20 +71,21 @@ class OfflineMap(folium.Map):
 
 class OfflineBasemap(MacroElement):
     """Natural Earth countries, and the provinces of ``admin1_countries``, fetched from /app/static and
-    drawn in their own pane below all layers. Province names show from zoom 6 on."""
+    drawn in their own pane below all layers. Province names show from zoom 6 on. The provinces go
+    into ``admin1_layer`` (a layer the layer control lists), the countries stay always on."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var map = {{ this._parent.get_name() }};
+            var map = {{ this._parent.get_name() }}, admin1 = {{ this.admin1_layer.get_name() }};
             map.getContainer().style.background = "#dde8ef";
             map.createPane("basemap");
             map.getPane("basemap").style.zIndex = 150;
-            function labels(data, cls) {
+            function labels(data, cls, layer) {
                 data.features.forEach(function (f) {
                     L.tooltip({permanent: true, direction: "center", className: cls, pane: "basemap",
                                interactive: false})
-                        .setLatLng(f.properties.label).setContent(f.properties.name).addTo(map);
+                        .setLatLng(f.properties.label).setContent(f.properties.name).addTo(layer);
                 });
             }
             function get(url) {
@@ -90,12 +97,12 @@ class OfflineBasemap(MacroElement):
             get({{ this.url_json }}).then(function (data) {
                 L.geoJSON(data, {pane: "basemap", interactive: false,
                     style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
-                labels(data, "strikemap-country-label");
+                labels(data, "strikemap-country-label", map);
                 {{ this.admin1_json }}.forEach(function (url) {
                     get(url).then(function (provinces) {
                         L.geoJSON(provinces, {pane: "basemap", interactive: false,
-                            style: {color: "#a8a8a8", weight: 0.6, dashArray: "3 3", fill: false}}).addTo(map);
-                        labels(provinces, "strikemap-admin1-label");
+                            style: {color: "#a8a8a8", weight: 0.6, dashArray: "3 3", fill: false}}).addTo(admin1);
+                        labels(provinces, "strikemap-admin1-label", admin1);
                     }).catch(function (err) { console.warn("strikemap: provinces not loaded", err); });
                 });
             }).catch(function (err) { console.warn("strikemap: offline basemap not loaded", err); });
@@ -123,9 +130,10 @@ class OfflineBasemap(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, url: str = static_url(BASEMAP_FILE), admin1_countries: tuple[str, ...] = ()):
+    def __init__(self, admin1_layer, url: str = static_url(BASEMAP_FILE), admin1_countries: tuple[str, ...] = ()):
         super().__init__()
         self._name = "OfflineBasemap"
+        self.admin1_layer = admin1_layer
         self.url_json = safe_json(url)
         self.admin1_json = safe_json([static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in admin1_countries])
 
@@ -193,13 +201,19 @@ class Legend(MacroElement):
 
 
 class TileErrorNotice(MacroElement):
-    """When online tiles fail to load, say so on the map instead of leaving grey squares."""
+    """When online tiles cannot be reached, say so on the map and go back to the offline base, instead
+    of leaving grey squares. One failed tile among loaded ones is a hiccup, not an outage."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var layer = {{ this.layer.get_name() }}, map = {{ this._parent.get_name() }}, shown = false;
+            var layer = {{ this.layer.get_name() }}, offline = {{ this.fallback.get_name() }};
+            var map = {{ this._parent.get_name() }}, loaded = false, shown = false;
+            layer.on("tileload", function () { loaded = true; });
             layer.on("tileerror", function () {
+                if (loaded || !map.hasLayer(layer)) return;
+                map.removeLayer(layer);
+                map.addLayer(offline);  // the layer control follows: its radio moves back to the offline base
                 if (shown) return; shown = true;
                 var box = L.control({position: "bottomleft"});
                 box.onAdd = function () {
@@ -209,15 +223,15 @@ class TileErrorNotice(MacroElement):
                     return div;
                 };
                 box.addTo(map);
-                map.removeLayer(layer);
             });
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, layer):
+    def __init__(self, layer, fallback):
         super().__init__()
         self.layer = layer
+        self.fallback = fallback
 
 
 class EventLayer(JSCSSMixin, MacroElement):
@@ -366,29 +380,44 @@ def bounds_of(gdf) -> list[list[float]] | None:
 
 
 def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
-             admin1_countries: tuple[str, ...] = ()) -> OfflineMap:
-    """The map that stays the same while filters change: basemap, optional online tiles, the view."""
-    fmap = OfflineMap(location=[34.5, 41.0], zoom_start=6, tiles=None, maxZoom=18, max_zoom=18,
+             admin1_countries: tuple[str, ...] = (), view=None) -> OfflineMap:
+    """The map that stays the same while filters change: basemap, base layers, controls, the view.
+
+    ``online_tiles`` (a key of ``ONLINE_BASEMAPS``) is the base layer shown first; the others are one
+    click away in the layer control, which is the only thing that ever fetches a tile. ``view`` (a
+    ``geo.filters.MapView``) opens the map there; otherwise it fits ``bounds``.
+    """
+    location, zoom = ([view.lat, view.lon], view.zoom) if view else ([34.5, 41.0], 6)
+    fmap = OfflineMap(location=location, zoom_start=zoom, tiles=None, maxZoom=18, max_zoom=18,
                       prefer_canvas=False, control_scale=True)
-    OfflineBasemap(admin1_countries=admin1_countries).add_to(fmap)
+    # The offline base is drawn by OfflineBasemap in its own pane; this empty layer is its radio button.
+    offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
+    provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)
+    OfflineBasemap(provinces, admin1_countries=admin1_countries).add_to(fmap)
+    for key, (label, provider_name) in ONLINE_BASEMAPS.items():
+        import xyzservices.providers as xyz
+
+        provider = xyz.query_name(provider_name)
+        tiles = folium.TileLayer(tiles=provider.build_url(), attr=provider.html_attribution, name=label,
+                                 max_zoom=18, overlay=False, show=key == online_tiles)
+        tiles.add_to(fmap)
+        TileErrorNotice(tiles, offline).add_to(fmap)
     FocusWithoutScroll().add_to(fmap)
     OfflineFullscreen(position="topleft").add_to(fmap)
     OfflineMeasure(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
                    primary_area_unit="sqkilometers").add_to(fmap)
     Legend().add_to(fmap)
-    if online_tiles:
-        import xyzservices.providers as xyz
-
-        provider = xyz.query_name(online_tiles)
-        tiles = folium.TileLayer(tiles=provider.build_url(), attr=provider.html_attribution,
-                                 name=provider.name, max_zoom=18, overlay=False)
-        tiles.add_to(fmap)
-        TileErrorNotice(tiles).add_to(fmap)
-    if bounds:
+    if bounds and not view:
         (south, west), (north, east) = bounds
         pad = 1.5  # degrees: show the surroundings (borders, neighbouring towns) around the events
         fmap.fit_bounds([[south - pad, west - pad], [north + pad, east + pad]], max_zoom=8)
     return fmap
+
+
+def layer_control() -> folium.LayerControl:
+    """Base layers (offline, OpenStreetMap, satellite) and overlays (provinces, events). Passed to
+    st_folium as ``layer_control`` so it is rebuilt with the events layer on every rerun."""
+    return folium.LayerControl(position="topright", collapsed=True)
 
 
 def events_feature_group(all_events, shown, dataset_url: str, shapes: bool = True,

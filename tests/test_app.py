@@ -100,7 +100,15 @@ def test_map_loads_nothing_from_the_internet(monkeypatch):
     links = args["js_links"] + args["css_links"]
     assert links and all(link.startswith("/app/static/") for link in links), links
     code = re.sub(r"(?m)^\s*//.*$", "", args["script"] + args["header"] + args["feature_group"])  # comments
-    assert not re.search(r"https?://", code)
+    # The online base layers are in the layer control, opt-in: their addresses are in the page, but no
+    # tile layer is added to the map until the analyst picks one.
+    allowed = ("https://tile.openstreetmap.org/", "https://www.openstreetmap.org/copyright",
+               "https://server.arcgisonline.com/")
+    unexpected = [url for url in re.findall(r"https?://[^\s\"'\\]+", code) if not url.startswith(allowed)]
+    assert not unexpected, unexpected
+    tile_layers = re.findall(r"var (tile_layer_\w+) = L\.tileLayer", code)
+    assert len(tile_layers) == 2
+    assert not any(re.search(rf"{name}\.addTo\(", code) for name in tile_layers)
     for link in links:
         assert (ROOT / "static" / link.removeprefix("/app/static/")).exists(), link
 
@@ -208,3 +216,35 @@ def test_large_tables_are_capped_and_still_selectable(monkeypatch, tmp_path):
     app.session_state["table"] = {"selection": {"rows": [5], "columns": []}}
     app.run()
     assert layer_options(app)["focus"] == app.dataframe[0].value.iloc[5]["event_id_cnty"]
+
+
+def test_link_view_opens_the_map_there(monkeypatch):
+    app = run_app(monkeypatch, lat="34.4523", lon="40.9185", zoom="11")
+    script = map_args(app)["script"]
+    assert re.search(r"center: \[34\.4523, 40\.9185\]", script), script[:400]
+    assert re.search(r"\"zoom\": 11\b", script)
+    assert "fitBounds" not in script  # the link's view wins over fitting the events
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
+    assert (params["lat"], params["lon"], params["zoom"]) == ("34.4523", "40.9185", "11")
+    # A filter change keeps the view in the link.
+    app.slider[0].set_value((dt.date(2021, 6, 1), dt.date(2021, 6, 30))).run()
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
+    assert (params["lat"], params["zoom"], params["start"]) == ("34.4523", "11", "2021-06-01")
+
+
+def test_bad_link_view_falls_back_to_the_events_with_a_warning(monkeypatch):
+    for params, says in [({"lat": "91", "lon": "40", "zoom": "6"}, "is not on Earth"),
+                         ({"lat": "34", "lon": "40"}, "missing zoom"),
+                         ({"lat": "34", "lon": "forty", "zoom": "6"}, "not decimal degrees"),
+                         ({"lat": "34", "lon": "40", "zoom": "99"}, "not a zoom level")]:
+        app = run_app(monkeypatch, **params)
+        assert any(says in w.value for w in app.warning), (params, [w.value for w in app.warning])
+        assert "fitBounds" in map_args(app)["script"]
+        assert shown_count(app) == (4, 4)
+
+
+def test_layer_control_lists_the_offline_and_online_bases_and_the_overlays(monkeypatch):
+    control = map_args(run_app(monkeypatch, tiles="satellite"))["layer_control"]
+    for name in ("Offline (Natural Earth)", "OpenStreetMap (online)", "Satellite, Esri World Imagery (online)",
+                 "Provinces (admin-1, Natural Earth)", "Events"):
+        assert f'"{name}"' in control, (name, control)

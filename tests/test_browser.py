@@ -339,8 +339,11 @@ def test_every_june_event_has_its_own_popup(session):
         content = frame.locator(".leaflet-popup-content")
         expect(content).to_have_count(1, timeout=5_000)
         expect(content).to_contain_text("Place as written")  # details arrive by fetch after opening
-        text = content.text_content()
-        seen.add(re.search(r"SM-[A-Z]{3}-2021-\d{4}", text).group(0))
+        event_id = re.search(r"SM-[A-Z]{3}-2021-\d{4}", content.text_content()).group(0)
+        seen.add(event_id)
+        # The click selects the event's row (a rerun that redraws the layer): let it land before the next.
+        expect(session.page.get_by_text(f"Selected: {event_id}")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        wait_until_settled(frame)
     assert seen == {"SM-SYR-2021-0002", "SM-SYR-2021-0003", "SM-IRQ-2021-0001"}
     session.assert_clean()
 
@@ -450,6 +453,94 @@ def test_shared_link_with_filters_reproduces_the_view(session):
     again.goto(page.url, wait_until="domcontentloaded")
     expect(again.get_by_text("Showing 1 of 4 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     session.assert_clean()
+
+
+def map_view(frame) -> tuple[float, float, int]:
+    return tuple(frame.evaluate("() => { var c = window.map.getCenter(); "
+                                "return [c.lat, c.lng, window.map.getZoom()]; }"))
+
+
+def assert_view(seen, wanted, pixels: float = 3):
+    """Same zoom, and the same centre to within a few screen pixels (Leaflet sizes the map after
+    opening it, which can move the centre by a pixel)."""
+    lat, lon, zoom = seen
+    assert zoom == wanted[2], (seen, wanted)
+    tolerance = pixels * 360 / (256 * 2 ** zoom)  # degrees per pixel at this zoom, at the equator
+    assert abs(lat - wanted[0]) <= tolerance and abs(lon - wanted[1]) <= tolerance, (seen, wanted)
+
+
+def test_shared_link_reproduces_the_map_view_and_panning_updates_the_link(session):
+    page = session.open("/?start=2021-06-01&end=2021-06-30&lat=34.4400&lon=40.9400&zoom=10")
+    session.showing(3, 4)
+    frame = session.map_frame()
+    wait_until_settled(frame)
+    assert_view(map_view(frame), (34.44, 40.94, 10))
+    # The analyst pans and zooms in: the link follows, filters kept.
+    frame.evaluate("() => window.map.setView([34.3900, 40.9900], 12, {animate: false})")
+    expect(page).to_have_url(re.compile(r"lat=34\.39(00)?&lon=40\.99(00)?&zoom=12"), timeout=MAP_TIMEOUT_MS)
+    assert "start=2021-06-01" in page.url and "end=2021-06-30" in page.url
+    # A filter change afterwards keeps the view in the link and does not move the map.
+    page.get_by_role("button", name="◀ week").click()
+    expect(page).to_have_url(re.compile(r"start=2021-05-25"), timeout=MAP_TIMEOUT_MS)
+    assert "zoom=12" in page.url
+    assert map_view(session.map_frame(".leaflet-container"))[2] == 12
+    # The link, opened in a new tab, shows the same place at the same zoom.
+    session.showing(0, 4)  # the window moved off the June strikes
+    again = browser_tab(session, page.url)
+    expect(again.get_by_text("Showing 0 of 4 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    other = frame_with(again, ".leaflet-container")
+    wait_until_settled(other)
+    assert_view(map_view(other), (34.39, 40.99, 12))
+    session.assert_clean()
+
+
+def browser_tab(session, url: str):
+    tab = session.context.new_page()
+    tab.goto(url, wait_until="domcontentloaded")
+    return tab
+
+
+def frame_with(page, selector: str, timeout_s: float = MAP_TIMEOUT_MS / 1000):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.locator(selector).count() > 0:
+                    return frame
+            except PlaywrightError:
+                continue
+        time.sleep(0.1)
+    raise AssertionError(f"no frame with {selector!r} after {timeout_s} s")
+
+
+def test_layer_control_switches_overlays_and_bases(session):
+    session.open("/")
+    session.showing(4, 4)
+    frame = session.map_frame()
+    wait_until_settled(frame)
+    expect(frame.locator(".strikemap-admin1-label").filter(has_text="Deir ez-Zor")).to_have_count(1)
+    frame.locator(".leaflet-control-layers").hover()
+    control = frame.locator(".leaflet-control-layers-expanded")
+    expect(control).to_be_visible()
+    for name in ("Offline (Natural Earth)", "OpenStreetMap (online)", "Provinces (admin-1, Natural Earth)",
+                 "Events"):
+        expect(control.get_by_text(name, exact=True)).to_have_count(1)
+    # Provinces off, then on again.
+    control.get_by_text("Provinces (admin-1, Natural Earth)", exact=True).click()
+    expect(frame.locator(".strikemap-admin1-label")).to_have_count(0)
+    control.get_by_text("Provinces (admin-1, Natural Earth)", exact=True).click()
+    expect(frame.locator(".strikemap-admin1-label").filter(has_text="Deir ez-Zor")).to_have_count(1)
+    # Events off hides them; the satellite base, unreachable here, falls back to the offline base with a notice.
+    control.get_by_text("Events", exact=True).click()
+    expect(frame.locator("path.strikemap-event")).to_have_count(0)
+    control.get_by_text("Satellite, Esri World Imagery (online)", exact=True).click()
+    expect(frame.locator(".strikemap-notice")).to_have_text("Online tiles are unreachable: showing the offline basemap.")
+    offline = control.locator("label").filter(has_text="Offline (Natural Earth)").locator("input")
+    expect(offline).to_be_checked()
+    session.assert_clean(
+        allowed_abort=lambda url: url.startswith("https://server.arcgisonline.com/"),
+        allowed_console=lambda msg: "Failed to load resource" in msg and "arcgisonline" in msg,
+    )
 
 
 def test_selecting_a_table_row_opens_its_popup(session):
