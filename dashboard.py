@@ -172,7 +172,22 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
     _sync_url()
 
 
-# ------------------------------------------------------------------ map
+# ------------------------------------------------------------------ chart and map
+
+def weekly_chart(undated, filters: Filters) -> None:
+    """Events per week passing every filter but the dates, with the chosen window in red."""
+    weekly = (pd.to_datetime(undated["event_date"]).dt.to_period("W").dt.start_time.value_counts()
+              .rename_axis("week").reset_index(name="events"))
+    weekly["in window"] = (weekly["week"].dt.date <= filters.end) & (
+        weekly["week"].dt.date + dt.timedelta(days=6) >= filters.start)
+    chart = alt.Chart(weekly).mark_bar().encode(
+        x=alt.X("week:T", title=None), y=alt.Y("events:Q", title="events / week"),
+        color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
+                        legend=None),
+        tooltip=[alt.Tooltip("week:T", title="week of"), "events:Q"],
+    ).properties(height=110)
+    st.altair_chart(chart, width="stretch")
+
 
 @st.fragment
 def event_map(events, shown, table_rows, focus_id) -> None:
@@ -181,7 +196,8 @@ def event_map(events, shown, table_rows, focus_id) -> None:
     events_key = (str(events_file), modified)
     fmap = base_map(bounds_of(events), online_tiles=st.session_state["tiles"],
                     admin1_countries=cached_countries(*events_key),
-                    view=st.session_state["opening_view"])  # fixed per session: a new view would remount
+                    view=st.session_state["opening_view"],  # fixed per session: a new view would remount
+                    dataset_url=published_url(*events_key))
     layer = events_feature_group(events, shown, published_url(*events_key), st.session_state["show_shapes"],
                                  focus_id)
     answer = st_folium(fmap, feature_group_to_add=layer, layer_control=layer_control(),
@@ -260,18 +276,9 @@ back, forward, _ = st.columns([1, 1, 6])
 back.button("◀ week", on_click=_step, args=(-7,), width="stretch")
 forward.button("week ▶", on_click=_step, args=(7,), width="stretch")
 
-if len(undated):
-    weekly = (pd.to_datetime(undated["event_date"]).dt.to_period("W").dt.start_time.value_counts()
-              .rename_axis("week").reset_index(name="events"))
-    weekly["in window"] = (weekly["week"].dt.date <= filters.end) & (
-        weekly["week"].dt.date + dt.timedelta(days=6) >= filters.start)
-    chart = alt.Chart(weekly).mark_bar().encode(
-        x=alt.X("week:T", title=None), y=alt.Y("events:Q", title="events / week"),
-        color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
-                        legend=None),
-        tooltip=[alt.Tooltip("week:T", title="week of"), "events:Q"],
-    ).properties(height=110)
-    st.altair_chart(chart, width="stretch")
+# The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
+# them, and the map's iframe should start loading before the browser is busy with the chart's code.
+chart_box = st.container()
 
 unplaced = shown[shown.geometry.isna()]
 st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
@@ -286,6 +293,9 @@ selected = st.session_state.get("table", {}).get("selection", {}).get("rows", []
 focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
 
 event_map(events, shown, table_rows, focus_id)
+if len(undated):
+    with chart_box:
+        weekly_chart(undated, filters)
 
 st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
                    file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",

@@ -25,7 +25,9 @@ from jinja2 import Template
 
 from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
 
-LEAFLET_JS = [("leaflet", static_url("vendor/leaflet/leaflet.js")),
+PRELOAD_JS = static_url("strikemap/preload.js")
+LEAFLET_JS = [("strikemap_preload", PRELOAD_JS),
+              ("leaflet", static_url("vendor/leaflet/leaflet.js")),
               ("jquery", static_url("vendor/jquery/jquery.min.js"))]
 LEAFLET_CSS = [("leaflet_css", static_url("vendor/leaflet/leaflet.css"))]
 PRECISION_STYLE = {
@@ -88,12 +90,7 @@ class OfflineBasemap(MacroElement):
                         .setLatLng(f.properties.label).setContent(f.properties.name).addTo(layer);
                 });
             }
-            function get(url) {
-                return fetch(url).then(function (r) {
-                    if (!r.ok) throw new Error(url + " answered HTTP " + r.status);
-                    return r.json();
-                });
-            }
+            var get = window.StrikemapPreload.json;  // strikemap/preload.js
             get({{ this.url_json }}).then(function (data) {
                 L.geoJSON(data, {pane: "basemap", interactive: false,
                     style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
@@ -135,7 +132,11 @@ class OfflineBasemap(MacroElement):
         self._name = "OfflineBasemap"
         self.admin1_layer = admin1_layer
         self.url_json = safe_json(url)
-        self.admin1_json = safe_json([static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in admin1_countries])
+        self.admin1_json = safe_json(admin1_urls(admin1_countries))
+
+
+def admin1_urls(countries: tuple[str, ...]) -> list[str]:
+    return [static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in countries]
 
 
 class FocusWithoutScroll(MacroElement):
@@ -380,16 +381,25 @@ def bounds_of(gdf) -> list[list[float]] | None:
 
 
 def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
-             admin1_countries: tuple[str, ...] = (), view=None) -> OfflineMap:
+             admin1_countries: tuple[str, ...] = (), view=None, dataset_url: str | None = None) -> OfflineMap:
     """The map that stays the same while filters change: basemap, base layers, controls, the view.
 
     ``online_tiles`` (a key of ``ONLINE_BASEMAPS``) is the base layer shown first; the others are one
     click away in the layer control, which is the only thing that ever fetches a tile. ``view`` (a
-    ``geo.filters.MapView``) opens the map there; otherwise it fits ``bounds``.
+    ``geo.filters.MapView``) opens the map there; otherwise it fits ``bounds``. The basemap files and
+    ``dataset_url``'s core.json are fetched while the map's scripts load (strikemap/preload.js).
     """
+    from urllib.parse import urlencode
+
     location, zoom = ([view.lat, view.lon], view.zoom) if view else ([34.5, 41.0], 6)
     fmap = OfflineMap(location=location, zoom_start=zoom, tiles=None, maxZoom=18, max_zoom=18,
                       prefer_canvas=False, control_scale=True)
+    data_files = [static_url(BASEMAP_FILE)] + admin1_urls(admin1_countries)
+    if dataset_url:
+        data_files.append(f"{dataset_url}/core.json")
+    # The first script the map loads, so the downloads start before Leaflet's (see geo/js/preload.js).
+    fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode([('url', u) for u in data_files])}"),
+                       *LEAFLET_JS[1:]]
     # The offline base is drawn by OfflineBasemap in its own pane; this empty layer is its radio button.
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)

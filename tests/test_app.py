@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -110,7 +111,13 @@ def test_map_loads_nothing_from_the_internet(monkeypatch):
     assert len(tile_layers) == 2
     assert not any(re.search(rf"{name}\.addTo\(", code) for name in tile_layers)
     for link in links:
-        assert (ROOT / "static" / link.removeprefix("/app/static/")).exists(), link
+        assert (ROOT / "static" / link.removeprefix("/app/static/").split("?")[0]).exists(), link
+    # The data files preload.js starts fetching are the app's own, and exist.
+    preload = next(link for link in links if "strikemap/preload.js?" in link)
+    files = parse_qs(urlsplit(preload).query)["url"]
+    assert any(f.endswith("/core.json") for f in files) and any(f.endswith("countries.geojson") for f in files)
+    for url in files:
+        assert (ROOT / "static" / url.removeprefix("/app/static/")).exists(), url
 
 
 def test_hostile_notes_never_reach_the_page_as_code(monkeypatch, events_csv):

@@ -593,13 +593,18 @@ def test_many_events_draw_on_one_canvas_and_still_open_popups(chromium, many_ser
         expect(frame.locator("body[data-strikemap-drawn='4000']")).to_have_count(1, timeout=MAP_TIMEOUT_MS)
         assert frame.locator("path.strikemap-event").count() == 0  # no SVG object per event
         wait_until_settled(frame)
-        # Click where the canvas layer drew an event: its first drawn point.
-        x, y = frame.evaluate("""() => {
+        # Click where the canvas layer drew an event: its first drawn point (x, y, row, x, y, row ...),
+        # which really is painted there.
+        x, y, alpha = frame.evaluate("""() => {
             for (const id in map_div._layers) {
                 const layer = map_div._layers[id];
-                if (layer._points && layer._points.length) return layer._points[0].slice(0, 2);
+                if (layer._points && layer._points.length) {
+                    const [x, y] = layer._points, ctx = layer._canvas.getContext("2d");
+                    return [x, y, ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data[3]];
+                }
             }
         }""")
+        assert alpha > 200, alpha
         box = frame.locator(".leaflet-container").bounding_box()
         page.mouse.click(box["x"] + x, box["y"] + y)
         content = frame.locator(".leaflet-popup-content")

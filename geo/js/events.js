@@ -11,11 +11,8 @@
   "use strict";
   var datasets = {}, chunks = {};
 
-  function fetchJson(url) {
-    return fetch(url).then(function (response) {
-      if (!response.ok) throw new Error("strikemap: " + url + " answered HTTP " + response.status);
-      return response.json();
-    });
+  function fetchJson(url) {  // through preload.js, which may have started the download already
+    return window.StrikemapPreload.json(url);
   }
 
   function core(url) {
@@ -110,32 +107,53 @@
     },
     _redraw: function () {
       var map = this._map, size = map.getSize(), data = this._data, o = this._o;
-      var topLeft = map.containerPointToLayerPoint([0, 0]);
-      L.DomUtil.setPosition(this._canvas, topLeft);
+      L.DomUtil.setPosition(this._canvas, map.containerPointToLayerPoint([0, 0]));
       this._canvas.width = size.x; this._canvas.height = size.y;
-      var ctx = this._canvas.getContext("2d"), bounds = map.getBounds().pad(0.2);
-      var metresPerPixel = 40075016.686 * Math.abs(Math.cos(map.getCenter().lat * Math.PI / 180))
-        / Math.pow(2, map.getZoom() + 8);
-      this._points = [];
+      var ctx = this._canvas.getContext("2d");
+      if (!this._world) this._project();
+      // Container pixel = world pixel at zoom 0 * 2^zoom - pixel origin + map pane offset (Leaflet's own
+      // latLngToContainerPoint, without an object per event).
+      var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin(), pane = map._getMapPanePos();
+      var dx = pane.x - origin.x, dy = pane.y - origin.y, margin = 50;
+      var metresPerPixel = 40075016.686 * Math.abs(Math.cos(map.getCenter().lat * Math.PI / 180)) / (scale * 256);
+      // One path per colour: dots (and uncertainty circles) of a precision are filled in one call.
+      var dots = {}, circles = {}, points = [], world = this._world;
       for (var k = 0; k < this._rows.length; k++) {
-        var i = this._rows[k], lat = data.lat[i], lon = data.lon[i];
-        if (lat === null || !bounds.contains([lat, lon])) continue;
-        var pt = map.latLngToContainerPoint([lat, lon]);
+        var i = this._rows[k];
+        if (world[2 * k] !== world[2 * k]) continue;  // NaN: no coordinates
+        var x = world[2 * k] * scale + dx, y = world[2 * k + 1] * scale + dy;
+        if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) continue;
         var colour = (o.styles[data.precision[i]] || {color: "#555"}).color, radius = data.radius[i];
         if (o.shapes && data.precision[i] !== 1 && radius) {
-          ctx.beginPath(); ctx.arc(pt.x, pt.y, radius * 1000 / metresPerPixel, 0, 2 * Math.PI);
-          ctx.globalAlpha = 0.08; ctx.fillStyle = colour; ctx.fill(); ctx.globalAlpha = 1;
+          var r = radius * 1000 / metresPerPixel;
+          (circles[colour] = circles[colour] || new Path2D()).moveTo(x + r, y);
+          circles[colour].arc(x, y, r, 0, 2 * Math.PI);
         }
-        ctx.beginPath(); ctx.arc(pt.x, pt.y, 3.5, 0, 2 * Math.PI);
-        ctx.fillStyle = colour; ctx.fill();
-        this._points.push([pt.x, pt.y, i]);
+        (dots[colour] = dots[colour] || new Path2D()).moveTo(x + 3.5, y);
+        dots[colour].arc(x, y, 3.5, 0, 2 * Math.PI);
+        points.push(x, y, i);
       }
+      ctx.globalAlpha = 0.08;
+      Object.keys(circles).forEach(function (c) { ctx.fillStyle = c; ctx.fill(circles[c]); });
+      ctx.globalAlpha = 1;
+      Object.keys(dots).forEach(function (c) { ctx.fillStyle = c; ctx.fill(dots[c]); });
+      this._points = points;
+    },
+    _project: function () {  // each shown event's position in world pixels at zoom 0, once
+      var world = new Float64Array(2 * this._rows.length), data = this._data, map = this._map;
+      for (var k = 0; k < this._rows.length; k++) {
+        var i = this._rows[k];
+        if (data.lat[i] === null || data.lon[i] === null) { world[2 * k] = world[2 * k + 1] = NaN; continue; }
+        var p = map.project([data.lat[i], data.lon[i]], 0);
+        world[2 * k] = p.x; world[2 * k + 1] = p.y;
+      }
+      this._world = world;
     },
     _click: function (e) {
-      var best = null, bestD = 64;  // within 8 px
-      for (var k = 0; k < (this._points || []).length; k++) {
-        var p = this._points[k], dx = p[0] - e.containerPoint.x, dy = p[1] - e.containerPoint.y;
-        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = p[2]; }
+      var best = null, bestD = 64, points = this._points || [];  // within 8 px; points: x, y, row, ...
+      for (var k = 0; k < points.length; k += 3) {
+        var dx = points[k] - e.containerPoint.x, dy = points[k + 1] - e.containerPoint.y;
+        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = points[k + 2]; }
       }
       if (best !== null) this.open(best);
     },
