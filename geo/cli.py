@@ -9,6 +9,7 @@ rely on (DESIGN.md); tests cover them.
     echo "Al Qa'im" | python -m geo geocode --json -
     python -m geo build
     python -m geo export --start 2021-06-01 --end 2021-06-30 -o june.geojson
+    python -m geo import acled acled_export.csv --sub-event-type "Air/drone strike" -o strikes.geojson
     python -m geo setup
 """
 
@@ -150,6 +151,54 @@ def cmd_export(args) -> int:
     return 0
 
 
+# Kept here as plain lists so `python -m geo --help` starts without pandas; a test holds them equal to
+# geo.export.EXPORT_FORMATS and geo.importers.IMPORT_FORMATS.
+EXPORT_FORMATS = ["geojson", "csv", "csv-latlon", "gpkg", "parquet"]
+IMPORT_FORMATS = ["acled", "ucdp", "csv", "geojson", "gpkg", "parquet"]
+
+
+def cmd_import(args) -> int:
+    from .export import format_for, write_events
+    from .importers import import_with_summary
+
+    fmt = format_for(args.output)  # a bad suffix fails now, not after a long read
+    events, summary = import_with_summary(args.fmt, args.file, sub_event_types=args.sub_event_type,
+                                          on_bad_rows=args.on_bad_rows, encoding=args.encoding,
+                                          max_mb=args.max_mb, progress=True)
+    write_events(events, args.output, fmt)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    print(f"wrote {len(events)} events to {args.output} ({fmt})", file=sys.stderr)
+    return 1 if summary.unplaced or summary.rejected else 0
+
+
+def _add_import_command(commands) -> None:
+    def types(text: str) -> list[str]:
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+    command = commands.add_parser(
+        "import", help="read an ACLED, UCDP GED or strikemap file into our schema",
+        description="Read FILE (FORMAT: " + ", ".join(IMPORT_FORMATS) + ") into our schema, every column kept, "
+                    "and write it to OUT (.geojson, .csv, .gpkg or .parquet) only if it all reads. Rows without "
+                    "coordinates are geocoded. Exit status 1 if any row is unplaced or rejected, 2 on bad input.",
+        epilog='examples: python -m geo import acled 2021-syria-iraq.csv --sub-event-type "Air/drone strike" '
+               '-o strikes.geojson\n'
+               '          python -m geo import ucdp GEDEvent_v25_1.csv -o ged.parquet',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    command.add_argument("fmt", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
+    command.add_argument("file", type=Path, metavar="FILE")
+    command.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
+    command.add_argument("--sub-event-type", action="extend", type=types, default=[], metavar="TYPE",
+                         help='keep only these sub-event types, e.g. "Air/drone strike" (repeat, or a comma list)')
+    command.add_argument("--on-bad-rows", choices=["error", "skip"], default="error",
+                         help="error (default): refuse the file if any row is bad; skip: import the others "
+                              "and list the bad ones")
+    command.add_argument("--encoding", default="utf-8", help="the CSV's text encoding (default utf-8, BOM or not)")
+    command.add_argument("--max-mb", type=float, metavar="MB",
+                         help="refuse larger files (default $STRIKEMAP_MAX_IMPORT_MB or 500)")
+    command.set_defaults(run=cmd_import)
+
+
 def cmd_setup(args) -> int:
     from .assets import install_assets
     from .gazetteer import build_gazetteer
@@ -205,12 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: python -m geo export --start 2021-06-01 --end 2021-06-30 -o june.geojson")
     export.add_argument("--start", type=_iso_date, help="first day, YYYY-MM-DD (inclusive)")
     export.add_argument("--end", type=_iso_date, help="last day, YYYY-MM-DD (inclusive)")
-    export.add_argument("--format", choices=["geojson", "csv", "gpkg"], help="default: from the file suffix")
+    export.add_argument("--format", choices=EXPORT_FORMATS,
+                        help="default: from the file suffix (.geojson, .csv, .gpkg, .parquet); csv carries each "
+                             "shape as WKT in geometry_wkt, csv-latlon only latitude/longitude")
     export.add_argument("--view", metavar="LINK", help="a dashboard link (or its query string): export exactly "
                         "what it shows, e.g. 'start=2021-06-01&country=Syria&precision=2'")
     export.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")
     export.add_argument("-o", "--output", type=Path, required=True)
     export.set_defaults(run=cmd_export)
+
+    _add_import_command(commands)
 
     setup = commands.add_parser("setup", help="build the offline gazetteer and the map's static assets",
                                 epilog="example: python -m geo setup --force")

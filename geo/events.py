@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,21 @@ REQUIRED = ["event_id_cnty", "event_date"]
 INTEGER_COLUMNS = ["time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"]
 PRECISION_CODES = {1, 2, 3}
 MAX_ERRORS_SHOWN = 10
+# Our CSV export carries each row's shape (a region's polygon) as WKT in this column; reading it back keeps it.
+GEOMETRY_WKT = "geometry_wkt"
+# A point this close to its named country (degrees, ~50 km) fits it: borders are drawn at 1:10m scale and
+# sources place border events on either side.
+COUNTRY_SLACK_DEG = 0.5
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad row: ``index`` is its 0-based data row in the file, ``column`` the file's column that is wrong,
+    ``message`` the full sentence ("row 4 (SYR1): event_date '30/02/2021' is not a date ...")."""
+
+    index: int
+    column: str
+    message: str
 
 
 def _is_blank(value) -> bool:
@@ -58,7 +74,7 @@ def parse_date(value) -> str:
         raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def _row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
+def row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
     event_id = frame.at[index, "event_id_cnty"] if "event_id_cnty" in frame else ""
     # CSV rows count the header line; features count from 1.
     number = index + 2 if unit == "row" else index + 1
@@ -78,13 +94,18 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         try:
             dates[index] = parse_date(values[index])
         except ValueError as exc:
-            problems[index] = f"event_date {exc}"
+            problems[index] = str(exc)
     return dates, problems
 
 
-def validate_events(frame: pd.DataFrame, origin: str, unit: str = "row") -> pd.DataFrame:
-    """Check and normalise a raw event table; raise EventDataError naming every bad cell.
+def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
+                 column_names: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """Check and normalise a raw event table: (normalised copy, one RowProblem per bad cell).
 
+    The index is the row's position in the file (0-based, header not counted), so a table that was
+    filtered first still names its rows as the file numbers them. Bad cells are left blank in the
+    copy. ``column_names`` says how the file names our columns (an importer's mapping), so messages
+    quote the file's own column. Missing columns are not a row problem: they raise EventDataError.
     Column-wise (100,000 rows in about a second); messages are built only for the rows that fail.
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
@@ -92,53 +113,86 @@ def validate_events(frame: pd.DataFrame, origin: str, unit: str = "row") -> pd.D
     if missing or not has_place:
         need = missing + ([] if has_place else ["location_mention (or latitude and longitude)"])
         raise EventDataError(f"{origin}: missing column(s) {', '.join(need)}; found {', '.join(map(str, frame.columns))}")
-    frame = frame.reset_index(drop=True)
+    frame = frame.copy()
     for column in SCHEMA:
         if column not in frame.columns:
             frame[column] = None
-    problems: list[tuple[int, str]] = []
+    names = column_names or {}
+    problems: list[RowProblem] = []
 
-    def complain(mask: pd.Series, message) -> None:
+    def name(column: str) -> str:
+        return names.get(column, column)
+
+    def complain(mask: pd.Series, column: str, message) -> None:
         for index in frame.index[mask.fillna(False).astype(bool)]:
-            problems.append((index, f"{_row_label(frame, index, unit)}: {message(index)}"))
+            problems.append(RowProblem(index, name(column), f"{row_label(frame, index, unit)}: {message(index)}"))
 
     dates, date_problems = _parse_dates(frame["event_date"])
-    complain(date_problems.notna(), lambda i: date_problems[i])
+    complain(date_problems.notna(), "event_date", lambda i: f"{name('event_date')} {date_problems[i]}")
     ints = {}
     for column in INTEGER_COLUMNS:
         raw = frame[column]
         number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
         bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0))
-        complain(bad, lambda i, c=column: f"{c} {frame.at[i, c]!r} is not a whole number >= 0")
+        complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a whole number >= 0")
         ints[column] = number.where(~bad).astype("Int64")
     for column in ("time_precision", "geo_precision"):
-        complain(ints[column].notna() & ~ints[column].isin(PRECISION_CODES),
-                 lambda i, c=column: f"{c} must be 1, 2 or 3, not {ints[c][i]}")
+        wrong = ints[column].notna() & ~ints[column].isin(PRECISION_CODES)
+        complain(wrong, column, lambda i, c=column: f"{name(c)} must be 1, 2 or 3, not {ints[c][i]}")
+        ints[column] = ints[column].where(~wrong.fillna(False))
     low, high = ints["fatalities_min"], ints["fatalities_max"]
-    complain(low.notna() & high.notna() & (low > high),
-             lambda i: f"fatalities_min {low[i]} is more than fatalities_max {high[i]}")
+    complain(low.notna() & high.notna() & (low > high), "fatalities_min",
+             lambda i: f"{name('fatalities_min')} {low[i]} is more than {name('fatalities_max')} {high[i]}")
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
     lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")
-    suspect = given & ~(lat.between(-90, 90) & lon.between(-180, 180))
-    for index in frame.index[suspect]:
+    on_earth = lat.between(-90, 90) & lon.between(-180, 180)
+    where = f"{name('latitude')}/{name('longitude')}"
+    for index in frame.index[given & ~on_earth]:
         for message in _coordinate_errors(frame.at[index, "latitude"], frame.at[index, "longitude"]):
-            problems.append((index, f"{_row_label(frame, index, unit)}: {message}"))
-    complain(_blank(frame["latitude"]) & _blank(frame["location_mention"]),
-             lambda i: "no location_mention and no coordinates: nothing says where it happened")
-    errors = [message for _, message in sorted(problems, key=lambda item: item[0])]
-    duplicated = frame["event_id_cnty"][frame["event_id_cnty"].duplicated() & ~frame["event_id_cnty"].isna()]
-    errors.extend(f"event_id_cnty {v!r} appears more than once" for v in duplicated.unique())
-    if errors:
-        shown = "\n  ".join(errors[:MAX_ERRORS_SHOWN])
-        more = f"\n  ... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        raise EventDataError(f"{origin}: {len(errors)} problem(s):\n  {shown}{more}")
+            problems.append(RowProblem(index, where, f"{row_label(frame, index, unit)}: {message}"))
+    for index in frame.index[_swapped_for_country(frame["country"], lat, lon, given & on_earth)]:
+        problems.append(RowProblem(index, where, f"{row_label(frame, index, unit)}: latitude {lat[index]}, "
+                                                 f"longitude {lon[index]} lie outside {frame.at[index, 'country']} "
+                                                 f"but inside it when swapped ({where} swapped?)"))
+    if GEOMETRY_WKT in frame.columns:
+        for index, message in _wkt_errors(frame[GEOMETRY_WKT]):
+            problems.append(RowProblem(index, GEOMETRY_WKT, f"{row_label(frame, index, unit)}: {message}"))
+    complain(_blank(frame["latitude"]) & _blank(frame["location_mention"]), "location_mention",
+             lambda i: f"no {name('location_mention')} and no coordinates: nothing says where it happened")
+    ids = frame["event_id_cnty"]
+    repeated = ids.duplicated() & ~_blank(ids)
+    first_row = {value: index for index, value in ids[~repeated].items()}
+    complain(repeated, "event_id_cnty",
+             lambda i: f"{name('event_id_cnty')} {ids[i]!r} appears more than once "
+                       f"(first at {row_label(frame, first_row[ids[i]], unit).split(' (')[0]})")
+    bad_coordinates = [p.index for p in problems if p.column == where]
+    frame.loc[bad_coordinates, ["latitude", "longitude"]] = None
     frame["event_date"] = dates
     for column, values in ints.items():
         frame[column] = values
     text_columns = [c for c in SCHEMA if c not in INTEGER_COLUMNS + ["latitude", "longitude", "radius_km"]]
     frame[text_columns] = frame[text_columns].astype(object).where(frame[text_columns].notna(), "")
     frame[text_columns] = frame[text_columns].astype(str)
+    return frame, sorted(problems, key=lambda p: p.index)
+
+
+def problems_message(origin: str, problems: list[RowProblem], advice: str = "") -> str:
+    """One message naming the file and its bad rows: one line for one problem, else the first
+    ``MAX_ERRORS_SHOWN`` one a line. ``advice`` ends the first line."""
+    advice = f" ({advice})" if advice else ""
+    if len(problems) == 1:
+        return f"{origin}: {problems[0].message}{advice}"
+    shown = "\n  ".join(p.message for p in problems[:MAX_ERRORS_SHOWN])
+    more = f"\n  ... and {len(problems) - MAX_ERRORS_SHOWN} more" if len(problems) > MAX_ERRORS_SHOWN else ""
+    return f"{origin}: {len(problems)} problem(s){advice}:\n  {shown}{more}"
+
+
+def validate_events(frame: pd.DataFrame, origin: str, unit: str = "row") -> pd.DataFrame:
+    """Check and normalise a raw event table; raise EventDataError naming every bad cell."""
+    frame, problems = check_events(frame, origin, unit)
+    if problems:
+        raise EventDataError(problems_message(origin, problems))
     return frame
 
 
@@ -155,7 +209,50 @@ def _coordinate_errors(lat, lon) -> list[str]:
     return []
 
 
-def _separator(path: Path) -> str:
+def _swapped_for_country(countries: pd.Series, lat: pd.Series, lon: pd.Series, usable: pd.Series) -> pd.Series:
+    """Rows whose point lies away from their named country but inside it with latitude and longitude swapped.
+
+    Only a swap that fits is reported: a point merely outside its country (a border event, a disputed
+    area) is the source's word and stays. Countries the gazetteer does not know are not checked.
+    """
+    import shapely
+
+    from .gazetteer import load_gazetteer
+    from .regions import country_geometry
+
+    swapped = pd.Series(False, index=countries.index)
+    named = countries.where(usable & ~_blank(countries))
+    if named.isna().all():
+        return swapped
+    gazetteer = load_gazetteer()
+    for country, rows in named.groupby(named).groups.items():
+        code = gazetteer.country_code(str(country))
+        outline = country_geometry(code, gazetteer) if code else None
+        if outline is None:
+            continue
+        shapely.prepare(outline)
+        x, y = lon[rows].to_numpy(float), lat[rows].to_numpy(float)
+        fits = shapely.dwithin(outline, shapely.points(x, y), COUNTRY_SLACK_DEG)
+        swapped[rows] = ~fits & shapely.contains_xy(outline, y, x)
+    return swapped
+
+
+def _wkt_errors(texts: pd.Series) -> list[tuple[int, str]]:
+    """(row, message) for cells of ``geometry_wkt`` that are not WKT or lie off the Earth."""
+    import shapely
+
+    present = texts[~_blank(texts)]
+    shapes = shapely.from_wkt(present.astype(str).to_numpy(), on_invalid="ignore")
+    errors = []
+    for index, text, shape in zip(present.index, present, shapes):
+        if shape is None:
+            errors.append((index, f"{GEOMETRY_WKT} {str(text)[:40]!r} is not WKT"))
+        elif not shape.is_empty:
+            errors.extend((index, message) for message in _bounds_errors(shape.bounds))
+    return errors
+
+
+def csv_separator(path: Path) -> str:
     """"," or ";" (ACLED exports use both), from the header line; pandas' C parser then reads fast."""
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline()
@@ -170,7 +267,7 @@ def read_events_table(path: Path | str) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         try:
-            frame = pd.read_csv(path, sep=_separator(path), dtype=str, keep_default_na=False,
+            frame = pd.read_csv(path, sep=csv_separator(path), dtype=str, keep_default_na=False,
                                 encoding="utf-8-sig")
         except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
             raise EventDataError(f"{path}: not a readable CSV file ({exc})") from exc
@@ -200,33 +297,51 @@ def _resolution_columns(found: Resolution) -> dict:
     )
 
 
-def geocode_events(frame: pd.DataFrame, origin: str = "events", progress=None):
-    """Validated table -> GeoDataFrame (EPSG:4326). Rows with coordinates keep them; others are geocoded.
+def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None = None,
+                 keep_columns: bool = False):
+    """Checked table (``check_events``) -> GeoDataFrame (EPSG:4326), one geometry per row.
 
-    Unresolved rows are kept, with no geometry and the reason in ``geocoder``: nothing is dropped silently.
+    A row's shape is its ``geometry_wkt`` (our CSV export) when it has one, else its coordinates, else
+    what the geocoder makes of its mention: ``queries`` (the text to geocode, by row; default
+    ``location_mention``). Unresolved rows are kept, with no geometry and the reason in ``geocoder``:
+    nothing is dropped silently. ``keep_columns`` keeps the table's other columns after ours (importers);
+    the index is kept, so callers can still name rows as the file numbers them.
     ``progress(done, total)`` is called as rows are geocoded (the dashboard shows it with st.progress).
     """
     import geopandas as gpd
+    import shapely
 
-    frame = validate_events(frame, origin)[SCHEMA]
+    others = [c for c in frame.columns if c not in SCHEMA + [GEOMETRY_WKT, "geometry"]] if keep_columns else []
+    placed = frame[SCHEMA + others].copy()
     for column in ("latitude", "longitude", "radius_km"):
-        frame[column] = pd.to_numeric(frame[column].replace("", None), errors="coerce")
-    given = frame["latitude"].notna() & frame["longitude"].notna()
-    shapes = pd.Series(None, index=frame.index, dtype=object)
-    shapes[given] = list(gpd.points_from_xy(frame.loc[given, "longitude"], frame.loc[given, "latitude"]))
-    frame.loc[given & (frame["geocoder"] == ""), "geocoder"] = "given coordinates"
-    frame.loc[given & frame["geo_precision"].isna(), "geo_precision"] = 1
-    to_place = frame.index[~given]
+        placed[column] = pd.to_numeric(placed[column].replace("", None), errors="coerce")
+    given = placed["latitude"].notna() & placed["longitude"].notna()
+    shapes = pd.Series(None, index=placed.index, dtype=object)
+    shapes[given] = list(gpd.points_from_xy(placed.loc[given, "longitude"], placed.loc[given, "latitude"]))
+    if GEOMETRY_WKT in frame.columns:
+        drawn = ~_blank(frame[GEOMETRY_WKT])
+        shapes[drawn] = list(shapely.from_wkt(frame.loc[drawn, GEOMETRY_WKT].astype(str).to_numpy()))
+        given |= drawn
+    placed.loc[given & (placed["geocoder"] == ""), "geocoder"] = "given coordinates"
+    placed.loc[given & placed["geo_precision"].isna(), "geo_precision"] = 1
+    to_place = placed.index[~given]
+    texts = (placed["location_mention"] if queries is None else queries).loc[to_place]
     # The file's mentions are read together: an ambiguous name is read in the countries the others are in.
-    answers = resolve_mentions(frame.loc[to_place, "location_mention"].tolist(), progress=progress)
+    answers = resolve_mentions(texts.fillna("").astype(str).tolist(), progress=progress)
     for index, found in zip(to_place, answers):
         if found.resolved:
             for column, value in _resolution_columns(found).items():
-                frame.at[index, column] = value
+                placed.at[index, column] = value
             shapes[index] = found.shape()
         else:
-            frame.at[index, "geocoder"] = f"unresolved: {found.reason}"
-    return gpd.GeoDataFrame(frame, geometry=list(shapes), crs="EPSG:4326")
+            placed.at[index, "geocoder"] = f"unresolved: {found.reason}"
+    return gpd.GeoDataFrame(placed, geometry=list(shapes), crs="EPSG:4326").set_index(placed.index)
+
+
+def geocode_events(frame: pd.DataFrame, origin: str = "events", progress=None):
+    """Raw table -> validated -> GeoDataFrame (EPSG:4326) in our schema: ``place_events`` after
+    ``validate_events``. Rows with coordinates keep them; others are geocoded."""
+    return place_events(validate_events(frame, origin), progress=progress)
 
 
 def load_events(path: Path | str, progress=None):
@@ -238,29 +353,51 @@ def load_events(path: Path | str, progress=None):
     return geocode_events(table, str(path), progress=progress)
 
 
-def _from_geodata(table, origin: str):
-    """A GeoJSON/GeoPackage in our schema: keep its geometries (regions stay polygons)."""
-    import geopandas as gpd
+def geodata_table(table, origin: str):
+    """A GeoJSON/GeoPackage/GeoParquet table in our schema -> (table in EPSG:4326, problems).
 
+    Geometries off the Earth are problems (usually lat, lon order); a row without latitude/longitude
+    gets its geometry's point (a representative point for a region), so the table can be checked
+    like a CSV. Regions stay polygons.
+    """
     if table.crs is not None and table.crs.to_epsg() != 4326:
         table = table.to_crs(4326)
-    bad = [f"feature {i + 1}: {msg}" for i, geom in enumerate(table.geometry)
-           if geom is not None and not geom.is_empty
-           for msg in _bounds_errors(geom.bounds)]
-    if bad:
-        raise EventDataError(f"{origin}: " + "; ".join(bad[:MAX_ERRORS_SHOWN]))
-    attributes = pd.DataFrame(table.drop(columns="geometry"))
-    missing_point = [i for i in attributes.index if _is_blank(attributes.at[i, "latitude"] if "latitude" in attributes else None)]
-    for i in missing_point:
-        geom = table.geometry.iloc[i]
+    table = table.copy()
+    problems = []
+    for index, geom in table.geometry.items():
         if geom is not None and not geom.is_empty:
+            problems.extend(RowProblem(index, "geometry", f"{row_label(table, index, 'feature')}: {message}")
+                            for message in _bounds_errors(geom.bounds))
+    off_earth = {p.index for p in problems}
+    for column in ("latitude", "longitude"):
+        if column not in table:
+            table[column] = None
+    for index, geom in table.geometry.items():
+        if _is_blank(table.at[index, "latitude"]) and index not in off_earth and geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
-            attributes.at[i, "latitude"], attributes.at[i, "longitude"] = point.y, point.x
-    frame = validate_events(attributes.reset_index(drop=True), origin, unit="feature")
-    gdf = gpd.GeoDataFrame(frame[SCHEMA], geometry=list(table.geometry), crs="EPSG:4326")
+            table.at[index, "latitude"], table.at[index, "longitude"] = point.y, point.x
+    return table, problems
+
+
+def geodata_events(frame, keep_columns: bool = False):
+    """A checked geodata table (``geodata_table`` then ``check_events``) -> GeoDataFrame in our schema."""
+    import geopandas as gpd
+
+    others = [c for c in frame.columns if c not in SCHEMA and c != frame.geometry.name] if keep_columns else []
+    gdf = gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
+                           index=frame.index)
     for column in ("latitude", "longitude", "radius_km"):
         gdf[column] = pd.to_numeric(gdf[column], errors="coerce")
     return gdf
+
+
+def _from_geodata(table, origin: str):
+    """A GeoJSON/GeoPackage in our schema: keep its geometries (regions stay polygons)."""
+    table, problems = geodata_table(table.reset_index(drop=True), origin)
+    frame, more = check_events(table, origin, unit="feature")
+    if problems or more:
+        raise EventDataError(problems_message(origin, sorted(problems + more, key=lambda p: p.index)))
+    return geodata_events(frame)
 
 
 def _bounds_errors(bounds) -> list[str]:

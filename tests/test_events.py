@@ -157,3 +157,40 @@ def test_geojson_with_lat_lon_swapped_is_refused(tmp_path):
         "properties": {"event_id_cnty": "X1", "event_date": "2021-02-25"}}]}), encoding="utf-8")
     with pytest.raises(EventDataError, match="outside the Earth"):
         load_events(path)
+
+
+def test_coordinates_swapped_for_their_country_are_refused(tmp_path):
+    acled = tmp_path / "acled.csv"
+    acled.write_text(
+        "event_id_cnty,event_date,country,location,latitude,longitude\n"
+        "SYR1,2021-02-25,Syria,Abu Kamal,34.4523,40.9185\n"
+        "SYR2,2021-08-20,Syria,Al-Qamishli,41.2317,37.0522\n"  # in Turkey as written, in Syria swapped
+        "IRQ1,2021-06-27,Iraq,Al Qaim,34.3925,40.9895\n"
+        "TUR1,2021-06-27,Turkey,Somewhere,39.0,35.0\n", encoding="utf-8")  # fits Turkey; swapped is no country
+    with pytest.raises(EventDataError) as caught:
+        load_events(acled)
+    text = str(caught.value)
+    assert "row 3 (SYR2)" in text and "outside Syria but inside it when swapped" in text
+    assert "SYR1" not in text and "IRQ1" not in text and "TUR1" not in text
+
+
+def test_our_csv_export_loads_back_with_its_regions(tmp_path, bundled):
+    from geo.export import write_events
+
+    events = bundled.copy()
+    events.loc[0, "geometry"] = resolve_mention("the Iraq-Syria border region").shape()
+    again = load_events(write_events(events, tmp_path / "events.csv"))
+    assert again.geometry.iloc[0].geom_type == "Polygon" and again.geometry.iloc[1].geom_type == "Point"
+    assert again.geometry.iloc[0].equals_exact(events.geometry.iloc[0], 1e-5)
+    assert list(again.columns) == list(bundled.columns)
+
+
+def test_a_bad_wkt_cell_is_named(tmp_path, bundled):
+    from geo.export import to_csv
+
+    text = to_csv(bundled).replace("POINT (40.91854 34.45226)", "POINT (40.9 oops")
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    message = r"row 2 \(SM-SYR-2021-0001\): geometry_wkt 'POINT \(40.9 oops' is not WKT"
+    with pytest.raises(EventDataError, match=message):
+        load_events(path)

@@ -95,3 +95,124 @@ def test_filtered_export_holds_exactly_the_window(tmp_path, bundled):
     data = json.loads(to_geojson(june))
     assert {f["properties"]["event_date"] for f in data["features"]} == {"2021-06-27"}
     assert len(data["features"]) == 3
+
+
+# ------------------------------------------------------------------ more formats (issue 5)
+
+UCDP_SAMPLE = ROOT / "tests" / "data" / "ucdp_sample.csv"
+
+
+@pytest.fixture(scope="module")
+def with_regions():
+    """Points, admin-1 outlines, a border zone and a country outline (the UCDP sample)."""
+    from geo.importers import import_events
+
+    return import_events("ucdp", UCDP_SAMPLE)
+
+
+def test_geojson_passes_a_validator_and_rfc7946_checks(with_regions, bundled):
+    import geojson_validator
+    import shapely
+
+    geojson_validator.configure_logging(enabled=False)
+    for events in (with_regions, bundled):
+        data = json.loads(to_geojson(events))
+        assert geojson_validator.validate_structure(data, check_crs=True) == {}
+        checked = geojson_validator.validate_geometries(data)
+        assert checked["invalid"] == {} and checked["problematic"] == {}
+        assert "crs" not in data and set(data) == {"type", "features"}
+        for feature in data["features"]:
+            shape = shapely.geometry.shape(feature["geometry"])
+            assert shape.is_valid
+            for polygon in getattr(shape, "geoms", [shape]):
+                if polygon.geom_type == "Polygon":
+                    assert polygon.exterior.is_ccw and not any(ring.is_ccw for ring in polygon.interiors)
+            minx, miny, maxx, maxy = shape.bounds
+            assert -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    assert {f["geometry"]["type"] for f in json.loads(to_geojson(with_regions))["features"]} == {"Point", "Polygon"}
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_geopackage_and_geoparquet_read_back_with_the_same_rows_and_crs(tmp_path, with_regions, fmt):
+    path = write_events(with_regions, tmp_path / f"events.{fmt}")
+    again = gpd.read_parquet(path) if fmt == "parquet" else gpd.read_file(path, layer="events")
+    assert again.crs.to_epsg() == 4326
+    assert list(again.columns) == list(with_regions.columns)
+    assert list(again.event_id_cnty) == list(with_regions.event_id_cnty)
+    assert list(again.location_mention) == list(with_regions.location_mention)
+    assert list(again.geocoder) == list(with_regions.geocoder)
+    assert all(a.equals(b) for a, b in zip(again.geometry, with_regions.geometry))
+
+
+def test_csv_carries_wkt_and_csv_latlon_only_points(tmp_path, with_regions):
+    import pandas as pd
+
+    wkt = pd.read_csv(write_events(with_regions, tmp_path / "wkt.csv", "csv"), dtype=str, keep_default_na=False)
+    points = pd.read_csv(write_events(with_regions, tmp_path / "points.csv", "csv-latlon"), dtype=str,
+                         keep_default_na=False)
+    assert list(wkt.columns) == list(points.columns) + ["geometry_wkt"]
+    assert wkt.geometry_wkt.str.startswith("POLYGON").sum() == 5
+    assert points.latitude.tolist() == wkt.latitude.tolist()
+    assert "location_mention" in points and "geocoder" in points and "radius_km" in points
+    assert points.map(len).max().max() < 32767  # every cell fits a spreadsheet cell
+
+
+def test_dates_are_iso_strings_in_every_format(tmp_path, bundled):
+    import pandas as pd
+
+    events = bundled.copy()
+    events["reported_at"] = pd.to_datetime(["2021-02-26 01:00", "2021-06-28 02:30", None, "2021-06-28 03:00"])
+    assert json.loads(to_geojson(events))["features"][0]["properties"]["reported_at"] == "2021-02-26T01:00:00"
+    assert "2021-06-28T02:30:00" in to_csv(events)
+    for fmt in ("gpkg", "parquet"):
+        path = write_events(events, tmp_path / f"events.{fmt}")
+        again = gpd.read_parquet(path) if fmt == "parquet" else gpd.read_file(path)
+        assert again.reported_at[0] == "2021-02-26T01:00:00" and pd.isna(again.reported_at[2])
+        assert list(again.event_date) == list(events.event_date)
+
+
+@pytest.mark.parametrize("fmt, suffix, mime", [
+    ("geojson", ".geojson", "application/geo+json"), ("csv", ".csv", "text/csv"),
+    ("csv-latlon", ".csv", "text/csv"), ("gpkg", ".gpkg", "application/geopackage+sqlite3"),
+    ("parquet", ".parquet", "application/vnd.apache.parquet"),
+])
+def test_export_bytes_is_the_file_for_the_dashboard(tmp_path, with_regions, fmt, suffix, mime):
+    from geo.export import export_bytes
+
+    shown = with_regions[with_regions.country == "Syria"]
+    data, got_mime, got_suffix = export_bytes(shown, fmt)
+    assert (got_mime, got_suffix) == (mime, suffix)
+    path = write_events(shown, tmp_path / f"events{suffix}", fmt)
+    if fmt in ("geojson", "csv", "csv-latlon"):
+        assert data == path.read_bytes()
+    else:
+        downloaded = tmp_path / f"downloaded{suffix}"
+        downloaded.write_bytes(data)
+        again = gpd.read_parquet(downloaded) if fmt == "parquet" else gpd.read_file(downloaded)
+        assert list(again.event_id_cnty) == list(shown.event_id_cnty) and again.crs.to_epsg() == 4326
+    with pytest.raises(ExportError, match="'xlsx'"):
+        export_bytes(shown, "xlsx")
+
+
+def test_failed_parquet_write_leaves_the_old_file_intact(tmp_path, bundled):
+    target = write_events(bundled, tmp_path / "events.parquet")
+    before = target.read_bytes()
+    broken = bundled.copy()
+    broken["notes"] = [object()] * len(broken)
+    with pytest.raises(Exception):
+        write_events(broken, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["events.parquet"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv-latlon", "gpkg"])
+def test_cli_export_writes_the_new_formats(tmp_path, fmt):
+    from geo.cli import main
+
+    out = tmp_path / f"june.{'csv' if fmt == 'csv-latlon' else fmt}"
+    assert main(["export", "--start", "2021-06-01", "--end", "2021-06-30", "--format", fmt, "-o", str(out)]) == 0
+    if fmt == "csv-latlon":
+        assert "geometry_wkt" not in out.read_text().splitlines()[0]
+    else:
+        again = gpd.read_parquet(out) if fmt == "parquet" else gpd.read_file(out)
+        assert len(again) == 3 and again.crs.to_epsg() == 4326
