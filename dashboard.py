@@ -18,9 +18,11 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.assets import assets_ready, install_assets
+from geo.datasets import BUNDLED, Dataset, import_upload, list_datasets, save_import
 from geo.errors import StrikemapError
+from geo.importers import IMPORT_FORMATS
 from geo.events import date_span, load_events
-from geo.export import to_geojson
+from geo.export import EXPORT_FORMATS, export_bytes
 from geo.filters import MULTI, Filters, MapView, apply_filters, facet_values
 from geo.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
@@ -34,6 +36,8 @@ TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", 
                  "fatalities_max", "source", "geocoder"]
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
+EXPORT_LABELS = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (geometry as WKT)",
+                 "csv-latlon": "CSV (latitude/longitude)", "gpkg": "GeoPackage", "parquet": "GeoParquet"}
 PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
 # Basemap choices, by their URL value (None: the offline base).
 BASEMAPS = {None: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
@@ -101,6 +105,8 @@ def _current_filters() -> Filters:
 def _sync_url() -> None:
     """Write the view into the URL, so the link in the address bar reproduces it."""
     query = _current_filters().to_query()
+    if st.session_state.get("dataset", BUNDLED) != BUNDLED:
+        query["data"] = st.session_state["dataset"]
     if st.session_state.get("show_shapes") is False:
         query["shapes"] = "0"
     if st.session_state.get("tiles"):
@@ -172,6 +178,75 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
     _sync_url()
 
 
+# ------------------------------------------------------------------ data sets and imports
+
+# Everything a data set's view keeps in the session; cleared when another data set is opened.
+VIEW_STATE = ["range_slider", "range_dates", "timeline_bounds", "f_precision", "f_fatalities", "fatalities_top",
+              "f_text", "show_shapes", "tiles", "view", "opening_view", "table", "last_click",
+              *(f"f_{name}" for name in MULTI)]
+
+
+def _open_dataset(key: str) -> None:
+    """Show another data set from its own beginning: its whole timeline, no filters."""
+    for name in VIEW_STATE:
+        st.session_state.pop(name, None)
+    st.query_params.from_dict({"data": key} if key != BUNDLED else {})
+
+
+def _dataset_chosen() -> None:
+    _open_dataset(st.session_state["dataset"])
+
+
+def data_sidebar() -> Dataset:
+    """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
+    datasets = list_datasets()
+    if "pending_dataset" in st.session_state:  # set by an import, before the select exists
+        st.session_state["dataset"] = st.session_state.pop("pending_dataset")
+    if "dataset" not in st.session_state:
+        wanted = st.query_params.get("data", BUNDLED)
+        if wanted not in datasets:
+            st.warning(f"Ignoring part of the link: data={wanted!r} is not a data set here.")
+            wanted = BUNDLED
+        st.session_state["dataset"] = wanted
+    elif st.session_state["dataset"] not in datasets:
+        st.session_state["dataset"] = BUNDLED  # its file was removed
+    with st.sidebar:
+        st.header("Data")
+        st.selectbox("Data set", list(datasets), key="dataset", on_change=_dataset_chosen,
+                     format_func=lambda key: datasets[key].label)
+        with st.expander("Import a file"), st.form("import", border=False):
+            fmt = st.selectbox("Format", list(IMPORT_FORMATS), format_func=lambda f: IMPORT_FORMATS[f].capitalize())
+            upload = st.file_uploader("File", type=["csv", "txt", "geojson", "json", "gpkg", "parquet"])
+            only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
+                                 placeholder="Air/drone strike")
+            skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
+            if st.form_submit_button("Import") and upload is not None:
+                _import(upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+        if "import_report" in st.session_state:
+            st.success("Imported and opened:")
+            st.text("\n".join(st.session_state.pop("import_report")))
+    return datasets[st.session_state["dataset"]]
+
+
+def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
+    data = upload.getvalue()
+    try:
+        with st.spinner("Importing (rows without coordinates are geocoded)…"):
+            events, summary = import_upload(data, upload.name, fmt, sub_event_types=sub_event_types,
+                                            on_bad_rows="skip" if skip_bad_rows else "error")
+            if events.empty:
+                raise StrikemapError(f"{upload.name!r}: no events left to import")
+            saved = save_import(events, data, upload.name, fmt)
+    except StrikemapError as exc:
+        st.error("Import refused; nothing was saved and the open data set is unchanged.")
+        st.code(str(exc), language=None)
+        return
+    st.session_state["import_report"] = summary.lines()
+    st.session_state["pending_dataset"] = saved.key
+    _open_dataset(saved.key)
+    st.rerun()
+
+
 # ------------------------------------------------------------------ chart and map
 
 def weekly_chart(undated, filters: Filters) -> None:
@@ -220,9 +295,11 @@ def event_map(events, shown, table_rows, focus_id) -> None:
 # ------------------------------------------------------------------ page
 
 ensure_assets()
-events_file = config.events_path()
 st.title("strikemap")
-st.caption(f"Air-strike reports as mapped events · data: `{events_file}`")
+st.caption("Air-strike reports as mapped events")
+dataset = data_sidebar()
+events_file = dataset.path
+st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
 try:
     modified = Path(events_file).stat().st_mtime if Path(events_file).exists() else 0.0
     events = cached_events(str(events_file), modified)
@@ -297,9 +374,16 @@ if len(undated):
     with chart_box:
         weekly_chart(undated, filters)
 
-st.download_button("Download shown events (GeoJSON)", data=lambda: to_geojson(shown),
-                   file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}.geojson",
-                   mime="application/geo+json", type="primary")
+format_col, button_col, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=EXPORT_LABELS.get,
+                                     key="export_format", help="Every format keeps the place mentions as written "
+                                     "and how each was resolved; dates are ISO strings.")
+suffix, mime = EXPORT_FORMATS[export_format]
+# A callable: the file is made only when the button is clicked, not on every rerun.
+button_col.download_button(f"Download shown events ({EXPORT_LABELS[export_format].split(' (')[0]})",
+                           data=lambda: export_bytes(shown, export_format)[0],
+                           file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}{suffix}",
+                           mime=mime, type="primary")
 if len(table_rows) > TABLE_LIMIT:
     st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the filters "
                "to see the rest, or download them all.")

@@ -310,6 +310,18 @@ def test_download_is_the_shown_events_as_rfc7946_geojson(session, tmp_path):
     frame = gpd.read_file(saved)
     assert len(frame) == 3
     assert frame.crs is not None and frame.crs.to_epsg() == 4326
+    # The same rows as a GeoPackage, for QGIS.
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Format").click()
+    page.get_by_role("option", name="GeoPackage").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download shown events (GeoPackage)").click()
+    saved = tmp_path / info.value.suggested_filename
+    assert saved.suffix == ".gpkg"
+    info.value.save_as(saved)
+    package = gpd.read_file(saved)
+    assert sorted(package["event_id_cnty"]) == ["SM-IRQ-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
+    assert package.crs.to_epsg() == 4326
+    assert "one location in Iraq, near Al-Qaim" in set(package["location_mention"])  # the mention as written
     session.assert_clean()
 
 
@@ -613,3 +625,69 @@ def test_many_events_draw_on_one_canvas_and_still_open_popups(chromium, many_ser
         page = s.open("/?start=2021-01-01&end=2021-03-31")
         expect(page.get_by_text("Showing")).to_be_visible(timeout=MAP_TIMEOUT_MS)
         s.assert_clean()
+
+
+# ------------------------------------------------------------------ imports (issue 5)
+
+@pytest.fixture(scope="module")
+def import_server(tmp_path_factory):
+    """The bundled data, with imports kept in a folder of the test's own."""
+    folder = tmp_path_factory.mktemp("imports")
+    old = os.environ.get("STRIKEMAP_IMPORTS_DIR")
+    os.environ["STRIKEMAP_IMPORTS_DIR"] = str(folder)
+    try:
+        with streamlit_server() as base:
+            yield base, folder
+    finally:
+        if old is None:
+            os.environ.pop("STRIKEMAP_IMPORTS_DIR", None)
+        else:
+            os.environ["STRIKEMAP_IMPORTS_DIR"] = old
+
+
+def upload(page, path: Path, fmt_label: str, only: str = ""):
+    page.get_by_text("Import a file").click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Format").click()
+    page.get_by_role("option", name=fmt_label).click()
+    sidebar.locator('input[type="file"]').set_input_files(str(path))
+    if only:
+        sidebar.get_by_label("Only these sub-event types (ACLED; comma-separated)").fill(only)
+    sidebar.get_by_role("button", name="Import").click()
+
+
+def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_server):
+    base, folder = import_server
+    with browser_session(chromium, base) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        upload(page, ROOT / "tests" / "data" / "acled_sample.csv", "An acled csv export", only="Air/drone strike")
+        expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=60_000)
+        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
+        assert "acled_sample.csv (acled): 13 rows read, 3 left out" in report and "10 placed" in report, report
+        s.showing(10, 10)
+        expect(page).to_have_url(re.compile(r"data=imports%2F|data=imports/"))
+        expect(s.map_frame().locator("body[data-strikemap-drawn='10']")).to_have_count(1, timeout=MAP_TIMEOUT_MS)
+        kept = sorted(folder.glob("*.gpkg"))
+        assert len(kept) == 1 and "acled_sample" not in kept[0].name  # named by content, not by the upload
+        # The link opens the imported set in a new tab too.
+        again = browser_tab(s, page.url)
+        expect(again.get_by_text("Showing 10 of 10 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        s.assert_clean()
+
+
+def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, tmp_path):
+    base, folder = import_server
+    before = sorted(p.name for p in folder.iterdir())
+    wrong = tmp_path / "events.csv"
+    wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    with browser_session(chromium, base) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        upload(page, wrong, "An acled csv export")
+        expect(page.get_by_text("Import refused; nothing was saved")).to_be_visible(timeout=60_000)
+        message = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').text_content()
+        assert "'events.csv'" in message and "PNG" in message, message
+        s.showing(4, 4)  # the open data set is unchanged
+        assert "data=" not in page.url
+    assert sorted(p.name for p in folder.iterdir()) == before
