@@ -39,10 +39,10 @@ _CASUALTY_PATTERNS = [
     # "no one was killed", "no casualties were reported"
     re.compile(r"\b(?P<none>no\s+(?:one|casualties|deaths|fatalities)|nobody)\b"
                r"(?:\s+(?:was|were)\s+(?:killed|hurt|injured|reported))?", re.IGNORECASE),
-    # "killed at least five", "killing two civilians", "killed between three and five"
+    # "killed at least five", "killing two civilians", "killed between three and five", "killed a commander"
     re.compile(r"\b(?:killed|killing|kills|kill)\s+(?:between\s+(?P<low>" + NUMBER + r")\s+and\s+(?P<high>" + NUMBER
-               + r")|" + _QUALIFIER + r"(?P<first>" + NUMBER + r")(?:\s+" + _PERSON + r")?" + _SECOND + r")",
-               re.IGNORECASE),
+               + r")|" + _QUALIFIER + r"(?P<first>" + NUMBER + r")(?:\s+" + _PERSON + r")?" + _SECOND
+               + r"|(?P<one>an?)\s+(?:[\w-]+\s+)?" + _PERSON + r"\b)", re.IGNORECASE),
     # "four fighters were killed", "four of their fighters were killed", "one killed", "5 dead"
     re.compile(r"\b" + _QUALIFIER + r"(?P<first>" + NUMBER + r")" + _SECOND + r",?\s+" + _WORDS_NOT_WOUNDED
                + r"(?:(?:were|was|have\s+been|had\s+been|are|reportedly|been)\s+)*" + _KILLED + r"\b", re.IGNORECASE),
@@ -117,6 +117,8 @@ def find_casualties(sentence: str) -> list[Casualties]:
             groups = match.groupdict()
             if groups.get("none"):
                 numbers = [0]
+            elif groups.get("one"):
+                numbers = [1]
             elif groups.get("low"):
                 numbers = [parse_number(groups["low"]), parse_number(groups["high"])]
             else:

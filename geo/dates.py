@@ -16,6 +16,8 @@ The rules (the report is dated D):
   a week earlier (precision 1);
 * "today", "tonight", "this evening": D; "yesterday", "last night", "overnight": D - 1;
   "the day before yesterday": D - 2; "three days ago": D - 3 (precision 1);
+* "two days later", "the next day": counted forward from the day the text last named (the
+  caller passes that day; with none before it, such a phrase is not read);
 * "last week", "this week", "earlier this week": the Monday that starts that week
   (precision 2);
 * "February 2021": 2021-02-01; "in February", "early February": the 1st of February in
@@ -68,6 +70,8 @@ _PATTERNS = [
         r"(?P<ago>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+days\s+ago|"
         r"(?:last|this|earlier\s+this)\s+(?P<span>week|month))\b",
         re.IGNORECASE)),
+    ("later", re.compile(r"\b(?:(?P<after>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten)\s+days?\s+later|"
+                         r"the\s+(?:next|following)\s+day)\b", re.IGNORECASE)),
     ("weekday", re.compile(rf"(?<!next )(?<!Next )\b(?:[Oo]n\s+)?(?:(?P<last>last|this\s+past|past)\s+)?"
                            rf"(?:(?:early|late)\s+(?:on\s+)?)?(?P<weekday>{_WEEKDAY})(?:['’]s)?{_PART_OF_DAY}?\b")),
 ]
@@ -91,6 +95,7 @@ class DateReading:
     precision: int
     rule: str
     relative: bool = False  # "today", "yesterday": counted from the day the words were said
+    later: bool = False  # "two days later", "the next day": counted forward from the last day the text named
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,11 @@ def _read(kind: str, match: re.Match, reference: dt.date) -> DateReading | None:
                                f"the {groups['weekday']} a week before {said}")
         return DateReading(reference - dt.timedelta(days=back), PRECISION_DAY,
                            f"the latest {groups['weekday']} on or before {said}")
+    if kind == "later":
+        words = (groups.get("after") or "one").lower()
+        days = 1 if words == "a" else _NUMBER_WORDS.get(words) or int(words)
+        return DateReading(reference + dt.timedelta(days=days), PRECISION_DAY,
+                           f"{days} day(s) after {reference.isoformat()}, the last day named before it", True, True)
     return _read_relative(match.group(0).lower(), groups, reference, said)
 
 

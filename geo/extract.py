@@ -176,9 +176,12 @@ def _quoted_spans(sentences: list[tuple[str, int]]) -> list[list[tuple[int, int]
 # Words that make a sentence about a strike; "drone attack" too (ACLED counts armed drones as air strikes).
 _STRIKE_WORDS = re.compile(r"\b(?:air\s*strikes?|airstrikes?|air\s+raids?|drone\s+(?:strikes?|attacks?)|strikes?|"
                            r"struck|bombed|bombing|bombings|bombardment)\b", re.IGNORECASE)
-# "the US military targeted ...": a plain verb counts when an actor with air power does it.
+# "the US military targeted ...", "warplanes also hit ...": a plain verb counts when an actor with air
+# power or an aircraft does it.
 _HIT_AFTER_ACTOR = re.compile(r"^(?:\s+[\w-]+){0,3}?\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?"
                               r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed)\b", re.IGNORECASE)
+_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers)\b",
+                       re.IGNORECASE)
 _AIR_WORDS = re.compile(r"\b(?:air(?!\s*(?:base|port|field))|airstrikes?|aircraft|jets?|warplanes?|planes?|drones?|"
                         r"UAVs?|helicopters?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
 _MISSILE_WORDS = re.compile(r"\b(?:missiles?|rockets?|artillery|shell(?:ed|ing)|mortars?)\b", re.IGNORECASE)
@@ -203,7 +206,10 @@ def _is_strike(sentence: Sentence) -> bool:
     text = sentence.text
     if any(_outside(sentence.reasons, m.start(), m.end()) for m in _STRIKE_WORDS.finditer(text)):
         return True
-    return any(m.actor.air_power and _HIT_AFTER_ACTOR.match(text[m.end:]) for m in sentence.actors)
+    if any(m.actor.air_power and _HIT_AFTER_ACTOR.match(text[m.end:]) for m in sentence.actors):
+        return True
+    return any(_HIT_AFTER_ACTOR.match(text[m.end():]) and _outside(sentence.reasons, m.start(), m.end())
+               for m in _AIRCRAFT.finditer(text))
 
 
 def _reason_spans(text: str) -> list[tuple[int, int]]:
@@ -229,7 +235,12 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
         found = []
         for mention in dates.find_dates(sentence.text, report_date):
             quoted = not _outside(sentence.quoted, mention.start, mention.end)
-            if mention.reading.relative and quoted and narrative_day is not None:
+            if mention.reading.later:  # "two days later": after the last day named, or nothing
+                if narrative_day is None:
+                    continue
+                mention = dates.DateMention(mention.text, mention.start, mention.end,
+                                            dates.resolve_date(mention.text, narrative_day))
+            elif mention.reading.relative and quoted and narrative_day is not None:
                 again = dates.resolve_date(mention.text, narrative_day)
                 rule = (f"inside a quote: counted from {narrative_day.isoformat()}, the last day the text named "
                         "before it, not from the report's date")
@@ -421,19 +432,19 @@ def _rows_by_country(strike_sentences: list[Sentence], towns, areas, countries) 
             by_country[code] = max(by_country.get(code, 0), number)
             words = next((t for t in counts.texts if _country_name(code) in t), "")
             counted_by.setdefault(code, (words, sentence.text))
-    region_text = areas[0][0].text if areas else ""
     rows = []
     for code, number in by_country.items():
-        here = [(m, s) for m, s in towns if m.resolution.country == code]
-        rows += [_Row(m.resolution, m.text, region_text, s.text, code) for m, s in here]
-        words, counted_in = counted_by[code]
         area = next(((a, side) for a, _ in areas for side in [_area_in(a, code)] if side is not None), None)
+        region = area[0].text if area else ""
+        here = [(m, s) for m, s in towns if m.resolution.country == code]
+        rows += [_Row(m.resolution, m.text, region, s.text, code) for m, s in here]
+        words, counted_in = counted_by[code]
         if area is not None:
-            resolution, mention, region = area[1], words or area[0].text, area[0].text
+            resolution, mention = area[1], words or area[0].text
         else:
             named = next((m for m, _ in countries if m.resolution.country == code), None)
             resolution = named.resolution if named else resolve_mention(_country_name(code))
-            mention, region = words or _country_name(code), region_text
+            mention = words or _country_name(code)
         rows += [_Row(resolution, mention, region, counted_in, code) for _ in range(number - len(here))]
     return rows
 

@@ -252,6 +252,21 @@ def test_today_inside_a_quote_is_the_day_of_the_statement():
     assert km_between(row["latitude"], row["longitude"], *AL_QAIM) < 20
 
 
+def test_later_days_count_from_the_last_day_named_and_rockets_are_not_air_strikes():
+    text = ("Rockets struck Ain al-Asad air base in western Anbar on Wednesday. There were no casualties.\n\n"
+            "Two days later, US warplanes bombed a Kata'ib Hezbollah depot near Al-Qaim, killing a commander.\n\n"
+            "Drones also hit a convoy near Abu Kamal the next day.")
+    events = extract_events(text, dt.date(2021, 3, 14)).set_index("event_date")
+    assert list(events.index) == ["2021-03-10", "2021-03-12", "2021-03-13"]
+    assert events.loc["2021-03-10", "sub_event_type"] == "Shelling/artillery/missile attack"
+    assert events.loc["2021-03-10", "location"] == "Ain al-Asad Air Base"
+    assert events.loc["2021-03-10", "fatalities"] == 0
+    assert events.loc["2021-03-12", "date_text"] == "Two days later" and events.loc["2021-03-12", "fatalities"] == 1
+    assert events.loc["2021-03-13", "sub_event_type"] == "Air/drone strike"  # "drones ... hit" is a strike
+    assert events.loc["2021-03-13", "country"] == "Syria"
+    assert resolve_date("two days later", MONDAY).later  # alone, it needs a day before it to count from
+
+
 def test_border_region_in_running_text_is_both_sides():
     found = resolve_mention("in the Iraq-Syria border region")
     assert found.country == "IQ/SY"  # "in the Iraq-..." does not name Iraq as the side
