@@ -10,6 +10,7 @@ rely on (DESIGN.md); tests cover them.
     python -m geo build
     python -m geo export --start 2021-06-01 --end 2021-06-30 -o june.geojson
     python -m geo import acled acled_export.csv --sub-event-type "Air/drone strike" -o strikes.geojson
+    python -m geo extract report.txt --date 2021-06-28
     python -m geo setup
 """
 
@@ -199,6 +200,69 @@ def _add_import_command(commands) -> None:
     command.set_defaults(run=cmd_import)
 
 
+def cmd_extract(args) -> int:
+    """Propose strike events from one report: a table on stdout, JSON lines (--json), or a file (-o)."""
+    from .export import format_for, to_geojson, write_events
+    from .extract import MAX_REPORT_CHARS, extract_events
+
+    if args.file == "-":
+        text, source = sys.stdin.read(MAX_REPORT_CHARS + 1), ""
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise StrikemapError(f"{path}: no such report file")
+        with path.open("rb") as fh:  # never more than the limit, however large the file
+            text, source = fh.read(4 * MAX_REPORT_CHARS + 1).decode("utf-8-sig", errors="replace"), str(path)
+    if args.output:
+        format_for(args.output)  # an unknown suffix fails before the work
+    events = extract_events(text, report_date=args.date, source=source)
+    unplaced = events[events["latitude"].isna()]
+    if args.output:
+        write_events(events, args.output)
+        print(f"proposed {len(events)} events from {args.file} into {args.output}", file=sys.stderr)
+    elif args.json:
+        for feature in json.loads(to_geojson(events))["features"]:
+            print(json.dumps(feature, ensure_ascii=False))
+    else:
+        print(_events_summary(events))
+    if events.empty:
+        print(f"warning: {args.file}: no air or drone strike found in the report", file=sys.stderr)
+    for row in unplaced.itertuples():
+        print(f"warning: {row.event_id_cnty}: not placed ({row.geocoder})", file=sys.stderr)
+    return 0 if len(events) and unplaced.empty else 1
+
+
+def _events_summary(events) -> str:
+    """Proposed events for a person to read: each field beside the words it came from."""
+    import pandas as pd
+
+    def shown(value, empty="-"):
+        return empty if value is None or pd.isna(value) or value == "" else value
+
+    lines = [f"{len(events)} proposed events (check each before use)"]
+    for row in events.itertuples():
+        precision = {1: "day", 2: "week", 3: "month"}.get(row.time_precision, "?")
+        where = "not placed" if pd.isna(row.latitude) else (
+            f"{row.location} ({row.country}), precision {row.geo_precision}, ±{row.radius_km:g} km")
+        killed = shown(row.fatalities_min, "not stated")
+        if shown(row.fatalities_max) not in ("-", killed):
+            killed = f"{killed}-{row.fatalities_max}"
+        region = f" in {row.region_mention!r}" if row.region_mention not in ("", row.location_mention) else ""
+        lines += [
+            "",
+            f"{row.event_id_cnty}  {row.event_date} ({precision})  {row.sub_event_type}",
+            f"  place     {where}  [{row.geocoder}]",
+            f"            from {row.location_mention!r}{region}",
+            f"  date      {row.date_text!r}: {row.date_rule}",
+            f"  actors    {row.actor1 or '?'} -> {row.actor2 or '?'}  (from: {row.actors_text or 'none named'})",
+            f"  counts    {shown(row.location_count)} locations, {shown(row.strike_count)} strikes"
+            f"  ({row.counts_text or 'no numbers'})",
+            f"  killed    {killed}" + (f"  ({row.casualties_text})" if row.casualties_text else ""),
+            f"  sentence  {row.notes}",
+        ]
+    return "\n".join(lines)
+
+
 def cmd_setup(args) -> int:
     from .assets import install_assets
     from .gazetteer import build_gazetteer
@@ -264,6 +328,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=cmd_export)
 
     _add_import_command(commands)
+    extract = commands.add_parser(
+        "extract", help="propose strike events from a written report",
+        description="Read a strike report and propose events (date, place, actors, counts, casualties), each "
+                    "field with the words it came from. Exit status 1 if nothing is proposed or a row is not placed.",
+        epilog="examples: python -m geo extract data/articles/000_561c48b6145f2520.txt --date 2021-06-28\n"
+               "          cat report.html | python -m geo extract - --date 2021-06-28 -o proposed.geojson",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    extract.add_argument("file", metavar="FILE", help="the report (text or HTML), or - to read stdin")
+    extract.add_argument("--date", type=_iso_date, help="the report's date, YYYY-MM-DD, which 'on Sunday' and "
+                         "'yesterday' count from (default: the date in the report's header)")
+    extract.add_argument("-o", "--output", type=Path, help="write OUT.csv, OUT.geojson or OUT.gpkg instead")
+    extract.add_argument("--json", action="store_true", help="one GeoJSON Feature a line")
+    extract.set_defaults(run=cmd_extract)
 
     setup = commands.add_parser("setup", help="build the offline gazetteer and the map's static assets",
                                 epilog="example: python -m geo setup --force")

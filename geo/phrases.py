@@ -45,8 +45,9 @@ _BORDER_WITH = re.compile(rf"{_BORDER}\s+with\s+(?:the\s+)?(?P<b>{_COUNTRY_WORDS
 _NEAR_BORDER = re.compile(
     rf"(?:near|along|close\s+to|by|on|at|of)\s+(?:the\s+)?(?P<b>{_COUNTRY_WORDS})\s+{_BORDER}", re.IGNORECASE
 )
+# "in Syria" names a side; "in the Iraq-Syria border region" does not (the country is half of a pair).
 _SIDE = re.compile(
-    rf"(?:\bin\s+(?:the\s+)?(?P<in>{_COUNTRY_WORDS})\b|(?:on\s+)?(?:the\s+)?(?P<side>{_COUNTRY_WORDS})\s+side\b)",
+    rf"(?:\bin\s+(?:the\s+)?(?P<in>{_COUNTRY_WORDS})\b(?!\s*[-–/])|(?:on\s+)?(?:the\s+)?(?P<side>{_COUNTRY_WORDS})\s+side\b)",
     re.IGNORECASE,
 )
 NEAR = re.compile(

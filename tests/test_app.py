@@ -255,3 +255,25 @@ def test_layer_control_lists_the_offline_and_online_bases_and_the_overlays(monke
     for name in ("Offline (Natural Earth)", "OpenStreetMap (online)", "Satellite, Esri World Imagery (online)",
                  "Provinces (admin-1, Natural Earth)", "Events"):
         assert f'"{name}"' in control, (name, control)
+
+
+def test_a_data_set_key_from_a_link_never_reaches_outside_the_imports(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
+    for key in ("../events.csv", "imports/../../data/events.csv", "/etc/passwd", "imports/nothing.gpkg"):
+        app = run_app(monkeypatch, data=key)
+        assert any("is not a data set here" in w.value for w in app.warning), key
+        assert shown_count(app) == (4, 4)  # the bundled data set, opened instead
+        assert "data" not in app.query_params
+
+
+def test_an_imported_data_set_opens_from_its_link(monkeypatch, tmp_path):
+    from geo.datasets import import_upload, save_import
+
+    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
+    data = (ROOT / "tests" / "data" / "ucdp_sample.csv").read_bytes()
+    events, summary = import_upload(data, "<b>ged</b>.csv", "ucdp")
+    saved = save_import(events, data, "<b>ged</b>.csv", "ucdp")
+    assert saved.path.parent == tmp_path and "ged" not in saved.path.name
+    app = run_app(monkeypatch, data=saved.key)
+    assert shown_count(app) == (len(events), len(events))
+    assert any("<b>ged</b>.csv (ucdp" in t.value for t in app.text)  # the name as characters, in st.text

@@ -311,7 +311,7 @@ def test_download_is_the_shown_events_as_rfc7946_geojson(session, tmp_path):
     assert len(frame) == 3
     assert frame.crs is not None and frame.crs.to_epsg() == 4326
     # The same rows as a GeoPackage, for QGIS.
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Format").click()
+    page.locator('[data-testid="stMainBlockContainer"] [data-testid="stSelectbox"]').filter(has_text="Format").click()
     page.get_by_role("option", name="GeoPackage").click()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download shown events (GeoPackage)").click()

@@ -1,0 +1,588 @@
+"""Reports to proposed events: read a written strike report and propose event rows in our schema.
+
+``extract_events(text, report_date)`` returns one row per strike and place, in the events
+SCHEMA (``geo.events``) plus audit columns that keep the words every field came from. The
+rows are **proposals** for a person to check, never facts: ids are ``proposed-<hash>-N``.
+
+How a report is read, stage by stage:
+
+1. the text is cleaned (HTML tags and entities removed) and split into paragraphs and
+   sentences; the report's own dateline ("date 2021-06-28") is read and set aside;
+2. each sentence is read for dates (``geo.dates``), actors (``geo.actors``), places
+   (``geo.mentions``, resolved offline by ``geo.geocode``), and counts and casualties
+   (``geo.counts``). A clause giving the reason for a strike ("in response to drone
+   attacks ... in Iraq") is left out: its places and dates are another event's;
+3. a sentence is about a strike when it uses strike words ("airstrikes", "struck", "drone
+   strike") or an actor known to strike from the air does the hitting ("the US military
+   targeted"). Strike sentences with the same date form one **episode**; a strike sentence
+   with no date of its own belongs to the episode before it, and later sentences of the same
+   paragraph without a date add their actors and casualties ("KH and KSS used these facilities");
+4. each episode becomes rows: one per place counted by country ("two locations in Syria and
+   one in Iraq" is three rows, two in Syria and one in Iraq), else one per named town or site,
+   else one for the most specific area named (a border zone, "eastern Syria", a country).
+   A row counted in a country inside a border zone is placed on that country's side of it.
+
+Deictic words inside quotes ("earlier this evening" in a statement) are read from the day the
+statement was made (the last date the narrative gave), not from the report's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from .errors import StrikemapError
+
+MAX_REPORT_CHARS = 500_000  # about 80,000 words; longer input is refused, not truncated silently
+MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of text are read in pieces
+EVENT_TYPE = "Explosions/Remote violence"
+SUB_EVENT_AIR = "Air/drone strike"
+SUB_EVENT_MISSILE = "Shelling/artillery/missile attack"
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr gen lt col maj sgt capt cpt adm brig rep sen gov st no vs jan feb mar apr jun jul aug sep sept "
+    "oct nov dec u.s u.n u.k e.g i.e a.m p.m approx est inc ltd co corp".split())
+
+
+class ExtractError(StrikemapError, ValueError):
+    """A report cannot be read: empty, too long, or with no date to read it against."""
+
+
+# ------------------------------------------------------------------ text
+
+
+class _TextOnly(HTMLParser):
+    """The visible text of an HTML page, with a paragraph break at each block element."""
+
+    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "header",
+               "blockquote", "title", "time"}
+    _HIDDEN = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        if tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._HIDDEN and self.hidden:
+            self.hidden -= 1
+        if tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def clean_report(text: str) -> str:
+    """Plain text of a report: HTML reduced to its visible text, entities decoded, odd spaces unified."""
+    if re.search(r"<(?:html|body|p|div|br|span|article|script|a\s)[\s>/]", text, re.IGNORECASE):
+        parser = _TextOnly()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    text = html.unescape(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]", " ", text)
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+
+
+@dataclass
+class Sentence:
+    """One sentence, where it stands, and what was read in it."""
+
+    text: str
+    paragraph: int
+    quoted: list[tuple[int, int]] = field(default_factory=list)  # spans inside quotation marks
+    reasons: list[tuple[int, int]] = field(default_factory=list)  # spans that give a strike's reason
+    dates: list = field(default_factory=list)
+    actors: list = field(default_factory=list)
+    places: list = field(default_factory=list)  # geo.mentions.PlaceMention, resolved
+    unplaced: list = field(default_factory=list)  # place mentions the offline gazetteer does not know
+    casualties: list = field(default_factory=list)
+    counts: object = None
+    strike: bool = False
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|"
+                           r"(?<=[A-Z]{2}[.!?])(?=[A-Z][a-z])")
+
+
+def split_sentences(text: str) -> list[tuple[str, int]]:
+    """(sentence, paragraph number) pairs. Paragraphs are separated by blank lines (or by line breaks,
+    when the text has no blank line); full stops after abbreviations and initials do not end sentences."""
+    blocks = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    sentences = []
+    for number, block in enumerate(b for b in blocks if b.strip()):
+        block = re.sub(r"\s+", " ", block).strip()
+        start = 0
+        for match in _SENTENCE_END.finditer(block):
+            before = block[max(start, match.start() - 20):match.start()].split()
+            last_word = before[-1].lower().rstrip(".") if before else ""
+            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
+                continue
+            sentences.append((block[start:match.end()], number))
+            start = match.end()
+        sentences.append((block[start:], number))
+    # A blanked dateline leaves its dash behind: "— A drone strike hit ..."
+    sentences = [(re.sub(r"^[\s—–:|·•-]+", "", text).rstrip(), number) for text, number in sentences]
+    return [(piece, number) for text, number in sentences for piece in _pieces(text) if piece]
+
+
+def _pieces(text: str) -> list[str]:
+    """A "sentence" longer than ``MAX_SENTENCE_CHARS`` (a table, a list with no full stops) in pieces cut at
+    spaces, so that no reading of it grows with the length of the whole report."""
+    pieces = []
+    while len(text) > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", 0, MAX_SENTENCE_CHARS)
+        cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip()
+    return pieces + [text]
+
+
+def _quoted_spans(sentences: list[tuple[str, int]]) -> list[list[tuple[int, int]]]:
+    """Spans of each sentence inside double quotes; a quote may run over several sentences of a paragraph."""
+    spans, inside, paragraph = [], False, None
+    for text, number in sentences:
+        if number != paragraph:
+            inside, paragraph = False, number
+        found, start = [], 0 if inside else None
+        for index, char in enumerate(text):
+            if char in "\"“”":
+                opening = char == "“" or (char == '"' and not inside)
+                if opening and not inside:
+                    inside, start = True, index
+                elif not opening and inside:
+                    inside = False
+                    found.append((start, index + 1))
+        if inside:
+            found.append((start, len(text)))
+        spans.append(found)
+    return spans
+
+
+# ------------------------------------------------------------------ what a sentence says
+
+# Words that make a sentence about a strike; "drone attack" too (ACLED counts armed drones as air strikes).
+_STRIKE_WORDS = re.compile(r"\b(?:air\s*strikes?|airstrikes?|air\s+raids?|drone\s+(?:strikes?|attacks?)|strikes?|"
+                           r"struck|bombed|bombing|bombings|bombardment)\b", re.IGNORECASE)
+# "the US military targeted ...", "warplanes also hit ...": a plain verb counts when an actor with air
+# power or an aircraft does it.
+_HIT_AFTER_ACTOR = re.compile(r"^(?:\s+[\w-]+){0,3}?\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?"
+                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed)\b", re.IGNORECASE)
+_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers)\b",
+                       re.IGNORECASE)
+_AIR_WORDS = re.compile(r"\b(?:air(?!\s*(?:base|port|field))|airstrikes?|aircraft|jets?|warplanes?|planes?|drones?|"
+                        r"UAVs?|helicopters?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
+_MISSILE_WORDS = re.compile(r"\b(?:missiles?|rockets?|artillery|shell(?:ed|ing)|mortars?)\b", re.IGNORECASE)
+# A clause giving the reason for a strike names another event's places, dates and dead. It runs to the end
+# of the sentence, or to the attribution that closes it (", the US Department of Defense said on Sunday").
+_REASON = re.compile(r"\b(?:in\s+(?:response|retaliation|reprisal)\s+(?:to|for)|(?:as\s+)?a\s+response\s+to|"
+                     r"responding\s+to|retaliating\s+for|to\s+avenge|(?:came|comes|come)\s+(?:\w+\s+)?after|"
+                     r"follow(?:ed|s|ing)\s+(?:an?|the|recent|repeated|several|days|weeks)\b)", re.IGNORECASE)
+_ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,8}?(?:said|says|told|reported|announced|stated|added|according)\b",
+                          re.IGNORECASE)
+# Words before an actor that make it the target, not the one striking.
+_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|at|used\s+by|utili[sz]ed\s+by|belonging\s+to|"
+                         r"run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$",
+                         re.IGNORECASE)
+
+
+def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return not any(a <= start and end <= b for a, b in spans)
+
+
+def _is_strike(sentence: Sentence) -> bool:
+    text = sentence.text
+    if any(_outside(sentence.reasons, m.start(), m.end()) for m in _STRIKE_WORDS.finditer(text)):
+        return True
+    if any(m.actor.air_power and _HIT_AFTER_ACTOR.match(text[m.end:]) for m in sentence.actors):
+        return True
+    return any(_HIT_AFTER_ACTOR.match(text[m.end():]) and _outside(sentence.reasons, m.start(), m.end())
+               for m in _AIRCRAFT.finditer(text))
+
+
+def _reason_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for cue in _REASON.finditer(text):
+        closing = _ATTRIBUTION.search(text, cue.end())
+        spans.append((cue.start(), closing.start() if closing else len(text)))
+    return spans
+
+
+def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
+    """Every sentence of a cleaned report with its dates, actors, places, counts and casualties."""
+    from . import actors, counts, dates, mentions
+    from .gazetteer import load_gazetteer
+
+    pairs = split_sentences(text)
+    sentences = [Sentence(t, p, quoted=q) for (t, p), q in zip(pairs, _quoted_spans(pairs))]
+    gazetteer = load_gazetteer()
+    narrative_day = None  # the last day the text named: what "today" means inside a quote
+    for sentence in sentences:
+        sentence.reasons = _reason_spans(sentence.text)
+        sentence.actors = actors.find_actors(sentence.text)
+        found = []
+        for mention in dates.find_dates(sentence.text, report_date):
+            quoted = not _outside(sentence.quoted, mention.start, mention.end)
+            if mention.reading.later:  # "two days later": after the last day named, or nothing
+                if narrative_day is None:
+                    continue
+                mention = dates.DateMention(mention.text, mention.start, mention.end,
+                                            dates.resolve_date(mention.text, narrative_day))
+            elif mention.reading.relative and quoted and narrative_day is not None:
+                again = dates.resolve_date(mention.text, narrative_day)
+                rule = (f"inside a quote: counted from {narrative_day.isoformat()}, the last day the text named "
+                        "before it, not from the report's date")
+                mention = dates.DateMention(mention.text, mention.start, mention.end,
+                                            dates.DateReading(again.date, again.precision, rule, True))
+            if _outside(sentence.reasons, mention.start, mention.end) and mention.reading.precision == 1:
+                narrative_day = mention.reading.date
+            found.append(mention)
+        sentence.dates = found
+        sentence.counts = counts.find_counts(sentence.text, gazetteer.country_code)
+        sentence.casualties = counts.find_casualties(sentence.text)
+        sentence.strike = _is_strike(sentence)
+    places = mentions.find_places([s.text for s in sentences],
+                                  blocked=[[(m.start, m.end) for m in s.dates] for s in sentences],
+                                  names=[[(m.start, m.end) for m in s.actors] for s in sentences])
+    for sentence, found in zip(sentences, places):
+        sentence.places = [m for m in found if m.resolution.resolved]
+        sentence.unplaced = [m for m in found if not m.resolution.resolved]
+    return sentences
+
+
+# ------------------------------------------------------------------ episodes
+
+
+@dataclass
+class Episode:
+    """Strike sentences about one strike day (and one striking actor, where named), with their context."""
+
+    date: object  # geo.dates.DateReading
+    date_text: str
+    strikers: set[str]
+    sentences: list[int] = field(default_factory=list)  # strike sentences
+    context: list[int] = field(default_factory=list)  # later sentences of the same paragraph: actors, casualties
+    later: list[int] = field(default_factory=list)  # the next sentences of later paragraphs: casualties only
+
+
+# How many sentences after a strike sentence may add to it. Across a paragraph break only casualties
+# count: wire copy puts each sentence in a paragraph of its own, but a new paragraph often turns to other actors.
+CONTEXT_SENTENCES = 2
+
+
+def _strike_date(sentence: Sentence):
+    """The date mention of a strike sentence nearest a strike word (outside reason clauses), or None."""
+    usable = [m for m in sentence.dates if _outside(sentence.reasons, m.start, m.end)]
+    if not usable:
+        return None
+    anchors = [m.start() for m in _STRIKE_WORDS.finditer(sentence.text)] or [0]
+    return min(usable, key=lambda m: min(abs(m.start - a) for a in anchors))
+
+
+def _strikers(sentence: Sentence) -> set[str]:
+    return {m.actor.name for m in sentence.actors if m.actor.air_power and _outside(sentence.reasons, m.start, m.end)}
+
+
+def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Episode]:
+    """Strike sentences grouped by the day they give (see the module docstring)."""
+    from .dates import PRECISION_WEEK, DateReading
+
+    episodes: list[Episode] = []
+    current, since = None, 0
+    undated_first = []  # strike sentences before any date (a headline, a lead): they join the first episode
+    for index, sentence in enumerate(sentences):
+        if not sentence.strike:
+            own = _strike_date(sentence)
+            if current and since < CONTEXT_SENTENCES and (own is None or own.reading.date == current.date.date):
+                last_strike = sentences[current.sentences[-1]]
+                (current.context if sentence.paragraph == last_strike.paragraph else current.later).append(index)
+                since += 1
+            else:
+                since = CONTEXT_SENTENCES
+            continue
+        mention, strikers = _strike_date(sentence), _strikers(sentence)
+        if mention is not None:
+            reading, words = mention.reading, mention.text
+        elif current is not None:
+            reading, words = current.date, current.date_text
+        else:
+            undated_first.append(index)
+            continue
+        same_day = [e for e in episodes if (e.date.date, e.date.precision) == (reading.date, reading.precision)
+                    and (not strikers or not e.strikers or strikers & e.strikers)]
+        current = same_day[0] if same_day else Episode(reading, words, set())
+        if not same_day:
+            episodes.append(current)
+        current.sentences.append(index)
+        current.strikers |= strikers
+        since = 0
+    if undated_first:
+        if not episodes:
+            episodes.append(Episode(DateReading(report_date, PRECISION_WEEK,
+                                                "no date in the text: the report's date, approximate"), "", set()))
+        first = episodes[0]
+        first.sentences[:0] = undated_first
+        first.strikers |= {name for i in undated_first for name in _strikers(sentences[i])}
+    return episodes
+
+
+# ------------------------------------------------------------------ rows
+
+AUDIT_COLUMNS = ["source_sentence", "date_text", "date_rule", "actors_text", "strike_count", "location_count",
+                 "counts_text", "casualties_text"]
+
+
+@dataclass
+class _Row:
+    """One proposed event before it becomes a table row."""
+
+    resolution: object  # geo.resolution.Resolution, or None when no place could be found
+    mention: str  # the words that placed it
+    region: str  # the wider area the episode names
+    sentence: str  # the sentence the place came from
+    country: str | None  # ISO code the row was counted in, if any
+    fatalities: list = field(default_factory=list)  # geo.counts.Casualties for this row
+
+
+def _unique(mentions, key):
+    seen, kept = set(), []
+    for mention in mentions:
+        if key(mention) not in seen:
+            seen.add(key(mention))
+            kept.append(mention)
+    return kept
+
+
+def _country_name(code: str) -> str:
+    from .gazetteer import load_gazetteer
+
+    place = load_gazetteer().country(code)
+    return place.name if place else code
+
+
+def _area_in(area, code: str):
+    """The part of an area in one country: the country's side of a border zone, else the area if it lies there."""
+    from .geocode import resolve_mention
+
+    countries = (area.resolution.country or "").split("/")
+    if code not in countries:
+        return None
+    if len(countries) > 1 and area.resolution.source.startswith("region:border"):
+        side = resolve_mention(f"{area.text} in {_country_name(code)}")
+        return side if side.resolved and side.country == code else area.resolution
+    return area.resolution
+
+
+def _countries(resolution) -> set[str]:
+    return set((resolution.country or "").split("/")) - {""}
+
+
+def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
+    """The rows of one episode: counted places by country, else named places, else the area named."""
+    from .resolution import PRECISION_REGION
+
+    strike_sentences = [sentences[i] for i in episode.sentences]
+    placed = [(m, s) for s in strike_sentences for m in s.places if _outside(s.reasons, m.start, m.end)]
+    placed = _unique(placed, key=lambda pair: (pair[0].resolution.name, pair[0].resolution.country))
+    towns = [p for p in placed if p[0].resolution.precision < PRECISION_REGION]
+    countries = [p for p in placed if p[0].resolution.source.endswith(":country")]
+    areas = [p for p in placed if p[0].resolution.precision == PRECISION_REGION and p not in countries]
+    total = max((s.counts.locations or 0 for s in strike_sentences), default=0)
+    if any(s.counts.by_country for s in strike_sentences):
+        rows = _rows_by_country(strike_sentences, towns, areas, countries)
+    else:
+        rows = [_Row(m.resolution, m.text, _region_around(m, areas), s.text, None) for m, s in towns]
+        covered = {c for row in rows for c in _countries(row.resolution)}
+        rows += [_Row(a.resolution, a.text, a.text, s.text, None) for a, s in areas
+                 if not covered & _countries(a.resolution)]
+        covered |= {c for a, _ in areas for c in _countries(a.resolution)}
+        rows += [_Row(c.resolution, c.text, "", s.text, None) for c, s in countries
+                 if c.resolution.country not in covered]
+    if rows and total > len(rows):  # "three facilities" with two named places: the third is where the first is
+        rows += [_Row(rows[0].resolution, rows[0].mention, rows[0].region, rows[0].sentence, rows[0].country)
+                 for _ in range(total - len(rows))]
+    if not rows:  # nothing placed: the rows say which words were not found
+        unplaced = [(m, s) for s in strike_sentences for m in s.unplaced if _outside(s.reasons, m.start, m.end)]
+        mention, sentence = unplaced[0] if unplaced else (None, strike_sentences[0])
+        rows = [_Row(None, mention.text if mention else "", "", sentence.text, None) for _ in range(max(1, total))]
+    return rows
+
+
+def _rows_by_country(strike_sentences: list[Sentence], towns, areas, countries) -> list[_Row]:
+    """ "two locations in Syria and one in Iraq": that many rows per country, at the towns named there,
+    else on that country's side of the area named, else the country."""
+    from .geocode import resolve_mention
+
+    by_country, counted_by = {}, {}  # counted_by: code -> (words, sentence) that counted it first
+    for sentence in strike_sentences:
+        counts = sentence.counts
+        for code, number in counts.by_country.items():
+            by_country[code] = max(by_country.get(code, 0), number)
+            words = next((t for t in counts.texts if _country_name(code) in t), "")
+            counted_by.setdefault(code, (words, sentence.text))
+    rows = []
+    for code, number in by_country.items():
+        area = next(((a, side) for a, _ in areas for side in [_area_in(a, code)] if side is not None), None)
+        region = area[0].text if area else ""
+        here = [(m, s) for m, s in towns if m.resolution.country == code]
+        rows += [_Row(m.resolution, m.text, region, s.text, code) for m, s in here]
+        words, counted_in = counted_by[code]
+        if area is not None:
+            resolution, mention = area[1], words or area[0].text
+        else:
+            named = next((m for m, _ in countries if m.resolution.country == code), None)
+            resolution = named.resolution if named else resolve_mention(_country_name(code))
+            mention = words or _country_name(code)
+        rows += [_Row(resolution, mention, region, counted_in, code) for _ in range(number - len(here))]
+    return rows
+
+
+def _region_around(town, areas) -> str:
+    """The area an episode names around one of its towns (same country), as written."""
+    return next((a.text for a, _ in areas if _countries(town.resolution) & _countries(a.resolution)), "")
+
+
+def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
+    """actor1 (those striking), actor2 (their targets), and the words that named them."""
+    mentions = [(m, s) for i in episode.sentences + episode.context for s in [sentences[i]] for m in s.actors
+                if _outside(s.reasons, m.start, m.end)]
+    strikers, targets = [], []
+    for mention, sentence in mentions:
+        targeted = _TARGET_CUE.search(sentence.text[max(0, mention.start - 40):mention.start])
+        side = strikers if mention.actor.air_power and not targeted else targets
+        if mention.actor not in side:
+            side.append(mention.actor)
+    strikers = [a for a in strikers if a not in targets or a.air_power]
+    targets = [a for a in targets if a not in strikers]
+
+    def named(actors):  # a generic label ("Iran-backed militias") only when no group of that side is named
+        specific_sides = {a.side for a in actors if a.type != "generic"}
+        return "; ".join(a.label for a in actors if a.type != "generic" or a.side not in specific_sides)
+
+    words = list(dict.fromkeys(m.text for m, _ in mentions))
+    return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
+
+
+def _assign_casualties(rows: list[_Row], episode: Episode, sentences: list[Sentence]) -> list[str]:
+    """Give each reported toll to the row it is about; returns the tolls that fit no single row.
+
+    A toll belongs to a row when its sentence names that row's place (or its country, when one row
+    lies there), or when the episode has one row only."""
+    unassigned = []
+    for index in episode.sentences + episode.context + episode.later:
+        sentence = sentences[index]
+        for toll in sentence.casualties:
+            if not _outside(sentence.reasons, toll.start, toll.start + len(toll.text)):
+                continue
+            named = {(m.resolution.name, m.resolution.country) for m in sentence.places}
+            codes = {c for m in sentence.places for c in _countries(m.resolution)}
+            fits = [r for r in rows if r.resolution is not None and (r.resolution.name, r.resolution.country) in named]
+            fits = fits or [r for r in rows if r.country in codes or (r.resolution and r.resolution.country in codes)]
+            if len(rows) == 1:
+                fits = rows
+            if len(fits) == 1:
+                fits[0].fatalities.append(toll)
+            else:
+                unassigned.append(toll.text)
+    return unassigned
+
+
+def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
+    """ "Air/drone strike" unless the words say missiles or artillery and nothing about aircraft or drones."""
+    text = " ".join(sentences[i].text for i in episode.sentences)
+    if _MISSILE_WORDS.search(text) and not _AIR_WORDS.search(text):
+        return SUB_EVENT_MISSILE
+    return SUB_EVENT_AIR
+
+
+def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
+    from .events import _resolution_columns  # the same place columns geocode_events fills
+
+    rows = _place_rows(episode, sentences)
+    unassigned = _assign_casualties(rows, episode, sentences)
+    actors = _actor_columns(episode, sentences)
+    counted = [sentences[i].counts for i in episode.sentences]
+    strikes = max((c.strikes or 0 for c in counted), default=0) or None
+    locations = max((c.locations or 0 for c in counted), default=0) or None
+    counts_text = "; ".join(dict.fromkeys(t for c in counted for t in c.texts))
+    records = []
+    for row in rows:
+        tolls = row.fatalities
+        low = min((t.low for t in tolls), default=None)
+        high = max((t.high for t in tolls), default=None)
+        said = "; ".join(t.text for t in tolls)
+        by_figure = "; ".join(f"{t.low}" + (f"-{t.high}" if t.high != t.low else "") + f": {t.text!r}" for t in tolls)
+        if unassigned:
+            said = "; ".join(filter(None, [said, f"not split between the {len(rows)} rows: " + "; ".join(unassigned)]))
+        unplaced = (f"unresolved: {row.mention!r}: no place in the offline gazetteer matches it" if row.mention else
+                    "unresolved: the strike sentences name no place the offline gazetteer knows")
+        placed = _resolution_columns(row.resolution) if row.resolution is not None else dict(
+            country="", admin1="", location="", latitude=None, longitude=None, geo_precision=None, radius_km=None,
+            geocoder=unplaced)
+        records.append(dict(
+            event_date=episode.date.date.isoformat(), time_precision=episode.date.precision,
+            event_type=EVENT_TYPE, sub_event_type=_sub_event_type(episode, sentences),
+            actor1=actors["actor1"], actor2=actors["actor2"], **placed, source="", notes=row.sentence,
+            fatalities=low, location_mention=row.mention, region_mention=row.region,
+            fatalities_min=low, fatalities_max=high, fatalities_sources=by_figure, source_url=source,
+            source_sentence=" | ".join(sentences[i].text for i in episode.sentences),
+            date_text=episode.date_text, date_rule=episode.date.rule, actors_text=actors["actors_text"],
+            strike_count=strikes, location_count=locations, counts_text=counts_text, casualties_text=said,
+            _shape=row.resolution.shape() if row.resolution is not None else None,
+        ))
+    return records
+
+
+def extract_events(text: str, report_date: dt.date | None = None, source: str = ""):
+    """Propose strike events from a report's text; a GeoDataFrame (EPSG:4326) in the events SCHEMA plus
+    ``AUDIT_COLUMNS``. ``report_date`` defaults to the date in the report's header; ``source`` (a file name
+    or URL) goes into ``source_url``. Raises ``ExtractError`` for empty or over-long text, or no date.
+
+    An empty table means the report describes no strike.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .dates import report_date_in_text
+    from .events import SCHEMA
+
+    if not isinstance(text, str):
+        raise ExtractError("a report must be text")
+    if len(text) > MAX_REPORT_CHARS:
+        raise ExtractError(f"the report has {len(text):,} characters; extract reads at most {MAX_REPORT_CHARS:,} "
+                           "(split it into single reports)")
+    cleaned = clean_report(text)
+    if not re.search(r"[^\W\d_]", cleaned):
+        raise ExtractError("the report has no text to read (empty, or only markup)")
+    header = report_date_in_text(cleaned)
+    if header is not None:  # the dateline is not part of the story: blank it, keeping offsets
+        cleaned = cleaned[:header.start] + " " * (header.end - header.start) + cleaned[header.end:]
+    report_date = report_date or (header.reading.date if header else None)
+    if report_date is None:
+        raise ExtractError("no report date: pass one (--date YYYY-MM-DD), or give the report a dateline "
+                           "such as 'Published: 28 June 2021'")
+    sentences = read_sentences(cleaned, report_date)
+    records = [r for e in group_episodes(sentences, report_date) for r in _episode_rows(e, sentences, source)]
+    digest = hashlib.sha1(f"{report_date.isoformat()}\n{cleaned}".encode("utf-8")).hexdigest()[:10]
+    for number, record in enumerate(records, start=1):
+        record["event_id_cnty"] = f"proposed-{digest}-{number}"
+    columns = SCHEMA + AUDIT_COLUMNS
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in records], columns=columns)
+    for column in ("time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max",
+                   "strike_count", "location_count"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("latitude", "longitude", "radius_km"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return gpd.GeoDataFrame(frame, geometry=[r["_shape"] for r in records], crs="EPSG:4326")
