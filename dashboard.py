@@ -18,9 +18,11 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.assets import assets_ready, install_assets
-from geo.datasets import BUNDLED, Dataset, import_upload, list_datasets, save_import
+from geo.datasets import BUNDLED, Dataset, add_events, import_upload, list_datasets, save_import
 from geo.errors import StrikemapError
+from geo.extract import MAX_REPORT_CHARS, extract_events
 from geo.importers import IMPORT_FORMATS
+from geo.review import ACCEPT, EDITABLE, accept_proposals, review_table
 from geo.events import date_span, load_events
 from geo.export import EXPORT_FORMATS, export_bytes
 from geo.filters import MULTI, Filters, MapView, apply_filters, facet_values
@@ -247,6 +249,54 @@ def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -
     st.rerun()
 
 
+def propose_from_report(dataset: Dataset, events) -> None:
+    """Paste a report, review the events it proposes, add the ticked ones (as a new data set)."""
+    with st.expander("Propose events from a report", expanded="proposals" in st.session_state):
+        with st.form("report", border=False):
+            text = st.text_area("Report text (or HTML)", height=180, max_chars=MAX_REPORT_CHARS,
+                                placeholder="Paste a news report or statement about strikes…")
+            report_date = st.date_input("Report date ('on Sunday', 'yesterday' count from it)", value=None,
+                                        min_value=dt.date(1900, 1, 1), max_value=dt.date.today(),
+                                        help="Leave empty to use the date in the report's own dateline.")
+            if st.form_submit_button("Propose events") and text.strip():
+                try:
+                    with st.spinner("Reading the report…"):
+                        proposals = extract_events(text, report_date, source="pasted report")
+                except StrikemapError as exc:
+                    st.error(str(exc))
+                    proposals = None
+                if proposals is not None and proposals.empty:
+                    st.info("No strike found in this report.")
+                elif proposals is not None:
+                    st.session_state["proposals"] = proposals
+        proposals = st.session_state.get("proposals")
+        if proposals is None:
+            return
+        st.caption(f"{len(proposals)} proposed event(s). Untick what is wrong, correct what needs it; an edited "
+                   "place mention is geocoded again when added. Nothing joins the data until you add it.")
+        table = review_table(proposals)
+        reviewed = st.data_editor(table, key="review", hide_index=True, width="stretch",
+                                  disabled=[c for c in table.columns if c not in (ACCEPT, *EDITABLE)],
+                                  column_config={ACCEPT: st.column_config.CheckboxColumn("add", default=True)})
+        add, drop, _ = st.columns([2, 1, 3])
+        if add.button("Add ticked events to the data set", type="primary"):
+            try:
+                accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
+                saved = add_events(dataset, events, accepted)
+            except StrikemapError as exc:
+                st.error("Nothing was added.")
+                st.code(str(exc), language=None)
+                return
+            st.session_state.pop("proposals")
+            st.session_state["import_report"] = [f"{len(accepted)} reviewed event(s) added: {saved.label}"]
+            st.session_state["pending_dataset"] = saved.key
+            _open_dataset(saved.key)
+            st.rerun()
+        if drop.button("Discard proposals"):
+            st.session_state.pop("proposals")
+            st.rerun()
+
+
 # ------------------------------------------------------------------ chart and map
 
 def weekly_chart(undated, filters: Filters) -> None:
@@ -393,3 +443,5 @@ rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 if rows and rows[0] < len(table_rows):
     chosen = table_rows.iloc[rows[0]]
     st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")
+
+propose_from_report(dataset, events)

@@ -83,11 +83,30 @@ def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEF
 
 def save_import(events, data: bytes, original_name: str, fmt: str) -> Dataset:
     """Keep an imported data set in ``imports_dir()`` and return it. Atomic: all or nothing."""
+    return save_dataset(events, original_name, fmt, hashlib.sha256(data).hexdigest())
+
+
+def add_events(dataset: Dataset, events, added) -> Dataset:
+    """A new data set: ``events`` (the open one's) and the ``added`` rows (reviewed proposals). The open
+    data set's file is left as it was, so the curated file is never rewritten behind its author's back."""
+    import geopandas as gpd
+    import pandas as pd
+
+    clash = sorted(set(added["event_id_cnty"]) & set(events["event_id_cnty"]))
+    if clash:
+        raise EventDataError(f"already in {dataset.label}: {', '.join(clash[:5])}; these proposals were added before")
+    combined = gpd.GeoDataFrame(pd.concat([events, added], ignore_index=True), crs="EPSG:4326")
+    digest = hashlib.sha256(pd.util.hash_pandas_object(combined.drop(columns="geometry").astype(str)).values.tobytes())
+    base = dataset.label.split(" + ")[0]
+    return save_dataset(combined, f"{base} + {len(added)} reviewed", "reviewed", digest.hexdigest())
+
+
+def save_dataset(events, label: str, kind: str, content_hash: str) -> Dataset:
     folder = imports_dir()
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}-{fmt}-{hashlib.sha256(data).hexdigest()[:10]}.gpkg"
+    name = f"{stamp}-{kind}-{content_hash[:10]}.gpkg"
     path = write_events(events, folder / name, "gpkg")
-    about = {"original_name": original_name[:200], "format": fmt, "events": len(events),
+    about = {"original_name": label[:200], "format": kind, "events": len(events),
              "imported": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     atomic_write(path.with_suffix(".json"),
                  lambda tmp: tmp.write_text(json.dumps(about, ensure_ascii=False), encoding="utf-8"))

@@ -277,3 +277,19 @@ def test_an_imported_data_set_opens_from_its_link(monkeypatch, tmp_path):
     app = run_app(monkeypatch, data=saved.key)
     assert shown_count(app) == (len(events), len(events))
     assert any("<b>ged</b>.csv (ucdp" in t.value for t in app.text)  # the name as characters, in st.text
+
+
+def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
+    app = run_app(monkeypatch)
+    article = (ROOT / "data" / "articles" / "000_561c48b6145f2520.txt").read_text(encoding="utf-8")
+    next(t for t in app.text_area if t.label.startswith("Report text")).input(article)
+    next(d for d in app.date_input if d.label.startswith("Report date")).set_value(dt.date(2021, 6, 28))
+    next(b for b in app.button if b.label == "Propose events").click().run()
+    assert not app.exception, app.exception
+    assert len(app.session_state["proposals"]) == 4
+    next(b for b in app.button if b.label == "Add ticked events to the data set").click().run()
+    assert not app.exception, app.exception
+    assert shown_count(app) == (8, 8)  # the 4 bundled events and the 4 reviewed proposals
+    assert str(app.query_params["data"]).startswith("imports/") or app.query_params["data"][0].startswith("imports/")
+    assert (ROOT / "data" / "events.csv").read_text(encoding="utf-8").count("proposed-") == 0
