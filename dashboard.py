@@ -41,8 +41,8 @@ FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "
 EXPORT_LABELS = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (geometry as WKT)",
                  "csv-latlon": "CSV (latitude/longitude)", "gpkg": "GeoPackage", "parquet": "GeoParquet"}
 PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
-# Basemap choices, by their URL value (None: the offline base).
-BASEMAPS = {None: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
+# Basemap choices, by their URL value ("offline", the default, is left out of links).
+BASEMAPS = {"offline": OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -111,7 +111,7 @@ def _sync_url() -> None:
         query["data"] = st.session_state["dataset"]
     if st.session_state.get("show_shapes") is False:
         query["shapes"] = "0"
-    if st.session_state.get("tiles"):
+    if st.session_state.get("tiles", "offline") != "offline":
         query["tiles"] = st.session_state["tiles"]
     if st.session_state.get("view"):
         query.update(st.session_state["view"].to_query())
@@ -168,10 +168,10 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
                                             else fatalities_top, fatalities_top))
     st.session_state["f_text"] = wanted.text
     st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
-    tiles = st.query_params.get("tiles")
+    tiles = st.query_params.get("tiles", "offline")
     if tiles not in BASEMAPS:
-        st.warning(f"Ignoring part of the link: tiles={tiles!r} is not one of {', '.join(filter(None, BASEMAPS))}.")
-    st.session_state["tiles"] = tiles if tiles in BASEMAPS else None
+        st.warning(f"Ignoring part of the link: tiles={tiles!r} is not one of {', '.join(BASEMAPS)}.")
+    st.session_state["tiles"] = tiles if tiles in BASEMAPS else "offline"
     view, problems = MapView.from_query(st.query_params)
     for problem in problems:
         st.warning(f"Ignoring part of the link: {problem}.")
@@ -319,7 +319,8 @@ def event_map(events, shown, table_rows, focus_id) -> None:
     """The map. A fragment: panning reruns only this function (to keep the view in the link), while
     a click on an event reruns the page so its table row is selected."""
     events_key = (str(events_file), modified)
-    fmap = base_map(bounds_of(events), online_tiles=st.session_state["tiles"],
+    tiles = st.session_state["tiles"]
+    fmap = base_map(bounds_of(events), online_tiles=None if tiles == "offline" else tiles,
                     admin1_countries=cached_countries(*events_key),
                     view=st.session_state["opening_view"],  # fixed per session: a new view would remount
                     dataset_url=published_url(*events_key))

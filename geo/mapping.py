@@ -83,11 +83,17 @@ class OfflineBasemap(MacroElement):
             map.getContainer().style.background = "#dde8ef";
             map.createPane("basemap");
             map.getPane("basemap").style.zIndex = 150;
+            map.createPane("basemap-labels");
+            map.getPane("basemap-labels").style.zIndex = 300;  // above the basemap and tiles, below events
+            map.getPane("basemap-labels").style.pointerEvents = "none";
+            // Labels are div markers, not tooltips: a tooltip measures itself (a forced layout) each time it
+            // is placed, hundreds of times on load and on every zoom; a marker is only moved.
             function labels(data, cls, layer) {
                 data.features.forEach(function (f) {
-                    L.tooltip({permanent: true, direction: "center", className: cls, pane: "basemap",
-                               interactive: false})
-                        .setLatLng(f.properties.label).setContent(f.properties.name).addTo(layer);
+                    var text = document.createElement("span");
+                    text.textContent = f.properties.name;
+                    L.marker(f.properties.label, {pane: "basemap-labels", interactive: false, keyboard: false,
+                        icon: L.divIcon({className: cls, html: text, iconSize: null})}).addTo(layer);
                 });
             }
             var get = window.StrikemapPreload.json;  // strikemap/preload.js
@@ -112,9 +118,9 @@ class OfflineBasemap(MacroElement):
         {% endmacro %}
         {% macro header(this, kwargs) %}
         <style>
-        .strikemap-country-label, .strikemap-admin1-label {background: transparent; border: 0; box-shadow: none;
-            color: #6b6b6b; font: 11px sans-serif; z-index: 300; }  /* above the pane's svg (z-index 200) */
-        .strikemap-country-label::before, .strikemap-admin1-label::before {display: none;}
+        .strikemap-country-label, .strikemap-admin1-label {color: #6b6b6b; font: 11px sans-serif; width: 0; height: 0;}
+        .strikemap-country-label > span, .strikemap-admin1-label > span {position: absolute; white-space: nowrap;
+            transform: translate(-50%, -50%);}  /* centred on the label point */
         .strikemap-admin1-label {color: #9a9a9a; font-size: 10px; display: none;}
         .strikemap-zoomed .strikemap-admin1-label {display: block;}
         /* Event popups: st_folium only keeps the base map's header, so their style lives here. */

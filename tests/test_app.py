@@ -293,3 +293,13 @@ def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch
     assert shown_count(app) == (8, 8)  # the 4 bundled events and the 4 reviewed proposals
     assert str(app.query_params["data"]).startswith("imports/") or app.query_params["data"][0].startswith("imports/")
     assert (ROOT / "data" / "events.csv").read_text(encoding="utf-8").count("proposed-") == 0
+
+
+def test_basemap_choice_comes_from_the_link(monkeypatch):
+    select = next(s for s in run_app(monkeypatch).selectbox if s.label == "Basemap")
+    assert select.value == "offline"
+    app = run_app(monkeypatch, tiles="satellite")
+    assert next(s for s in app.selectbox if s.label == "Basemap").value == "satellite"
+    app = run_app(monkeypatch, tiles="google")
+    assert any("tiles='google'" in w.value for w in app.warning)
+    assert next(s for s in app.selectbox if s.label == "Basemap").value == "offline"
