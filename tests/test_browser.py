@@ -123,16 +123,7 @@ class Session:
 
     def map_frame(self, selector: str = "path.strikemap-event", timeout_s: float = MAP_TIMEOUT_MS / 1000):
         """The frame in which ``selector`` matches something (the streamlit-folium iframe)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for frame in self.page.frames:
-                try:
-                    if frame.locator(selector).count() > 0:
-                        return frame
-                except PlaywrightError:  # a frame detached while the component re-rendered
-                    continue
-            time.sleep(0.1)
-        raise AssertionError(f"no frame with {selector!r} after {timeout_s} s; frames: {[f.url for f in self.page.frames]}")
+        return frame_with(self.page, selector, timeout_s)
 
     def showing(self, shown: int, total: int):
         expect(self.page.get_by_text(f"Showing {shown} of {total} events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
@@ -144,6 +135,20 @@ class Session:
         assert not self.page_errors, f"JavaScript errors: {self.page_errors}"
         assert not console, f"console errors: {console}"
         assert not aborted, f"requests outside the app were attempted (and aborted): {aborted}"
+
+
+def frame_with(page, selector: str, timeout_s: float = MAP_TIMEOUT_MS / 1000):
+    """The frame of ``page`` in which ``selector`` matches something (the streamlit-folium iframe)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.locator(selector).count() > 0:
+                    return frame
+            except PlaywrightError:
+                continue
+        time.sleep(0.1)
+    raise AssertionError(f"no frame with {selector!r} after {timeout_s} s; frames: {[f.url for f in page.frames]}")
 
 
 @contextmanager
@@ -510,19 +515,6 @@ def browser_tab(session, url: str):
     tab = session.context.new_page()
     tab.goto(url, wait_until="domcontentloaded")
     return tab
-
-
-def frame_with(page, selector: str, timeout_s: float = MAP_TIMEOUT_MS / 1000):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            try:
-                if frame.locator(selector).count() > 0:
-                    return frame
-            except PlaywrightError:
-                continue
-        time.sleep(0.1)
-    raise AssertionError(f"no frame with {selector!r} after {timeout_s} s")
 
 
 def test_layer_control_switches_overlays_and_bases(session):
