@@ -1,6 +1,7 @@
 """Start the dashboard for real: `streamlit run dashboard.py` on a free loopback port.
 
-Shared by the browser tests (tests/test_browser.py) and the benchmarks (bench/startup.py).
+Shared by the browser tests (tests/test_browser.py) and the benchmarks (bench/startup.py,
+bench/map_scale.py, which also starts bench/naive_dashboard.py this way).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -25,15 +27,44 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(events_file: Path | None = None):
-    """Yields the base URL once /_stcore/health answers "ok"; always stops the server."""
+def script_beside_static(script: Path):
+    """Yields a path to run ``script`` by, with the root's ./static served at /app/static.
+
+    Streamlit serves /app/static from the folder of the script it runs (not the working directory), so
+    a script outside the root is run through a link in a temporary folder, beside a link to ./static.
+    """
+    script = Path(script)
+    if script.resolve().parent == ROOT.resolve():
+        yield script
+        return
+    with tempfile.TemporaryDirectory(prefix="strikemap-app-") as folder:
+        link = Path(folder) / script.name
+        link.symlink_to(script.resolve())
+        (Path(folder) / "static").symlink_to(ROOT / "static", target_is_directory=True)
+        yield link
+
+
+@contextmanager
+def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboard.py"):
+    """Yields the base URL once /_stcore/health answers "ok"; always stops the server.
+
+    ``app``: the script to run, relative to the root (or absolute); dashboard.py unless told otherwise.
+    It runs from the root, so .streamlit/config.toml applies and ./static is served (see
+    ``script_beside_static``).
+    """
+    with script_beside_static(ROOT / app) as script, _serve(script, events_file) as base:
+        yield base
+
+
+@contextmanager
+def _serve(script: Path, events_file: Path | None):
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("STRIKEMAP_EVENTS", None)
     if events_file is not None:
         env["STRIKEMAP_EVENTS"] = str(events_file)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
