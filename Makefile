@@ -1,6 +1,6 @@
 # strikemap: two commands on a fresh machine.
 #   make run    set everything up, then serve the dashboard on the bundled data
-#   make test   set everything up (Debian's chromium included), then run every test
+#   make test   set everything up (Debian's chromium, PostgreSQL and PostGIS included), then run every test
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-scale chromium clean
+.PHONY: setup run test bench bench-scale chromium postgis clean
 
 setup: $(VENV)/.installed node_modules/.installed data/build/gazetteer.sqlite static/basemap/countries.geojson
 
@@ -30,10 +30,15 @@ data/build/gazetteer.sqlite static/basemap/countries.geojson &: $(VENV)/.install
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# The event store's tests start a throwaway PostgreSQL + PostGIS server of their own (tests/pgserver.py);
+# postgresql-postgis is Debian's name for the PostGIS of its default PostgreSQL (15 on Debian 12).
+postgis:
+	@compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql postgresql-postgis; }
+
 run: setup
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
 
-test: setup chromium
+test: setup chromium postgis
 	$(PY) -m pytest
 
 bench: setup chromium

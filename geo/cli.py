@@ -12,6 +12,7 @@ rely on (DESIGN.md); tests cover them.
     python -m geo import acled acled_export.csv --sub-event-type "Air/drone strike" -o strikes.geojson
     python -m geo extract report.txt --date 2021-06-28
     python -m geo setup
+    python -m geo store history SM-SYR-2021-0002
 """
 
 from __future__ import annotations
@@ -275,6 +276,99 @@ def cmd_setup(args) -> int:
     return 0
 
 
+def _store(args):
+    from .store import open_store
+
+    return open_store(args.db)
+
+
+def cmd_store_seed(args) -> int:
+    from .store import seed
+
+    with _store(args) as store:
+        change = seed(store, args.events, author=args.author)
+        print(f"seeded {change.events} events into data set {change.dataset!r} of {store.url} "
+              f"(change {change.change_id})", file=sys.stderr)
+    return 0
+
+
+def _shown(value, width: int = 70) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def cmd_store_history(args) -> int:
+    import pandas as pd
+
+    with _store(args) as store:
+        history = store.history(args.event_id, dataset=args.dataset)
+    for entry in history.itertuples():
+        undoes = f" of change {entry.undoes}" if pd.notna(entry.undoes) else ""
+        print(f"change {entry.change_id}  {entry.at:%Y-%m-%d %H:%M} UTC  {entry.author}  {entry.kind}{undoes}, "
+              f"version {entry.version}  {entry.comment!r}")
+        if entry.action == "update":
+            for column, old in entry.before.items():
+                print(f"    {column}: {_shown(old)} -> {_shown(entry.after[column])}")
+        elif entry.action == "delete":
+            print(f"    deleted (kept whole in the history: `python -m geo store undo {entry.change_id}` brings it back)")
+        elif entry.kind == "undo":
+            print("    brought back")
+    return 0
+
+
+def cmd_store_log(args) -> int:
+    import pandas as pd
+
+    with _store(args) as store:
+        changes = store.changes(limit=args.limit)
+    for change in changes.itertuples():
+        undoes = f" of change {change.undoes}" if pd.notna(change.undoes) else ""
+        print(f"change {change.change_id}  {change.at:%Y-%m-%d %H:%M} UTC  {change.author}  {change.kind}{undoes}  "
+              f"{change.dataset}: {change.events} event(s)  {change.comment!r}")
+    return 0
+
+
+def cmd_store_undo(args) -> int:
+    with _store(args) as store:
+        change = store.undo(args.change_id, args.message, author=args.author)
+    print(f"change {change.change_id} undid change {args.change_id} ({change.events} event(s))", file=sys.stderr)
+    return 0
+
+
+def _add_store_command(commands) -> None:
+    """``python -m geo store ...``: the event store (geo.store) from the command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="the store: a SQLite file or postgresql://user@host/db "
+                                                    "(default $STRIKEMAP_DB, else data/store.sqlite)")
+    common.add_argument("--author", help="who makes the change (default $STRIKEMAP_AUTHOR, else your login name)")
+    store = commands.add_parser(
+        "store", help="the event store: seed it, see an event's history, undo a change",
+        epilog="examples: python -m geo store seed\n"
+               "          python -m geo store history SM-SYR-2021-0002\n"
+               "          python -m geo store undo 7 -m 'the first count was right'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = store.add_subparsers(dest="action", required=True)
+    seed = actions.add_parser("seed", parents=[common], help="load data/events.csv into a new store",
+                              epilog="example: STRIKEMAP_DB=postgresql://me@db.example/strikemap python -m geo store seed")
+    seed.add_argument("--events", type=Path, default=config.events_path(),
+                      help=f"the curated events file (default {config.events_path()}); it is only read")
+    seed.set_defaults(run=cmd_store_seed)
+    history = actions.add_parser("history", parents=[common], help="every change to one event, oldest first",
+                                 epilog="example: python -m geo store history SM-SYR-2021-0002")
+    history.add_argument("event_id", metavar="EVENT_ID")
+    history.add_argument("--dataset", default="bundled", help="the data set it is in (default bundled)")
+    history.set_defaults(run=cmd_store_history)
+    log = actions.add_parser("log", parents=[common], help="the latest changes, newest first",
+                             epilog="example: python -m geo store log --limit 5")
+    log.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    log.set_defaults(run=cmd_store_log)
+    undo = actions.add_parser("undo", parents=[common], help="revert a change (recorded as a change itself)",
+                              epilog="example: python -m geo store undo 7 -m 'the first count was right'")
+    undo.add_argument("change_id", type=int, metavar="CHANGE_ID")
+    undo.add_argument("-m", "--message", default="", help="why (recorded with the undo)")
+    undo.set_defaults(run=cmd_store_undo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="strikemap: air-strike reports to maps, offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -346,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="example: python -m geo setup --force")
     setup.add_argument("--force", action="store_true", help="rebuild even if present")
     setup.set_defaults(run=cmd_setup)
+    _add_store_command(commands)
     return parser
 
 

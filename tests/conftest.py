@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,19 @@ def events_csv(tmp_path):
 
 # The fake Nominatim server of test_providers.py, shared with the CLI tests.
 from test_providers import fake_server  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A throwaway PostgreSQL + PostGIS server for the session (tests/pgserver.py). Without one the PostGIS
+    tests skip, saying why; on CI (``CI`` set) they fail instead, so a broken set-up cannot pass unseen."""
+    from pgserver import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: the PostGIS tests need a PostgreSQL + PostGIS server and none started: {exc}")
+        pytest.skip(f"no PostgreSQL + PostGIS server ({exc}); `make test` installs one")
+    yield server
+    server.stop()
