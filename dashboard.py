@@ -18,12 +18,14 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.assets import assets_ready, install_assets
-from geo.datasets import BUNDLED, Dataset, add_events, import_upload, list_datasets, save_import
+from geo.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
+                          save_import)
 from geo.errors import StrikemapError
 from geo.extract import MAX_REPORT_CHARS, extract_events
 from geo.importers import IMPORT_FORMATS
-from geo.review import ACCEPT, EDITABLE, accept_proposals, review_table
-from geo.events import date_span, load_events
+from geo.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
+from geo.store import VERSION, default_author, open_store
+from geo.events import date_span
 from geo.export import EXPORT_FORMATS, export_bytes
 from geo.filters import MULTI, Filters, MapView, apply_filters, facet_values
 from geo.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
@@ -52,9 +54,30 @@ def ensure_assets() -> bool:
     return True
 
 
+def event_store():
+    """The event store (geo.store, at $STRIKEMAP_DB or data/store.sqlite): (store, None), or (None, why not)."""
+    return _open_store(config.store_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str):
+    try:
+        return open_store(url), None
+    except StrikemapError as exc:
+        return None, str(exc)
+
+
+def data_stamp(dataset: Dataset):
+    """What changes when the data set does: the file's modification time, or the store's revision."""
+    if dataset.editable:
+        return event_store()[0].revision()
+    return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
+
+
 @st.cache_data(show_spinner=False)
-def cached_events(path: str, modified: float):
-    """Events keyed on path and modification time, so editing the file reloads it."""
+def cached_events(key: str, stamp):
+    """A data set's events, keyed on its key and stamp, so a changed file or store reloads it."""
+    store = event_store()[0]
     bar = st.progress(0.0, text="Geocoding events…")
 
     def advance(done: int, total: int) -> None:
@@ -62,33 +85,33 @@ def cached_events(path: str, modified: float):
             bar.progress(done / total, text=f"Geocoding events… {done} of {total}")
 
     try:
-        return load_events(path, progress=advance)
+        return load_dataset(list_datasets(store)[key], store, progress=advance)
     finally:
         bar.empty()
 
 
 @st.cache_data(show_spinner=False)
-def cached_facets(path: str, modified: float) -> dict[str, list[str]]:
-    return facet_values(cached_events(path, modified))
+def cached_facets(key: str, stamp) -> dict[str, list[str]]:
+    return facet_values(cached_events(key, stamp))
 
 
 @st.cache_data(show_spinner=False)
-def cached_countries(path: str, modified: float) -> tuple[str, ...]:
+def cached_countries(key: str, stamp) -> tuple[str, ...]:
     """ISO codes of the countries in the data: their province boundaries go on the basemap."""
-    return country_codes(cached_events(path, modified))
+    return country_codes(cached_events(key, stamp))
 
 
 @st.cache_data(show_spinner="Publishing the events for the map…")
-def _published(path: str, modified: float) -> str:
-    return publish_events(cached_events(path, modified))
+def _published(key: str, stamp) -> str:
+    return publish_events(cached_events(key, stamp))
 
 
-def published_url(path: str, modified: float) -> str:
+def published_url(key: str, stamp) -> str:
     """The events written once as static files for the map (see geo.mapping.publish_events)."""
-    url = _published(path, modified)
+    url = _published(key, stamp)
     if not (config.STATIC_DIR / url.removeprefix(config.STATIC_URL + "/") / "core.json").exists():
         _published.clear()  # the files were removed (pruned, `make clean`): publish again
-        url = _published(path, modified)
+        url = _published(key, stamp)
     return url
 
 
@@ -106,6 +129,8 @@ def _current_filters() -> Filters:
 
 def _sync_url() -> None:
     """Write the view into the URL, so the link in the address bar reproduces it."""
+    if "range_slider" not in st.session_state or st.session_state.get("reinitialise"):
+        return  # another data set is being opened: its first run writes the URL (see _initialise)
     query = _current_filters().to_query()
     if st.session_state.get("dataset", BUNDLED) != BUNDLED:
         query["data"] = st.session_state["dataset"]
@@ -167,6 +192,7 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
                                         min(wanted.fatalities_max if wanted.fatalities_max is not None
                                             else fatalities_top, fatalities_top))
     st.session_state["f_text"] = wanted.text
+    st.session_state["table"] = {"selection": {"rows": [], "columns": []}}
     st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
     tiles = st.query_params.get("tiles", "offline")
     if tiles not in BASEMAPS:
@@ -182,15 +208,12 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
 
 # ------------------------------------------------------------------ data sets and imports
 
-# Everything a data set's view keeps in the session; cleared when another data set is opened.
-VIEW_STATE = ["range_slider", "range_dates", "timeline_bounds", "f_precision", "f_fatalities", "fatalities_top",
-              "f_text", "show_shapes", "tiles", "view", "opening_view", "table", "last_click",
-              *(f"f_{name}" for name in MULTI)]
-
-
 def _open_dataset(key: str) -> None:
-    """Show another data set from its own beginning: its whole timeline, no filters."""
-    for name in VIEW_STATE:
+    """Show another data set from its own beginning: its whole timeline, no filters. The widgets keep
+    their keys (removing a widget's key mid-session makes Streamlit replay its callback); the next run
+    sets them afresh before they are drawn (see _initialise)."""
+    st.session_state["reinitialise"] = True
+    for name in ("view", "opening_view", "last_click"):
         st.session_state.pop(name, None)
     st.query_params.from_dict({"data": key} if key != BUNDLED else {})
 
@@ -201,7 +224,8 @@ def _dataset_chosen() -> None:
 
 def data_sidebar() -> Dataset:
     """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
-    datasets = list_datasets()
+    store, store_problem = event_store()
+    datasets = list_datasets(store)
     if "pending_dataset" in st.session_state:  # set by an import, before the select exists
         st.session_state["dataset"] = st.session_state.pop("pending_dataset")
     if "dataset" not in st.session_state:
@@ -216,6 +240,13 @@ def data_sidebar() -> Dataset:
         st.header("Data")
         st.selectbox("Data set", list(datasets), key="dataset", on_change=_dataset_chosen,
                      format_func=lambda key: datasets[key].label)
+        st.text_input("Your name (recorded with every change)", key="author", placeholder=default_author())
+        if store_problem:
+            st.warning("The event store is not available, so imports, reviewed events and edits cannot be "
+                       "saved; the bundled data set still works.")
+            st.code(store_problem, language=None)
+            return datasets[st.session_state["dataset"]]
+        st.caption(f"Event store: {store.url}")
         with st.expander("Import a file"), st.form("import", border=False):
             fmt = st.selectbox("Format", list(IMPORT_FORMATS), format_func=lambda f: IMPORT_FORMATS[f].capitalize())
             upload = st.file_uploader("File", type=["csv", "txt", "geojson", "json", "gpkg", "parquet"])
@@ -230,6 +261,10 @@ def data_sidebar() -> Dataset:
     return datasets[st.session_state["dataset"]]
 
 
+def _author() -> str:
+    return st.session_state.get("author", "").strip() or default_author()
+
+
 def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
     data = upload.getvalue()
     try:
@@ -238,7 +273,7 @@ def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -
                                             on_bad_rows="skip" if skip_bad_rows else "error")
             if events.empty:
                 raise StrikemapError(f"{upload.name!r}: no events left to import")
-            saved = save_import(events, data, upload.name, fmt)
+            saved = save_import(event_store()[0], events, upload.name, fmt, author=_author())
     except StrikemapError as exc:
         st.error("Import refused; nothing was saved and the open data set is unchanged.")
         st.code(str(exc), language=None)
@@ -250,7 +285,8 @@ def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -
 
 
 def propose_from_report(dataset: Dataset, events) -> None:
-    """Paste a report, review the events it proposes, add the ticked ones (as a new data set)."""
+    """Paste a report, review the events it proposes, add the ticked ones to the open data set (in the
+    event store; the bundled data set gets an editable working copy first)."""
     with st.expander("Propose events from a report", expanded="proposals" in st.session_state):
         with st.form("report", border=False):
             text = st.text_area("Report text (or HTML)", height=180, max_chars=MAX_REPORT_CHARS,
@@ -279,10 +315,10 @@ def propose_from_report(dataset: Dataset, events) -> None:
                                   disabled=[c for c in table.columns if c not in (ACCEPT, *EDITABLE)],
                                   column_config={ACCEPT: st.column_config.CheckboxColumn("add", default=True)})
         add, drop, _ = st.columns([2, 1, 3])
-        if add.button("Add ticked events to the data set", type="primary"):
+        if add.button("Add ticked events to the data set", type="primary", disabled=event_store()[0] is None):
             try:
                 accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
-                saved = add_events(dataset, events, accepted)
+                saved = add_events(event_store()[0], dataset, events, accepted, author=_author())
             except StrikemapError as exc:
                 st.error("Nothing was added.")
                 st.code(str(exc), language=None)
@@ -295,6 +331,73 @@ def propose_from_report(dataset: Dataset, events) -> None:
         if drop.button("Discard proposals"):
             st.session_state.pop("proposals")
             st.rerun()
+
+
+# Fields an analyst corrects in the dashboard; the place mention is geocoded again when it changes.
+EDIT_FIELDS = {"event_date": "Date (YYYY-MM-DD)", "location_mention": "Place as written",
+               "actor1": "Actor 1", "actor2": "Actor 2", "fatalities_min": "Fatalities, lowest reported",
+               "fatalities_max": "Fatalities, highest reported", "notes": "Notes"}
+
+
+def edit_event(dataset: Dataset, events, event_id: str) -> None:
+    """Correct the selected event, see its history, undo a change. Only store data sets are editable."""
+    store = event_store()[0]
+    with st.expander(f"Edit {event_id} and see its history", expanded="edit_report" in st.session_state):
+        if "edit_report" in st.session_state:
+            st.success(st.session_state.pop("edit_report"))
+        if not dataset.editable:
+            st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
+                       "in the event store keeps every correction with who made it, when and why.")
+            if store is not None and st.button("Make an editable copy"):
+                copy = editable_copy(store, dataset, events, author=_author())
+                st.session_state["pending_dataset"] = copy.key
+                _open_dataset(copy.key)
+                st.rerun()
+            return
+        row = events[events["event_id_cnty"] == event_id].iloc[0]
+        version = int(row[VERSION])
+        # Keyed by the version read: after a save (or someone else's), the form starts from the new values.
+        with st.form(f"edit-{event_id}-{version}", border=False):
+            values = {}
+            for column, label in EDIT_FIELDS.items():
+                current = "" if pd.isna(row[column]) else str(row[column])
+                widget = st.text_area if column == "notes" else st.text_input
+                values[column] = widget(label, current, key=f"edit-{column}-{event_id}-{version}")
+            comment = st.text_input("Why (kept in the history)", placeholder="e.g. SOHR's later count")
+            if st.form_submit_button("Save", type="primary"):
+                _save_edit(store, dataset, row, values, version, comment)
+        history = store.history(event_id, dataset.store_name)
+        st.caption(f"History of {event_id} (version {version})")
+        st.dataframe(history.astype(str), hide_index=True, width="stretch")
+        undo_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=f"undo-{event_id}")
+        if button_col.button("Undo", key=f"undo-button-{event_id}"):
+            try:
+                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=_author())
+            except StrikemapError as exc:
+                st.error("Not undone.")
+                st.code(str(exc), language=None)
+                return
+            st.session_state["edit_report"] = f"Change {change} undone."
+            st.rerun()
+
+
+def _save_edit(store, dataset: Dataset, row, values: dict, version: int, comment: str) -> None:
+    changes = {c: v for c, v in values.items() if v != ("" if pd.isna(row[c]) else str(row[c]))}
+    if not changes:
+        st.info("Nothing changed.")
+        return
+    try:
+        if "location_mention" in changes:
+            changes.update(placement_changes(changes["location_mention"]))
+        store.update(row["event_id_cnty"], changes, expected_version=version, author=_author(),
+                     comment=comment.strip() or "edited in the dashboard", dataset=dataset.store_name)
+    except StrikemapError as exc:  # EditConflictError says who changed it since, and when
+        st.error("Not saved; the event is as it was.")
+        st.code(str(exc), language=None)
+        return
+    st.session_state["edit_report"] = f"Saved {row['event_id_cnty']} ({', '.join(sorted(changes))})."
+    st.rerun()
 
 
 # ------------------------------------------------------------------ chart and map
@@ -318,7 +421,7 @@ def weekly_chart(undated, filters: Filters) -> None:
 def event_map(events, shown, table_rows, focus_id) -> None:
     """The map. A fragment: panning reruns only this function (to keep the view in the link), while
     a click on an event reruns the page so its table row is selected."""
-    events_key = (str(events_file), modified)
+    events_key = (dataset.key, stamp)
     tiles = st.session_state["tiles"]
     fmap = base_map(bounds_of(events), online_tiles=None if tiles == "offline" else tiles,
                     admin1_countries=cached_countries(*events_key),
@@ -349,11 +452,10 @@ ensure_assets()
 st.title("strikemap")
 st.caption("Air-strike reports as mapped events")
 dataset = data_sidebar()
-events_file = dataset.path
 st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
 try:
-    modified = Path(events_file).stat().st_mtime if Path(events_file).exists() else 0.0
-    events = cached_events(str(events_file), modified)
+    stamp = data_stamp(dataset)
+    events = cached_events(dataset.key, stamp)
 except StrikemapError as exc:
     st.error("Could not load the events file.")
     st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
@@ -367,13 +469,13 @@ if span is None:
 first = span[0].replace(day=1)
 last = (span[1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 fatalities_top = int(max(events["fatalities_max"].fillna(events["fatalities"]).fillna(0).max(), 1))
-if "range_slider" not in st.session_state:
+if "range_slider" not in st.session_state or st.session_state.pop("reinitialise", False):
     _initialise(first, last, fatalities_top)
 first, last = st.session_state["timeline_bounds"]
 
 with st.sidebar:
     st.header("Filters")
-    facets = cached_facets(str(events_file), modified)
+    facets = cached_facets(dataset.key, stamp)
     for name, label in FACET_LABELS.items():
         options = sorted(set(facets[name]) | set(st.session_state.get(f"f_{name}", [])))
         st.multiselect(label, options, key=f"f_{name}", on_change=_sync_url, placeholder="all")
@@ -444,5 +546,6 @@ rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
 if rows and rows[0] < len(table_rows):
     chosen = table_rows.iloc[rows[0]]
     st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")
+    edit_event(dataset, events, chosen["event_id_cnty"])
 
 propose_from_report(dataset, events)

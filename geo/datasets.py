@@ -1,28 +1,33 @@
-"""Which data sets the dashboard can open: the bundled events file and the files imported into it.
+"""Which data sets the dashboard can open, and how imports, reviewed proposals and edits reach them.
 
-An upload is imported (``geo.importers``) from a scratch copy, and only a complete, valid import is
-kept, as a GeoPackage in ``data/imports/`` (written atomically, so a failed or interrupted import
-leaves nothing behind). The uploaded file's name is shown to the analyst but never used as a path:
-kept files are named by time, format and a hash of their content. A data set is chosen by its key
-(``bundled`` or ``imports/<file name>``), looked up in ``list_datasets()``, so a key from a link can
-never reach outside ``data/imports/``.
+Two kinds:
+
+* ``bundled``: the events file (``data/events.csv``, or ``$STRIKEMAP_EVENTS``), read-only. The
+  curated CSV is never rewritten by the dashboard.
+* ``store:<name>``: a data set in the event store (``geo.store``: SQLite by default, PostGIS with
+  ``$STRIKEMAP_DB``), editable, with the history of every change.
+
+An upload is imported (``geo.importers``) from a scratch copy; only a complete, valid import joins
+the store, as a new data set in one transaction, so a failed import leaves nothing behind. The
+uploaded file's name is shown and kept in the change's comment but never used as a path. Reviewed
+proposals join the open store data set; added to the bundled data set, they start an editable
+working copy of it in the store. A data set is chosen by its key, looked up in ``list_datasets()``,
+so a key from a link only ever names something that exists.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
 from .errors import EventDataError
-from .export import atomic_write, write_events
 
 BUNDLED = "bundled"
+STORE_PREFIX = "store:"
 # What an upload may be, by format: the suffix its scratch copy gets (the importers check content too).
 UPLOAD_SUFFIX = {"acled": ".csv", "ucdp": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
                  "parquet": ".parquet"}
@@ -32,32 +37,32 @@ DEFAULT_UPLOAD_MB = 200  # Streamlit's own upload limit (server.maxUploadSize) i
 @dataclass(frozen=True)
 class Dataset:
     key: str
-    path: Path
-    label: str  # for people: "Bundled events" or "<uploaded name> (ACLED, 12 events, 2026-11-25 17:30)"
+    label: str
+    path: Path | None = None  # the bundled events file
+    store_name: str | None = None  # a data set of the event store
+
+    @property
+    def editable(self) -> bool:
+        return self.store_name is not None
 
 
-def imports_dir() -> Path:
-    return Path(os.environ.get("STRIKEMAP_IMPORTS_DIR") or config.DATA_DIR / "imports")
-
-
-def list_datasets() -> dict[str, Dataset]:
-    """The bundled events file, then imported data sets, newest first."""
-    found = {BUNDLED: Dataset(BUNDLED, config.events_path(), f"Bundled events ({config.events_path().name})")}
-    folder = imports_dir()
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.gpkg"), reverse=True):
-            if path.name.startswith("."):
-                continue  # a temporary file of a write in progress
-            found[f"imports/{path.name}"] = Dataset(f"imports/{path.name}", path, _label(path))
+def list_datasets(store=None) -> dict[str, Dataset]:
+    """The bundled events file, then the store's data sets (when a store is open)."""
+    path = config.events_path()
+    found = {BUNDLED: Dataset(BUNDLED, f"Bundled events ({path.name}, read-only)", path=path)}
+    for name, count in (store.datasets() if store is not None else {}).items():
+        found[STORE_PREFIX + name] = Dataset(STORE_PREFIX + name, f"{name} ({count} events, editable)",
+                                             store_name=name)
     return found
 
 
-def _label(path: Path) -> str:
-    try:
-        about = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        return f"{about['original_name']} ({about['format']}, {about['events']} events, {about['imported']})"
-    except (OSError, ValueError, KeyError):
-        return path.name
+def load_dataset(dataset: Dataset, store=None, progress=None):
+    """The data set's events as a GeoDataFrame (a store's carry a ``version`` column for edits)."""
+    if dataset.store_name is not None:
+        return store.events(dataset.store_name)
+    from .events import load_events
+
+    return load_events(dataset.path, progress=progress)
 
 
 def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEFAULT_UPLOAD_MB, **options):
@@ -81,33 +86,42 @@ def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEF
             raise EventDataError(str(exc).replace(str(scratch), repr(original_name))) from None
 
 
-def save_import(events, data: bytes, original_name: str, fmt: str) -> Dataset:
-    """Keep an imported data set in ``imports_dir()`` and return it. Atomic: all or nothing."""
-    return save_dataset(events, original_name, fmt, hashlib.sha256(data).hexdigest())
+def _new_name(kind: str, hint: str) -> str:
+    """A data set name: when, what, and a readable hint (letters, digits and a few marks only)."""
+    readable = re.sub(r"[^\w.() -]+", "_", hint)[:60].strip(" _") or kind
+    return f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {kind}: {readable}"
 
 
-def add_events(dataset: Dataset, events, added) -> Dataset:
-    """A new data set: ``events`` (the open one's) and the ``added`` rows (reviewed proposals). The open
-    data set's file is left as it was, so the curated file is never rewritten behind its author's back."""
-    import geopandas as gpd
-    import pandas as pd
+def save_import(store, events, original_name: str, fmt: str, author: str | None = None) -> Dataset:
+    """An imported file as a new store data set, in one transaction: all rows or none."""
+    name = _new_name(fmt, original_name)
+    store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
+                        author=author, dataset=name)
+    return list_datasets(store)[STORE_PREFIX + name]
 
+
+def editable_copy(store, dataset: Dataset, events, author: str | None = None) -> Dataset:
+    """The bundled data set copied into the store, where it can be edited (the file stays as it is)."""
+    name = _new_name("working copy", dataset.path.name if dataset.path else dataset.label)
+    store.import_events(_without_version(events), comment=f"working copy of {dataset.label}", author=author,
+                        dataset=name)
+    return list_datasets(store)[STORE_PREFIX + name]
+
+
+def add_events(store, dataset: Dataset, events, added, author: str | None = None) -> Dataset:
+    """Reviewed proposals joined to the open data set: added to it when it is in the store, else to a new
+    working copy of it (the bundled file is never rewritten). Returns the data set that holds them."""
     clash = sorted(set(added["event_id_cnty"]) & set(events["event_id_cnty"]))
     if clash:
         raise EventDataError(f"already in {dataset.label}: {', '.join(clash[:5])}; these proposals were added before")
-    combined = gpd.GeoDataFrame(pd.concat([events, added], ignore_index=True), crs="EPSG:4326")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(combined.drop(columns="geometry").astype(str)).values.tobytes())
-    base = dataset.label.split(" + ")[0]
-    return save_dataset(combined, f"{base} + {len(added)} reviewed", "reviewed", digest.hexdigest())
+    if not dataset.editable:
+        dataset = editable_copy(store, dataset, events, author)
+    store.add(_without_version(added), comment=f"{len(added)} reviewed proposal(s) added", author=author,
+              dataset=dataset.store_name)
+    return list_datasets(store)[dataset.key]
 
 
-def save_dataset(events, label: str, kind: str, content_hash: str) -> Dataset:
-    folder = imports_dir()
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}-{kind}-{content_hash[:10]}.gpkg"
-    path = write_events(events, folder / name, "gpkg")
-    about = {"original_name": label[:200], "format": kind, "events": len(events),
-             "imported": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
-    atomic_write(path.with_suffix(".json"),
-                 lambda tmp: tmp.write_text(json.dumps(about, ensure_ascii=False), encoding="utf-8"))
-    return list_datasets()[f"imports/{name}"]
+def _without_version(events):
+    from .store import VERSION
+
+    return events.drop(columns=[VERSION], errors="ignore")

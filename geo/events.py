@@ -283,7 +283,7 @@ def read_events_table(path: Path | str) -> pd.DataFrame:
     raise EventDataError(f"{path}: unknown events format {suffix!r} (use .csv, .geojson or .gpkg)")
 
 
-def _resolution_columns(found: Resolution) -> dict:
+def resolution_columns(found: Resolution) -> dict:
     """The event columns a resolution fills (ACLED's country is a name, not a code)."""
     from .gazetteer import load_gazetteer
 
@@ -330,7 +330,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
     answers = resolve_mentions(texts.fillna("").astype(str).tolist(), progress=progress)
     for index, found in zip(to_place, answers):
         if found.resolved:
-            for column, value in _resolution_columns(found).items():
+            for column, value in resolution_columns(found).items():
                 placed.at[index, column] = value
             shapes[index] = found.shape()
         else:

@@ -508,7 +508,7 @@ def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
 
 
 def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
-    from .events import _resolution_columns  # the same place columns geocode_events fills
+    from .events import resolution_columns  # the same place columns geocode_events fills
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)
@@ -528,7 +528,7 @@ def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> l
             said = "; ".join(filter(None, [said, f"not split between the {len(rows)} rows: " + "; ".join(unassigned)]))
         unplaced = (f"unresolved: {row.mention!r}: no place in the offline gazetteer matches it" if row.mention else
                     "unresolved: the strike sentences name no place the offline gazetteer knows")
-        placed = _resolution_columns(row.resolution) if row.resolution is not None else dict(
+        placed = resolution_columns(row.resolution) if row.resolution is not None else dict(
             country="", admin1="", location="", latitude=None, longitude=None, geo_precision=None, radius_km=None,
             geocoder=unplaced)
         records.append(dict(

@@ -33,6 +33,11 @@ def km_to_shape(lat: float, lon: float, shape) -> float:
 
 
 def pytest_sessionstart(session):
+    if not os.environ.get("STRIKEMAP_DB"):
+        # Never the user's data/store.sqlite: the tests' dashboards (AppTest and served) share a scratch store.
+        import tempfile
+
+        os.environ["STRIKEMAP_DB"] = str(Path(tempfile.mkdtemp(prefix="strikemap-test-store-")) / "store.sqlite")
     if not config.GAZETTEER_DB.exists():
         raise pytest.UsageError(
             f"{config.GAZETTEER_DB} is missing: run `make test` (or `python -m geo setup`) so the offline "

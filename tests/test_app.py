@@ -257,9 +257,9 @@ def test_layer_control_lists_the_offline_and_online_bases_and_the_overlays(monke
         assert f'"{name}"' in control, (name, control)
 
 
-def test_a_data_set_key_from_a_link_never_reaches_outside_the_imports(monkeypatch, tmp_path):
-    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
-    for key in ("../events.csv", "imports/../../data/events.csv", "/etc/passwd", "imports/nothing.gpkg"):
+def test_a_data_set_key_from_a_link_must_name_an_existing_data_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    for key in ("../events.csv", "store:../../data/events.csv", "/etc/passwd", "store:nothing"):
         app = run_app(monkeypatch, data=key)
         assert any("is not a data set here" in w.value for w in app.warning), key
         assert shown_count(app) == (4, 4)  # the bundled data set, opened instead
@@ -268,19 +268,19 @@ def test_a_data_set_key_from_a_link_never_reaches_outside_the_imports(monkeypatc
 
 def test_an_imported_data_set_opens_from_its_link(monkeypatch, tmp_path):
     from geo.datasets import import_upload, save_import
+    from geo.store import open_store
 
-    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
     data = (ROOT / "tests" / "data" / "ucdp_sample.csv").read_bytes()
     events, summary = import_upload(data, "<b>ged</b>.csv", "ucdp")
-    saved = save_import(events, data, "<b>ged</b>.csv", "ucdp")
-    assert saved.path.parent == tmp_path and "ged" not in saved.path.name
+    saved = save_import(open_store(tmp_path / "store.sqlite"), events, "<b>ged</b>.csv", "ucdp")
     app = run_app(monkeypatch, data=saved.key)
     assert shown_count(app) == (len(events), len(events))
-    assert any("<b>ged</b>.csv (ucdp" in t.value for t in app.text)  # the name as characters, in st.text
+    assert any("ucdp: b_ged_b_.csv" in t.value for t in app.text)  # the name, tamed to a data set name
 
 
 def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch, tmp_path):
-    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
     app = run_app(monkeypatch)
     article = (ROOT / "data" / "articles" / "000_561c48b6145f2520.txt").read_text(encoding="utf-8")
     next(t for t in app.text_area if t.label.startswith("Report text")).input(article)
@@ -291,7 +291,8 @@ def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch
     next(b for b in app.button if b.label == "Add ticked events to the data set").click().run()
     assert not app.exception, app.exception
     assert shown_count(app) == (8, 8)  # the 4 bundled events and the 4 reviewed proposals
-    assert str(app.query_params["data"]).startswith("imports/") or app.query_params["data"][0].startswith("imports/")
+    data = app.query_params["data"]
+    assert (data if isinstance(data, str) else data[0]).startswith("store:")  # an editable working copy
     assert (ROOT / "data" / "events.csv").read_text(encoding="utf-8").count("proposed-") == 0
 
 

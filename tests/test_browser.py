@@ -623,18 +623,18 @@ def test_many_events_draw_on_one_canvas_and_still_open_popups(chromium, many_ser
 
 @pytest.fixture(scope="module")
 def import_server(tmp_path_factory):
-    """The bundled data, with imports kept in a folder of the test's own."""
-    folder = tmp_path_factory.mktemp("imports")
-    old = os.environ.get("STRIKEMAP_IMPORTS_DIR")
-    os.environ["STRIKEMAP_IMPORTS_DIR"] = str(folder)
+    """The bundled data, with an event store of the test's own."""
+    store = tmp_path_factory.mktemp("store") / "store.sqlite"
+    old = os.environ.get("STRIKEMAP_DB")
+    os.environ["STRIKEMAP_DB"] = str(store)
     try:
         with streamlit_server() as base:
-            yield base, folder
+            yield base, store
     finally:
         if old is None:
-            os.environ.pop("STRIKEMAP_IMPORTS_DIR", None)
+            os.environ.pop("STRIKEMAP_DB", None)
         else:
-            os.environ["STRIKEMAP_IMPORTS_DIR"] = old
+            os.environ["STRIKEMAP_DB"] = old
 
 
 def upload(page, path: Path, fmt_label: str, only: str = ""):
@@ -649,7 +649,9 @@ def upload(page, path: Path, fmt_label: str, only: str = ""):
 
 
 def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_server):
-    base, folder = import_server
+    from geo.store import open_store
+
+    base, store_path = import_server
     with browser_session(chromium, base) as s:
         page = s.open("/")
         s.showing(4, 4)
@@ -658,10 +660,11 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
         report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
         assert "acled_sample.csv (acled): 13 rows read, 3 left out" in report and "10 placed" in report, report
         s.showing(10, 10)
-        expect(page).to_have_url(re.compile(r"data=imports%2F|data=imports/"))
+        expect(page).to_have_url(re.compile(r"data=store%3A|data=store:"))
         expect(s.map_frame().locator("body[data-strikemap-drawn='10']")).to_have_count(1, timeout=MAP_TIMEOUT_MS)
-        kept = sorted(folder.glob("*.gpkg"))
-        assert len(kept) == 1 and "acled_sample" not in kept[0].name  # named by content, not by the upload
+        with open_store(store_path) as store:
+            assert list(store.datasets().values()) == [10]  # one data set, all ten strikes, in one import
+            assert "acled_sample.csv" in store.changes()["comment"].iloc[0]
         # The link opens the imported set in a new tab too.
         again = browser_tab(s, page.url)
         expect(again.get_by_text("Showing 10 of 10 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
@@ -669,8 +672,11 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
 
 
 def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, tmp_path):
-    base, folder = import_server
-    before = sorted(p.name for p in folder.iterdir())
+    from geo.store import open_store
+
+    base, store_path = import_server
+    with open_store(store_path) as store:
+        before = store.revision()
     wrong = tmp_path / "events.csv"
     wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     with browser_session(chromium, base) as s:
@@ -682,4 +688,5 @@ def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, t
         assert "'events.csv'" in message and "PNG" in message, message
         s.showing(4, 4)  # the open data set is unchanged
         assert "data=" not in page.url
-    assert sorted(p.name for p in folder.iterdir()) == before
+    with open_store(store_path) as store:
+        assert store.revision() == before  # nothing reached the store

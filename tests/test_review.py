@@ -11,6 +11,7 @@ from geo.errors import EventDataError
 from geo.events import load_events
 from geo.extract import extract_events
 from geo.review import ACCEPT, accept_proposals, review_table
+from geo.store import open_store
 
 ARTICLE = ROOT / "data" / "articles" / "000_561c48b6145f2520.txt"
 
@@ -67,16 +68,22 @@ def test_nothing_ticked_is_refused(proposals):
         accept_proposals(table, proposals)
 
 
-def test_accepted_events_make_a_new_data_set_and_leave_the_open_one_alone(proposals, tmp_path, monkeypatch):
-    monkeypatch.setenv("STRIKEMAP_IMPORTS_DIR", str(tmp_path))
-    bundled = list_datasets()[BUNDLED]
+def test_accepted_events_join_a_working_copy_and_leave_the_bundled_file_alone(proposals, tmp_path):
+    store = open_store(tmp_path / "store.sqlite")
+    bundled = list_datasets(store)[BUNDLED]
     before = bundled.path.read_bytes()
     events = load_events(bundled.path)
-    saved = add_events(bundled, events, accept_proposals(review_table(proposals), proposals))
+    saved = add_events(store, bundled, events, accept_proposals(review_table(proposals), proposals))
     assert bundled.path.read_bytes() == before
-    again = load_events(saved.path)
+    assert saved.editable and saved.key.startswith("store:")
+    again = store.events(saved.store_name)
     assert len(again) == len(events) + 4
-    assert "+ 4 reviewed" in saved.label
-    # The same proposals cannot be added twice to the new set.
+    kinds = list(store.changes(dataset=saved.store_name)["kind"])
+    assert kinds == ["add", "import"]  # newest first: the copy, then the reviewed events, each recorded
+    # The same proposals cannot be added twice.
     with pytest.raises(EventDataError, match="added before"):
-        add_events(saved, again, accept_proposals(review_table(proposals), proposals))
+        add_events(store, saved, again, accept_proposals(review_table(proposals), proposals))
+    # Added to a store data set, they join it: no new data set.
+    more = extract_events("US aircraft struck a weapons depot near Al-Bukamal on Monday.", dt.date(2021, 7, 6))
+    joined = add_events(store, saved, again, accept_proposals(review_table(more), more))
+    assert joined.key == saved.key and len(store.events(saved.store_name)) == len(again) + len(more)
