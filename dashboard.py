@@ -20,7 +20,7 @@ from geo import config
 from geo.assets import assets_ready, install_assets
 from geo.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
                           save_import)
-from geo.errors import StrikemapError
+from geo.errors import EditConflictError, StrikemapError
 from geo.extract import MAX_REPORT_CHARS, extract_events
 from geo.importers import IMPORT_FORMATS
 from geo.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
@@ -356,16 +356,21 @@ def edit_event(dataset: Dataset, events, event_id: str) -> None:
             return
         row = events[events["event_id_cnty"] == event_id].iloc[0]
         version = int(row[VERSION])
-        # Keyed by the version read: after a save (or someone else's), the form starts from the new values.
-        with st.form(f"edit-{event_id}-{version}", border=False):
+        # The version this form was filled from is the one a save expects: if anyone saved since, the save
+        # is refused (EditConflictError), never applied over their change. A new form generation (after a
+        # save, an undo or a refusal) starts again from the current values.
+        loaded = st.session_state.setdefault(f"edit-loaded-{event_id}", version)
+        generation = st.session_state.setdefault(f"edit-generation-{event_id}", 0)
+        with st.form(f"edit-{event_id}-{generation}", border=False):
             values = {}
             for column, label in EDIT_FIELDS.items():
                 current = "" if pd.isna(row[column]) else str(row[column])
                 widget = st.text_area if column == "notes" else st.text_input
-                values[column] = widget(label, current, key=f"edit-{column}-{event_id}-{version}")
-            comment = st.text_input("Why (kept in the history)", placeholder="e.g. SOHR's later count")
+                values[column] = widget(label, current, key=f"edit-{column}-{event_id}-{generation}")
+            comment = st.text_input("Why (kept in the history)", placeholder="e.g. SOHR's later count",
+                                    key=f"edit-comment-{event_id}-{generation}")
             if st.form_submit_button("Save", type="primary"):
-                _save_edit(store, dataset, row, values, version, comment)
+                _save_edit(store, dataset, row, values, loaded, comment)
         history = store.history(event_id, dataset.store_name)
         st.caption(f"History of {event_id} (version {version})")
         st.dataframe(history.astype(str), hide_index=True, width="stretch")
@@ -379,10 +384,17 @@ def edit_event(dataset: Dataset, events, event_id: str) -> None:
                 st.code(str(exc), language=None)
                 return
             st.session_state["edit_report"] = f"Change {change} undone."
+            _restart_form(event_id)
             st.rerun()
 
 
-def _save_edit(store, dataset: Dataset, row, values: dict, version: int, comment: str) -> None:
+def _restart_form(event_id: str) -> None:
+    st.session_state.pop(f"edit-loaded-{event_id}", None)
+    st.session_state[f"edit-generation-{event_id}"] = st.session_state.get(f"edit-generation-{event_id}", 0) + 1
+
+
+def _save_edit(store, dataset: Dataset, row, values: dict, expected_version: int, comment: str) -> None:
+    event_id = row["event_id_cnty"]
     changes = {c: v for c, v in values.items() if v != ("" if pd.isna(row[c]) else str(row[c]))}
     if not changes:
         st.info("Nothing changed.")
@@ -390,13 +402,21 @@ def _save_edit(store, dataset: Dataset, row, values: dict, version: int, comment
     try:
         if "location_mention" in changes:
             changes.update(placement_changes(changes["location_mention"]))
-        store.update(row["event_id_cnty"], changes, expected_version=version, author=_author(),
+        store.update(event_id, changes, expected_version=expected_version, author=_author(),
                      comment=comment.strip() or "edited in the dashboard", dataset=dataset.store_name)
-    except StrikemapError as exc:  # EditConflictError says who changed it since, and when
+    except EditConflictError as exc:  # says who changed it since, and when
+        st.error("Not saved: someone else changed this event since you opened it. Your edit is below; the "
+                 "form will show their version next time.")
+        st.code(str(exc), language=None)
+        st.text("Your edit: " + "; ".join(f"{c} = {values[c]!r}" for c in values if c in changes))
+        _restart_form(event_id)
+        return
+    except StrikemapError as exc:
         st.error("Not saved; the event is as it was.")
         st.code(str(exc), language=None)
         return
-    st.session_state["edit_report"] = f"Saved {row['event_id_cnty']} ({', '.join(sorted(changes))})."
+    st.session_state["edit_report"] = f"Saved {event_id} ({', '.join(sorted(changes))})."
+    _restart_form(event_id)
     st.rerun()
 
 

@@ -304,3 +304,91 @@ def test_basemap_choice_comes_from_the_link(monkeypatch):
     app = run_app(monkeypatch, tiles="google")
     assert any("tiles='google'" in w.value for w in app.warning)
     assert next(s for s in app.selectbox if s.label == "Basemap").value == "offline"
+
+
+def _editable_copy(tmp_path):
+    """A store holding an editable copy of the bundled events; (store, data set)."""
+    from geo.datasets import BUNDLED, editable_copy, list_datasets
+    from geo.events import load_events
+    from geo.store import open_store
+
+    store = open_store(tmp_path / "store.sqlite")
+    bundled = list_datasets(store)[BUNDLED]
+    return store, editable_copy(store, bundled, load_events(bundled.path), author="setup")
+
+
+def _select_row(app, event_id: str):
+    rows = list(app.dataframe[0].value["event_id_cnty"])
+    app.session_state["table"] = {"selection": {"rows": [rows.index(event_id)], "columns": []}}
+    return app.run()
+
+
+def _edit_form(app, event_id: str):
+    fields = {t.label: t for t in [*app.text_input, *app.text_area] if t.key and event_id in t.key}
+    return fields, next(b for b in app.button if b.label == "Save")
+
+
+def test_an_edit_is_saved_with_its_history_and_can_be_undone(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    store, copy = _editable_copy(tmp_path)
+    before = store.events(copy.store_name).set_index("event_id_cnty").loc["SM-SYR-2021-0002", "fatalities_max"]
+    app = _select_row(run_app(monkeypatch, data=copy.key), "SM-SYR-2021-0002")
+    fields, save = _edit_form(app, "SM-SYR-2021-0002")
+    fields["Fatalities, highest reported"].input("9")
+    next(t for t in app.text_input if t.label == "Why (kept in the history)").input("SOHR's later count")
+    save.click().run()
+    assert not app.exception, app.exception
+    assert any("Saved SM-SYR-2021-0002 (fatalities_max)" in s.value for s in app.success)
+    row = store.events(copy.store_name).set_index("event_id_cnty").loc["SM-SYR-2021-0002"]
+    assert row["fatalities_max"] == 9 and row["version"] == 2
+    history = store.history("SM-SYR-2021-0002", copy.store_name)
+    assert list(history["kind"]) == ["import", "edit"] and history["comment"].iloc[-1] == "SOHR's later count"
+    # Undo it from the page: the old value is back, and the undo is itself in the history.
+    undo = next(s for s in app.selectbox if s.label == "Undo a change")
+    undo.set_value(int(history["change_id"].iloc[-1]))
+    next(b for b in app.button if b.label == "Undo").click().run()
+    row = store.events(copy.store_name).set_index("event_id_cnty").loc["SM-SYR-2021-0002"]
+    assert (pd.isna(before) and pd.isna(row["fatalities_max"])) or row["fatalities_max"] == before
+    assert list(store.history("SM-SYR-2021-0002", copy.store_name)["kind"]) == ["import", "edit", "undo"]
+
+
+def test_a_second_editor_is_refused_and_nothing_is_lost(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    store, copy = _editable_copy(tmp_path)
+    app = _select_row(run_app(monkeypatch, data=copy.key), "SM-SYR-2021-0002")
+    fields, save = _edit_form(app, "SM-SYR-2021-0002")  # this editor read version 1
+    # Meanwhile a colleague saves first.
+    store.update("SM-SYR-2021-0002", {"notes": "colleague's correction"}, expected_version=1,
+                 comment="first", author="colleague", dataset=copy.store_name)
+    fields["Actor 1"].input("someone else")
+    save.click().run()
+    assert any("Not saved" in e.value for e in app.error)
+    assert any("was changed by colleague" in c.value for c in app.code)
+    row = store.events(copy.store_name).set_index("event_id_cnty").loc["SM-SYR-2021-0002"]
+    assert row["notes"] == "colleague's correction" and row["actor1"] != "someone else" and row["version"] == 2
+
+
+def test_an_edited_place_is_geocoded_again_or_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    store, copy = _editable_copy(tmp_path)
+    app = _select_row(run_app(monkeypatch, data=copy.key), "SM-IRQ-2021-0001")
+    fields, save = _edit_form(app, "SM-IRQ-2021-0001")
+    fields["Place as written"].input("Narnia")
+    save.click().run()
+    assert any("could not be placed" in c.value for c in app.code)
+    fields, save = _edit_form(app, "SM-IRQ-2021-0001")
+    fields["Place as written"].input("Erbil")
+    save.click().run()
+    row = store.events(copy.store_name).set_index("event_id_cnty").loc["SM-IRQ-2021-0001"]
+    assert row["location_mention"] == "Erbil" and abs(row.geometry.y - 36.19) < 0.1 and abs(row.geometry.x - 44.01) < 0.1
+
+
+def test_the_bundled_data_set_is_read_only_in_the_page(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    app = _select_row(run_app(monkeypatch), "SM-SYR-2021-0002")
+    assert not any(b.label == "Save" for b in app.button)
+    next(b for b in app.button if b.label == "Make an editable copy").click().run()
+    assert not app.exception, app.exception
+    data = app.query_params["data"]
+    assert (data if isinstance(data, str) else data[0]).startswith("store:")
+    assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)
