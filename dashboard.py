@@ -208,6 +208,12 @@ def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
 
 # ------------------------------------------------------------------ data sets and imports
 
+def show_refusal(headline: str, exc: Exception) -> None:
+    """A refused action: what did not happen, then the library's message as plain text (it may quote data)."""
+    st.error(headline)
+    st.code(str(exc), language=None)
+
+
 def _open_dataset(key: str) -> None:
     """Show another data set from its own beginning: its whole timeline, no filters. The widgets keep
     their keys (removing a widget's key mid-session makes Streamlit replay its callback); the next run
@@ -275,8 +281,7 @@ def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -
                 raise StrikemapError(f"{upload.name!r}: no events left to import")
             saved = save_import(event_store()[0], events, upload.name, fmt, author=_author())
     except StrikemapError as exc:
-        st.error("Import refused; nothing was saved and the open data set is unchanged.")
-        st.code(str(exc), language=None)
+        show_refusal("Import refused; nothing was saved and the open data set is unchanged.", exc)
         return
     st.session_state["import_report"] = summary.lines()
     st.session_state["pending_dataset"] = saved.key
@@ -320,8 +325,7 @@ def propose_from_report(dataset: Dataset, events) -> None:
                 accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
                 saved = add_events(event_store()[0], dataset, events, accepted, author=_author())
             except StrikemapError as exc:
-                st.error("Nothing was added.")
-                st.code(str(exc), language=None)
+                show_refusal("Nothing was added.", exc)
                 return
             st.session_state.pop("proposals")
             st.session_state["import_report"] = [f"{len(accepted)} reviewed event(s) added: {saved.label}"]
@@ -380,12 +384,15 @@ def edit_event(dataset: Dataset, events, event_id: str) -> None:
             try:
                 store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=_author())
             except StrikemapError as exc:
-                st.error("Not undone.")
-                st.code(str(exc), language=None)
+                show_refusal("Not undone.", exc)
                 return
-            st.session_state["edit_report"] = f"Change {change} undone."
-            _restart_form(event_id)
-            st.rerun()
+            _edit_done(event_id, f"Change {change} undone.")
+
+
+def _edit_done(event_id: str, report: str) -> None:
+    st.session_state["edit_report"] = report
+    _restart_form(event_id)
+    st.rerun()
 
 
 def _restart_form(event_id: str) -> None:
@@ -412,12 +419,9 @@ def _save_edit(store, dataset: Dataset, row, values: dict, expected_version: int
         _restart_form(event_id)
         return
     except StrikemapError as exc:
-        st.error("Not saved; the event is as it was.")
-        st.code(str(exc), language=None)
+        show_refusal("Not saved; the event is as it was.", exc)
         return
-    st.session_state["edit_report"] = f"Saved {event_id} ({', '.join(sorted(changes))})."
-    _restart_form(event_id)
-    st.rerun()
+    _edit_done(event_id, f"Saved {event_id} ({', '.join(sorted(changes))}).")
 
 
 # ------------------------------------------------------------------ chart and map
