@@ -211,7 +211,8 @@ def open_popup(frame, locator):
         try:
             locator.click(force=True)
             expect(content).to_have_count(1, timeout=3_000)
-            expect(content).to_contain_text("Place as written")  # details arrive by fetch after opening
+            # Details arrive by fetch after opening (slow on a loaded machine, so a generous wait).
+            expect(content).to_contain_text("Place as written", timeout=15_000)
             return content
         except (AssertionError, PlaywrightError):
             wait_until_settled(frame)
@@ -350,16 +351,20 @@ def test_every_june_event_has_its_own_popup(session):
     events = frame.locator("path.strikemap-event")
     expect(events).to_have_count(3)
     seen = set()
+    selected = session.page.locator('[data-testid="stText"]').filter(has_text="Selected: ")
     for i in range(3):
         # Two events share a point, so their circles overlap: open each layer's popup directly.
         frame.evaluate("(el) => el.dispatchEvent(new MouseEvent('click', {bubbles: true}))", events.nth(i).element_handle())
-        content = frame.locator(".leaflet-popup-content")
-        expect(content).to_have_count(1, timeout=5_000)
-        expect(content).to_contain_text("Place as written")  # details arrive by fetch after opening
-        event_id = re.search(r"SM-[A-Z]{3}-2021-\d{4}", content.text_content()).group(0)
+        # The click selects the event's row (a rerun that redraws the layer and reopens the popup).
+        expect(selected).not_to_have_text(re.compile("|".join(seen) or "^$"), timeout=MAP_TIMEOUT_MS)
+        expect(selected).to_have_count(1, timeout=MAP_TIMEOUT_MS)
+        event_id = re.search(r"SM-[A-Z]{3}-2021-\d{4}", selected.text_content()).group(0)
         seen.add(event_id)
-        # The click selects the event's row (a rerun that redraws the layer): let it land before the next.
-        expect(session.page.get_by_text(f"Selected: {event_id}")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        content = frame.locator(".leaflet-popup-content")
+        expect(content).to_have_count(1, timeout=MAP_TIMEOUT_MS)
+        # Details arrive by fetch after opening.
+        expect(content).to_contain_text("Place as written", timeout=MAP_TIMEOUT_MS)
+        expect(content).to_contain_text(event_id, timeout=MAP_TIMEOUT_MS)
         wait_until_settled(frame)
     assert seen == {"SM-SYR-2021-0002", "SM-SYR-2021-0003", "SM-IRQ-2021-0001"}
     session.assert_clean()
