@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ BUNDLED = "bundled"
 # What an upload may be, by format: the suffix its scratch copy gets (the importers check content too).
 UPLOAD_SUFFIX = {"acled": ".csv", "ucdp": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
                  "parquet": ".parquet"}
-DEFAULT_UPLOAD_MB = 200  # Streamlit's own upload limit (server.maxUploadSize) is the same
+DEFAULT_UPLOAD_MB = 200  # MiB, as Streamlit's own upload limit (server.maxUploadSize in .streamlit/config.toml)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEF
         scratch = Path(folder) / f"upload{UPLOAD_SUFFIX[fmt]}"
         scratch.write_bytes(data)
         try:
-            events, summary = import_with_summary(fmt, scratch, max_mb=max_mb, **options)
+            # The size was checked above, in MiB as Streamlit counts; the importer's own limit counts decimal MB,
+            # and refused (with CLI advice) uploads between 200,000,000 bytes and 200 MiB that had passed.
+            events, summary = import_with_summary(fmt, scratch, max_mb=math.inf, **options)
             summary.path = original_name  # reported by the name the analyst knows
             return events, summary
         except EventDataError as exc:
@@ -106,7 +109,9 @@ def save_dataset(events, label: str, kind: str, content_hash: str) -> Dataset:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     name = f"{stamp}-{kind}-{content_hash[:10]}.gpkg"
     path = write_events(events, folder / name, "gpkg")
-    about = {"original_name": label[:200], "format": kind, "events": len(events),
+    # A lone surrogate (a broken file name) cannot be written as UTF-8, nor shown: "?" instead.
+    about = {"original_name": label.encode("utf-8", "replace").decode("utf-8")[:200], "format": kind,
+             "events": len(events),
              "imported": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     atomic_write(path.with_suffix(".json"),
                  lambda tmp: tmp.write_text(json.dumps(about, ensure_ascii=False), encoding="utf-8"))
