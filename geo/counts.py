@@ -22,6 +22,7 @@ _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _WORD_VALUES = {word: n for n, word in enumerate(_UNITS)} | {word: 20 + 10 * n for n, word in enumerate(_TENS)}
 _WORD_VALUES |= {"a dozen": 12, "a single": 1, "single": 1}
+MAX_NUMBER = 10_000_000
 NUMBER = (r"(?:\d{1,3}(?:,\d{3})+|\d+|(?:" + "|".join(_TENS) + r")(?:[-\s](?:" + "|".join(_UNITS[1:10]) + r"))?|"
           + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"|a\s+dozen)(?![\w-])")
 # "at least five" is reported as five: the lowest figure a source gives is the minimum.
@@ -74,7 +75,10 @@ def parse_number(words: str) -> int | None:
     """ "four" -> 4, "twenty-two" -> 22, "1,200" -> 1200, "a dozen" -> 12; None if not a number."""
     words = re.sub(r"\s+", " ", words.strip().lower())
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", words):
-        return int(words.replace(",", ""))
+        number = int(words.replace(",", ""))
+        # More is no toll or count of strikes or places (an id, a phone number, a sum of money); it would also
+        # overflow the table's Int64 columns.
+        return number if number <= MAX_NUMBER else None
     if words in ("a", "an"):
         return 1
     if words in _WORD_VALUES:

@@ -18,6 +18,7 @@ so a key from a link only ever names something that exists.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tempfile
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ STORE_PREFIX = "store:"
 # What an upload may be, by format: the suffix its scratch copy gets (the importers check content too).
 UPLOAD_SUFFIX = {"acled": ".csv", "ucdp": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
                  "parquet": ".parquet"}
-DEFAULT_UPLOAD_MB = 200  # Streamlit's own upload limit (server.maxUploadSize) is the same
+DEFAULT_UPLOAD_MB = 200  # MiB, as Streamlit's own upload limit (server.maxUploadSize in .streamlit/config.toml)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEF
         scratch = Path(folder) / f"upload{UPLOAD_SUFFIX[fmt]}"
         scratch.write_bytes(data)
         try:
-            events, summary = import_with_summary(fmt, scratch, max_mb=max_mb, **options)
+            # The size was checked above, in MiB as Streamlit counts; the importer's own limit counts decimal MB,
+            # and refused (with CLI advice) uploads between 200,000,000 bytes and 200 MiB that had passed.
+            events, summary = import_with_summary(fmt, scratch, max_mb=math.inf, **options)
             summary.path = original_name  # reported by the name the analyst knows
             return events, summary
         except EventDataError as exc:

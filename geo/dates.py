@@ -197,7 +197,10 @@ def find_dates(text: str, report_date: dt.date) -> list[DateMention]:
             start, end = match.span()
             if any(start < b and a < end for a, b in taken):
                 continue
-            reading = _read(kind, match, report_date)
+            try:
+                reading = _read(kind, match, report_date)
+            except (ValueError, OverflowError):  # before year 1 or after 9999 ("yesterday" on 0001-01-01, "June 0000")
+                reading = None
             if reading is None:
                 continue
             taken.append((start, end))

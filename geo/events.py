@@ -36,6 +36,7 @@ SCHEMA = [
 REQUIRED = ["event_id_cnty", "event_date"]
 INTEGER_COLUMNS = ["time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"]
 PRECISION_CODES = {1, 2, 3}
+MAX_WHOLE_NUMBER = 2 ** 53  # the largest whole number a float (how pandas parses the cell) holds exactly
 MAX_ERRORS_SHOWN = 10
 # Our CSV export carries each row's shape (a region's polygon) as WKT in this column; reading it back keeps it.
 GEOMETRY_WKT = "geometry_wkt"
@@ -133,8 +134,11 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     for column in INTEGER_COLUMNS:
         raw = frame[column]
         number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
-        bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0))
-        complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a whole number >= 0")
+        # "1e20" is whole, but no Int64 holds it (the cast below would raise): a count that large is a typo.
+        too_large = number > MAX_WHOLE_NUMBER
+        bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0) | too_large)
+        complain(bad, column, lambda i, c=column, big=too_large: f"{name(c)} {frame.at[i, c]!r} is " + (
+            f"more than {MAX_WHOLE_NUMBER:,}" if big[i] else "not a whole number >= 0"))
         ints[column] = number.where(~bad).astype("Int64")
     for column in ("time_precision", "geo_precision"):
         wrong = ints[column].notna() & ~ints[column].isin(PRECISION_CODES)
@@ -161,11 +165,13 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     complain(_blank(frame["latitude"]) & _blank(frame["location_mention"]), "location_mention",
              lambda i: f"no {name('location_mention')} and no coordinates: nothing says where it happened")
     ids = frame["event_id_cnty"]
-    repeated = ids.duplicated() & ~_blank(ids)
-    first_row = {value: index for index, value in ids[~repeated].items()}
+    # Compared as the text they are kept as: a GeoJSON id can be a list or an object (unhashable), or 1 and "1".
+    keys = ids.where(_blank(ids), ids.astype(str))
+    repeated = keys.duplicated() & ~_blank(ids)
+    first_row = {value: index for index, value in keys[~repeated].items()}
     complain(repeated, "event_id_cnty",
              lambda i: f"{name('event_id_cnty')} {ids[i]!r} appears more than once "
-                       f"(first at {row_label(frame, first_row[ids[i]], unit).split(' (')[0]})")
+                       f"(first at {row_label(frame, first_row[keys[i]], unit).split(' (')[0]})")
     bad_coordinates = [p.index for p in problems if p.column == where]
     frame.loc[bad_coordinates, ["latitude", "longitude"]] = None
     frame["event_date"] = dates
@@ -259,6 +265,15 @@ def csv_separator(path: Path) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def refuse_extra_fields(frame: pd.DataFrame, path: Path, separator: str) -> None:
+    """A CSV whose first row has more fields than the header: pandas silently turns the leading cells into
+    the index (and row numbers into tuples), so the row would be read shifted. Refuse it by name instead."""
+    if not isinstance(frame.index, pd.RangeIndex):
+        fields = len(frame.columns) + frame.index.nlevels
+        raise EventDataError(f"{path}: row 2 has {fields} fields but the header names {len(frame.columns)} "
+                             f"columns (a cell with an unquoted {separator!r}?)")
+
+
 def read_events_table(path: Path | str) -> pd.DataFrame:
     """Read a CSV (ours or ACLED's, `,` or `;`) or GeoJSON/GeoPackage without geocoding it."""
     path = Path(path)
@@ -266,11 +281,14 @@ def read_events_table(path: Path | str) -> pd.DataFrame:
         raise EventDataError(f"{path}: no such events file")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
+        separator = csv_separator(path)
         try:
-            frame = pd.read_csv(path, sep=csv_separator(path), dtype=str, keep_default_na=False,
-                                encoding="utf-8-sig")
+            frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except pd.errors.EmptyDataError:  # not a ParserError: an empty file, or blank lines only
+            raise EventDataError(f"{path}: no table in the file (empty, or only blank lines)") from None
         except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
             raise EventDataError(f"{path}: not a readable CSV file ({exc})") from exc
+        refuse_extra_fields(frame, path, separator)
         return frame.replace("", None)
     if suffix in (".geojson", ".json", ".gpkg"):
         import geopandas as gpd

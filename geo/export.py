@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -36,8 +37,10 @@ EXPORT_FORMATS = {
     "parquet": (".parquet", "application/vnd.apache.parquet"),
 }
 FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet"}
-# Spreadsheets run cells that start with these as formulas (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run cells that start with these as formulas (CSV injection), also after leading spaces or
+# line breaks, which they skip; a leading tab or carriage return is refused outright. Cells that already start
+# with the guard's quote before such a start are guarded too, so that `import csv` can take exactly one off.
+FORMULA_GUARDED = re.compile(r"'*(?:[\t\r]|\s*[=+\-@])")
 
 
 def _columns(gdf) -> list[str]:
@@ -85,9 +88,12 @@ def _plain(value):
 
 
 def _neutralise_formula(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    # A NUL is no text: spreadsheets and many CSV readers stop at it, and `import csv` takes a file holding one
+    # for a binary file, so our own export would not read back. Shown as U+FFFD (as an undecodable byte).
+    value = value.replace("\x00", "\ufffd")
+    return "'" + value if FORMULA_GUARDED.match(value) else value
 
 
 def to_csv(gdf, wkt: bool = True) -> str:
@@ -100,7 +106,9 @@ def to_csv(gdf, wkt: bool = True) -> str:
         frame[GEOMETRY_WKT] = gdf.geometry.to_wkt(rounding_precision=5)
     text_columns = frame.select_dtypes(include=["object", "string"]).columns
     frame[text_columns] = frame[text_columns].map(_neutralise_formula)
-    return frame.to_csv(index=False, lineterminator="\n")
+    # CRLF (RFC 4180): the csv writer quotes cells holding any character of the line terminator, so with "\n"
+    # alone a cell with a bare "\r" went out unquoted and split its row in two when read back.
+    return frame.to_csv(index=False, lineterminator="\r\n")
 
 
 def atomic_write(path: Path, write) -> None:
@@ -153,7 +161,7 @@ def write_events(gdf, path: Path | str, fmt: str | None = None) -> Path:
         atomic_write(path, lambda tmp: writer(table, tmp))
         return path
     text = to_geojson(gdf) if fmt == "geojson" else to_csv(gdf, wkt=(fmt == "csv"))
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))  # line ends as written
     return path
 
 

@@ -39,6 +39,9 @@ from .errors import StrikemapError
 
 MAX_REPORT_CHARS = 500_000  # about 80,000 words; longer input is refused, not truncated silently
 MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of text are read in pieces
+# "hit 100000 locations in Syria" would otherwise propose (and build) one row per location: a count beyond this
+# is no list of places to review one by one. The figure itself stays in location_count and counts_text.
+MAX_COUNTED_ROWS = 100
 EVENT_TYPE = "Explosions/Remote violence"
 SUB_EVENT_AIR = "Air/drone strike"
 SUB_EVENT_MISSILE = "Shelling/artillery/missile attack"
@@ -399,7 +402,7 @@ def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
     towns = [p for p in placed if p[0].resolution.precision < PRECISION_REGION]
     countries = [p for p in placed if p[0].resolution.source.endswith(":country")]
     areas = [p for p in placed if p[0].resolution.precision == PRECISION_REGION and p not in countries]
-    total = max((s.counts.locations or 0 for s in strike_sentences), default=0)
+    total = min(max((s.counts.locations or 0 for s in strike_sentences), default=0), MAX_COUNTED_ROWS)
     if any(s.counts.by_country for s in strike_sentences):
         rows = _rows_by_country(strike_sentences, towns, areas, countries)
     else:
@@ -445,7 +448,8 @@ def _rows_by_country(strike_sentences: list[Sentence], towns, areas, countries) 
             named = next((m for m, _ in countries if m.resolution.country == code), None)
             resolution = named.resolution if named else resolve_mention(_country_name(code))
             mention = words or _country_name(code)
-        rows += [_Row(resolution, mention, region, counted_in, code) for _ in range(number - len(here))]
+        rows += [_Row(resolution, mention, region, counted_in, code)
+                 for _ in range(min(number, MAX_COUNTED_ROWS) - len(here))]
     return rows
 
 

@@ -54,7 +54,9 @@ def _admin1_shape(gazetteer: Gazetteer, place: Place) -> tuple[dict, float]:
     return to_geojson_geometry(shape), float(regions.radius_km_around(shape, place.lon, place.lat))
 
 
-def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazetteer, near: bool) -> Resolution:
+def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazetteer, near: bool) -> Resolution | None:
+    if place.lat is None or place.lon is None:  # the Vatican: Natural Earth's outline is empty, so no point either
+        return None
     source = {"exact": "gazetteer", "spelling": "gazetteer:spelling", "fuzzy": "gazetteer:fuzzy"}[place.match]
     common = dict(query=text, name=place.name, country=place.country, admin1=place.admin1 or None,
                   lat=round(place.lat, 5), lon=round(place.lon, 5), matched=matched)
@@ -89,6 +91,8 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
         if place is None:
             continue
         found = _place_resolution(text, place, span, gazetteer, near)
+        if found is None:  # a country without an outline to draw (the Vatican's is empty): not this span
+            continue
         elsewhere = sorted({p.country for p in gazetteer.lookup(span) if p.country != place.country})
         return replace(found, warning=ambiguity(span, place, gazetteer, ctx),
                        extra={**found.extra, "same_name_elsewhere": elsewhere})

@@ -67,7 +67,7 @@ import pandas as pd
 
 from .errors import EventDataError
 from .events import (GEOMETRY_WKT, MAX_ERRORS_SHOWN, RowProblem, check_events, csv_separator, geodata_events,
-                     geodata_table, place_events, problems_message, row_label)
+                     geodata_table, place_events, problems_message, refuse_extra_fields, row_label)
 from .resolution import NEAR_RADIUS_KM
 
 IMPORT_FORMATS = {
@@ -315,6 +315,7 @@ def _read_csv(path: Path, encoding: str, progress: bool, shown_as: str) -> pd.Da
         raise EventDataError(f"{path}: no table in the file (only blank lines?)") from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise EventDataError(f"{path}: not a readable CSV file ({exc})") from exc
+    refuse_extra_fields(table, path, separator)
     if table.empty:
         raise EventDataError(f"{path}: a header line but no rows")
     return table
@@ -323,6 +324,10 @@ def _read_csv(path: Path, encoding: str, progress: bool, shown_as: str) -> pd.Da
 def _undecodable(path: Path, encoding: str, separator: str, shown_as: str) -> str:
     """Where the first bytes that are not ``encoding`` text are: row (as our messages count) and column."""
     import csv
+
+    def readable(text: str) -> str:
+        # The undecodable bytes as U+FFFD, in the column name too: a lone surrogate cannot be shown or printed.
+        return text.encode(encoding, "surrogateescape").decode(encoding, "replace")
 
     with path.open(encoding=encoding, errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, delimiter=separator)
@@ -333,9 +338,9 @@ def _undecodable(path: Path, encoding: str, separator: str, shown_as: str) -> st
                 # surrogateescape turns each undecodable byte into one lone surrogate U+DC80..U+DCFF.
                 bad = [ch for ch in cell if "\udc80" <= ch <= "\udcff"]
                 if bad:
-                    column = header[position] if position < len(header) else f"field {position + 1}"
+                    column = readable(header[position]) if position < len(header) else f"field {position + 1}"
                     raw = bytes(ord(ch) - 0xDC00 for ch in bad[:4])
-                    shown = cell.encode(encoding, "surrogateescape").decode(encoding, "replace")[:40]
+                    shown = readable(cell)[:40]
                     return (f"{path}: row {number}, column {column}: byte(s) {raw!r} in {shown!r} are not "
                             f"{shown_as} text; pass --encoding with the file's encoding (a file from Excel or "
                             "Windows is often cp1252), or save it as UTF-8")
@@ -490,9 +495,12 @@ def _from_ucdp(raw: pd.DataFrame) -> _Mapped:
 
 def _from_ours(raw: pd.DataFrame) -> _Mapped:
     """Our CSV: undo the quote our export puts before cells a spreadsheet would run as formulas."""
+    from .export import FORMULA_GUARDED
+
     table = raw.copy()
     for column in table.columns:
-        guarded = table[column].str.match(r"'[=+\-@\t\r]", na=False)
+        # Exactly the cells geo.export guards, with their quote: "'=1" -> "=1", "' -1" -> " -1", "''=1" -> "'=1".
+        guarded = table[column].str.match("'" + FORMULA_GUARDED.pattern, na=False)
         if guarded.any():
             table.loc[guarded, column] = table.loc[guarded, column].str[1:]
     return _Mapped(table)

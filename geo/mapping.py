@@ -16,6 +16,7 @@ carries one small template. Nothing is loaded from a CDN.
 from __future__ import annotations
 
 import json
+import re
 
 import folium
 from branca.element import MacroElement
@@ -56,12 +57,18 @@ POPUP_FIELDS = [
 
 
 def safe_json(data) -> str:
-    """JSON that can sit inside a <script> element: no "</script>", "<!--" or line separators survive."""
+    """JSON that can sit inside a <script> element: no "</script>", "<!--" or line separators survive.
+
+    Nor do Jinja's delimiters: branca compiles each rendered macro again as a template (``Element``), so
+    an event id like "{% raw %}" would break the map and "{{ ... }}" would run as Jinja when the whole
+    figure is rendered. In compact JSON "{{", "{%" and "{#" only occur inside strings, where ``\\u007b``
+    is the same "{".
+    """
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
-    return text
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
 
 
 class OfflineMap(folium.Map):

@@ -1,7 +1,8 @@
 """Phrases that name an area, or a point relative to a place, rather than a place itself.
 
 Each reader takes the cleaned mention and returns a ``Resolution`` or None (not this
-kind of phrase). Readers that need a named place (offsets, "between") get a
+kind of phrase); an unresolved Resolution (with its reason) means "this kind of phrase, but
+it cannot be placed" (an offset too far). Readers that need a named place (offsets, "between") get a
 ``resolve_name(text, ctx)`` function from ``geo.geocode``, so this module never
 imports the pipeline that calls it.
 
@@ -76,6 +77,8 @@ _OFFSET = re.compile(
 )
 # "north of X" with no distance: how far we assume, and how unsure that is (documented in README).
 UNSTATED_OFFSET_KM = 10.0
+# Farther than this from a town is no description of where something happened (a typo or a distance to a capital).
+MAX_OFFSET_KM = 1000.0
 _BETWEEN = re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.IGNORECASE)
 
 
@@ -212,6 +215,10 @@ def offset(text: str, ctx: Context, resolve_name) -> Resolution | None:
         distance_km = float(match.group("distance").replace(",", "."))
         if match.group("unit").lower().startswith("mi"):
             distance_km *= 1.609344
+        if distance_km > MAX_OFFSET_KM:
+            # "99999999999999999999 km north of Mosul" would wrap round the globe with a radius of 4e19 km.
+            return Resolution(text, reason=f"an offset of {distance_km:,.0f} km is too far to place "
+                                           f"(at most {MAX_OFFSET_KM:,.0f} km from the named place)")
         # Stated distances are rounded and bearings are to the nearest 45 degrees.
         spread_km = max(3.0, 0.4 * distance_km)
     else:

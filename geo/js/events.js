@@ -32,6 +32,15 @@
     return el;
   }
 
+  /* Leaflet sets a string tooltip with innerHTML, and streamlit-folium reads a clicked layer's tooltip
+   * back with innerHTML: an event id is data, so both get it as escaped HTML (shown and read back as
+   * the same text), never as markup. */
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
   function fatalities(p) {
     if (p.fatalities_min === null && p.fatalities_max === null) return p.fatalities;
     var low = p.fatalities_min, high = p.fatalities_max;
@@ -163,7 +172,7 @@
       popup.setLatLng(latlng).setContent(box).openOn(this._map);
       details(o.url, i, o.chunk).then(function (p) { fill(box, p, o); popup.update(); });
       // Tell streamlit-folium which event was clicked, the way it reads a clicked layer's tooltip.
-      var id = this._data.ids[i];
+      var id = escapeHtml(this._data.ids[i]);
       this._group.fire("click", {latlng: L.latLng(latlng),
         sourceTarget: {_tooltip: {_content: id}, getTooltip: function () { return {getContent: function () { return id; }}; }}});
     }
@@ -197,7 +206,7 @@
         // The id as a tooltip: shown on hover, and how streamlit-folium tells the page which event was clicked.
         // (On every part: streamlit-folium reads the tooltip of the path that was clicked.)
         (layer.eachLayer ? layer.getLayers() : [layer]).forEach(function (part) {
-          part.bindTooltip(data.ids[i], {sticky: true});
+          part.bindTooltip(escapeHtml(data.ids[i]), {sticky: true});
         });
         layers.push(layer);
         byId[data.ids[i]] = layer;

@@ -1,0 +1,59 @@
+/* Runs geo/js/events.js in node with Leaflet and the DOM stubbed, and prints what it hands to the
+ * places that parse HTML: the tooltip content of each SVG layer (Leaflet sets a string tooltip with
+ * innerHTML) and the tooltip the canvas layer reports on a click (streamlit-folium reads it with
+ * innerHTML). Used by tests/test_properties.py.
+ *   node events_harness.js EVENTS_JS CORE_JSON MASK_BASE64
+ */
+"use strict";
+const fs = require("fs");
+const vm = require("vm");
+const [eventsJs, coreJson, mask] = process.argv.slice(2);
+const core = JSON.parse(coreJson);
+const details = core.ids.map((id) => ({event_id_cnty: id, geo_precision: 1}));  // popup rows
+const seen = {tooltips: [], clicks: []};
+
+function element() {
+  return {style: {}, dataset: {}, children: [], textContent: "", className: "",
+          appendChild(child) { this.children.push(child); return child; }};
+}
+function layer() {
+  return {bindPopup() { return this; }, bindTooltip(content) { seen.tooltips.push(content); return this; },
+          openPopup() {}, getLatLng() { return core; }};
+}
+const L = {
+  svg: () => ({}),
+  circleMarker: layer, circle: layer, geoJSON: layer,
+  featureGroup(parts) { return {getLayers: () => parts, eachLayer() {}, bindPopup() { return this; }}; },
+  Layer: {extend(proto) {
+    function Layer(...args) { this.initialize(...args); }
+    Layer.prototype = proto;
+    return Layer;
+  }},
+  popup() { const p = {setLatLng: () => p, setContent: () => p, openOn: () => p, update() {}}; return p; },
+  latLng: (latlng) => latlng,
+};
+const sandbox = {
+  L, console, Promise, Math, String, Object, JSON, Float64Array,
+  atob: (text) => Buffer.from(text, "base64").toString("binary"),
+  performance: {mark() {}},
+  document: {body: {dataset: {}}, createElement: element, createTextNode: (text) => ({textContent: text})},
+  window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("core.json") ? core : details)}},
+};
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
+
+const options = {url: "/app/static/cache/events/x", mask, count: core.ids.length, shapes: true, focus: null,
+                 chunk: 1000, fields: [], timePrecision: {}, styles: {"1": {color: "#000", label: "town"}}};
+const svgGroup = {addLayer() {}, _map: null};
+const added = [];
+const canvasGroup = {addLayer(layer) { added.push(layer); }, _map: null,
+                     fire(type, event) { seen.clicks.push(event.sourceTarget.getTooltip().getContent()); }};
+(async () => {
+  sandbox.window.StrikemapEvents.draw(svgGroup, {...options, svgLimit: 1e9});
+  sandbox.window.StrikemapEvents.draw(canvasGroup, {...options, svgLimit: -1});
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const canvas = added[0];
+  canvas._map = {};
+  core.ids.forEach((_, i) => canvas.open(i));
+  process.stdout.write(JSON.stringify(seen));
+})();
