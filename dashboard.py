@@ -259,8 +259,11 @@ def data_sidebar() -> Dataset:
             only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
                                  placeholder="Air/drone strike")
             skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
-            if st.form_submit_button("Import") and upload is not None:
-                _import(upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+            if st.form_submit_button("Import"):
+                if upload is None:
+                    st.warning("Choose a file to import first.")
+                else:
+                    _import(upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
         if "import_report" in st.session_state:
             st.success("Imported and opened:")
             st.text("\n".join(st.session_state.pop("import_report")))
@@ -556,11 +559,20 @@ export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=
                                      key="export_format", help="Every format keeps the place mentions as written "
                                      "and how each was resolved; dates are ISO strings.")
 suffix, mime = EXPORT_FORMATS[export_format]
-# A callable: the file is made only when the button is clicked, not on every rerun.
-button_col.download_button(f"Download shown events ({EXPORT_LABELS[export_format].split(' (')[0]})",
-                           data=lambda: export_bytes(shown, export_format)[0],
-                           file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}{suffix}",
-                           mime=mime, type="primary")
+# Two steps: "Prepare" makes the file of exactly this view, then an ordinary download button hands it over.
+# (A download button that makes its file on click loses it under load: Streamlit drops such a file once two
+# script runs of any session have ended, often before the browser fetches it; see bench/load_sessions.py.)
+export_view = (dataset.key, stamp, filters, export_format)
+short_format = EXPORT_LABELS[export_format].split(" (")[0]
+if st.session_state.get("export_view") == export_view:
+    button_col.download_button(f"Download shown events ({short_format})", data=st.session_state["export_file"],
+                               file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}{suffix}",
+                               mime=mime, type="primary", on_click="ignore")
+elif button_col.button(f"Prepare download ({len(shown):,} events, {short_format})"):
+    with st.spinner("Writing the file…"):
+        st.session_state["export_file"] = export_bytes(shown, export_format)[0]
+    st.session_state["export_view"] = export_view
+    st.rerun()
 if len(table_rows) > TABLE_LIMIT:
     st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the filters "
                "to see the rest, or download them all.")

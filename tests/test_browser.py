@@ -292,6 +292,7 @@ def test_download_is_the_shown_events_as_rfc7946_geojson(session, tmp_path):
     page = session.open("/?start=2021-06-01&end=2021-06-30")
     session.showing(3, 4)
     expect(session.map_frame().locator("path.strikemap-event")).to_have_count(3)
+    page.get_by_role("button", name=re.compile(r"Prepare download \(3 events, GeoJSON\)")).click()
     button = page.get_by_role("button", name="Download shown events (GeoJSON)")
     with page.expect_download() as info:
         button.click()
@@ -319,6 +320,7 @@ def test_download_is_the_shown_events_as_rfc7946_geojson(session, tmp_path):
     # The same rows as a GeoPackage, for QGIS.
     page.locator('[data-testid="stMainBlockContainer"] [data-testid="stSelectbox"]').filter(has_text="Format").click()
     page.get_by_role("option", name="GeoPackage").click()
+    page.get_by_role("button", name=re.compile(r"Prepare download \(3 events, GeoPackage\)")).click()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download shown events (GeoPackage)").click()
     saved = tmp_path / info.value.suggested_filename
@@ -648,6 +650,7 @@ def upload(page, path: Path, fmt_label: str, only: str = ""):
     sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Format").click()
     page.get_by_role("option", name=fmt_label).click()
     sidebar.locator('input[type="file"]').set_input_files(str(path))
+    expect(sidebar.get_by_text(path.name)).to_be_visible(timeout=MAP_TIMEOUT_MS)  # uploaded before the form is sent
     if only:
         sidebar.get_by_label("Only these sub-event types (ACLED; comma-separated)").fill(only)
     sidebar.get_by_role("button", name="Import").click()
