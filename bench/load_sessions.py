@@ -27,7 +27,7 @@ Each session does, with its own filters and windows (so no two sessions ask for 
 2. week     click "week ▶" (even sessions) or "◀ week" (odd) -> the window moved 7 days, shown and drawn.
 3. link     page.goto another filtered link (another window, country, precisions) -> shown and drawn.
 4. filter   type a place name into "Search notes and places" + Enter -> shown and drawn.
-5. export   click "Download shown events (GeoJSON)" -> the file saved. Then (not timed) it must be valid
+5. export   click "Prepare download (...)" then "Download shown events (GeoJSON)" -> the file saved. Then (not timed) it must be valid
             GeoJSON (geojson_validator, RFC 7946 structure and geometries), its feature count equal to the
             "Showing N" the page displays, and its event ids exactly the expected ones.
 
@@ -82,6 +82,7 @@ SEED = 7
 SAMPLE_S = 0.2
 STEP_KINDS = ("open", "week", "link", "filter", "export")
 DOWNLOAD_LABEL = "Download shown events (GeoJSON)"
+PREPARE_LABEL = re.compile(r"^Prepare download \(")  # the dashboard makes the file first, then offers it
 PRECISION_SETS = [(), ("1",), ("1", "2"), ("2", "3")]
 
 # In the page: the "Showing N of M events · start to end" line, if it is the wanted one (or, probing, any).
@@ -646,7 +647,12 @@ async def run_session(browser, base: str, plan: Plan, opts, rec: SessionResult, 
             got = asyncio.ensure_future(page.wait_for_event("download", timeout=limit * 1000))
             refused = asyncio.ensure_future(error_box.wait_for(state="visible", timeout=limit * 1000))
             try:
-                await page.get_by_role("button", name=DOWNLOAD_LABEL).click()
+                prepare = page.get_by_role("button", name=PREPARE_LABEL)
+                if await prepare.count():
+                    await prepare.click()
+                button = page.get_by_role("button", name=DOWNLOAD_LABEL)
+                await button.wait_for(state="visible", timeout=max(deadline - time.perf_counter(), 0.001) * 1000)
+                await button.click()
                 await asyncio.wait({got, refused}, timeout=max(deadline - time.perf_counter(), 0.001),
                                    return_when=asyncio.FIRST_COMPLETED)
                 if not got.done() and refused.done() and refused.exception() is None:
