@@ -9,7 +9,6 @@ Every filter lives in the URL (``geo.filters.Filters``), so a link reproduces th
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -72,6 +71,13 @@ def data_stamp(dataset: Dataset):
     if dataset.editable:
         return event_store()[0].revision()
     return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
+
+
+@st.cache_data(show_spinner=False)
+def cached_datasets(events_path: str, store_url: str, revision) -> dict[str, Dataset]:
+    """The data sets to choose from, listed again only when the store changed (not on every slider move:
+    counting a store's events by data set reads the whole events table)."""
+    return list_datasets(event_store()[0])
 
 
 @st.cache_data(show_spinner=False)
@@ -231,7 +237,7 @@ def _dataset_chosen() -> None:
 def data_sidebar() -> Dataset:
     """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
     store, store_problem = event_store()
-    datasets = list_datasets(store)
+    datasets = cached_datasets(str(config.events_path()), config.store_url(), store.revision() if store else None)
     if "pending_dataset" in st.session_state:  # set by an import, before the select exists
         st.session_state["dataset"] = st.session_state.pop("pending_dataset")
     if "dataset" not in st.session_state:

@@ -67,7 +67,6 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
-import http.server
 import importlib
 import inspect
 import json
@@ -683,27 +682,8 @@ def naive_page_load(browser, base: str, markers: int, timeout: float) -> dict:
         context.close()
 
 
-# Leaflet's and jQuery's CDN URLs answered from static/vendor: the same helper as bench/startup.py's.
-from startup import local_copies  # noqa: E402
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def static_http_server(directory: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+# Leaflet's and jQuery's CDN URLs answered from static/vendor, and a quiet file server: bench/startup.py's.
+from startup import local_copies, static_http_server  # noqa: E402
 
 
 # ================================================================== one size
