@@ -74,13 +74,6 @@ def data_stamp(dataset: Dataset):
 
 
 @st.cache_data(show_spinner=False)
-def cached_datasets(events_path: str, store_url: str, revision) -> dict[str, Dataset]:
-    """The data sets to choose from, listed again only when the store changed (not on every slider move:
-    counting a store's events by data set reads the whole events table)."""
-    return list_datasets(event_store()[0])
-
-
-@st.cache_data(show_spinner=False)
 def cached_events(key: str, stamp):
     """A data set's events, keyed on its key and stamp, so a changed file or store reloads it."""
     store = event_store()[0]
@@ -231,15 +224,23 @@ def _open_dataset(key: str) -> None:
 
 
 def _dataset_chosen() -> None:
+    st.session_state["dataset"] = st.session_state[_select_key()]
     _open_dataset(st.session_state["dataset"])
+
+
+def _select_key() -> str:
+    # The select's key changes whenever the page opens a data set itself (an import, added proposals, a
+    # copy): a select keyed once would send its old choice back on a later rerun and reopen that one.
+    return f"dataset-select-{st.session_state.get('dataset_switches', 0)}"
 
 
 def data_sidebar() -> Dataset:
     """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
     store, store_problem = event_store()
-    datasets = cached_datasets(str(config.events_path()), config.store_url(), store.revision() if store else None)
+    datasets = list_datasets(store)
     if "pending_dataset" in st.session_state:  # set by an import, before the select exists
         st.session_state["dataset"] = st.session_state.pop("pending_dataset")
+        st.session_state["dataset_switches"] = st.session_state.get("dataset_switches", 0) + 1
     if "dataset" not in st.session_state:
         wanted = st.query_params.get("data", BUNDLED)
         if wanted not in datasets:
@@ -250,7 +251,8 @@ def data_sidebar() -> Dataset:
         st.session_state["dataset"] = BUNDLED  # its file was removed
     with st.sidebar:
         st.header("Data")
-        st.selectbox("Data set", list(datasets), key="dataset", on_change=_dataset_chosen,
+        st.selectbox("Data set", list(datasets), index=list(datasets).index(st.session_state["dataset"]),
+                     key=_select_key(), on_change=_dataset_chosen,
                      format_func=lambda key: datasets[key].label)
         st.text_input("Your name (recorded with every change)", key="author", placeholder=default_author())
         if store_problem:
