@@ -23,7 +23,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-data/build/gazetteer.sqlite static/basemap/countries.geojson &: $(VENV)/.installed node_modules/.installed geo/gazetteer.py geo/names.py geo/country_aliases.csv geo/assets.py
+data/build/gazetteer.sqlite static/basemap/countries.geojson &: $(VENV)/.installed node_modules/.installed geo/geocoding/gazetteer.py geo/geocoding/names.py geo/geocoding/country_aliases.csv geo/web/assets.py
 	$(PY) -m geo setup --force
 	touch data/build/gazetteer.sqlite static/basemap/countries.geojson
 

@@ -2,7 +2,7 @@
 
 Thin on purpose: layout and widgets only; everything else is in ``geo/``.
 Run with ``make run`` or ``STRIKEMAP_EVENTS=path streamlit run dashboard.py``.
-Every filter lives in the URL (``geo.filters.Filters``), so a link reproduces the view:
+Every filter lives in the URL (``geo.web.filters.Filters``), so a link reproduces the view:
 ``/?start=2021-06-01&end=2021-06-30&precision=2&actor=...&q=...``.
 """
 
@@ -16,18 +16,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import config
-from geo.assets import assets_ready, install_assets
-from geo.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
+from geo.web.assets import assets_ready, install_assets
+from geo.store.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
                           save_import)
 from geo.errors import EditConflictError, StrikemapError
-from geo.extract import MAX_REPORT_CHARS, extract_events
-from geo.importers import IMPORT_FORMATS
-from geo.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
-from geo.store import VERSION, default_author, open_store
-from geo.events import date_span
-from geo.export import EXPORT_FORMATS, export_bytes
-from geo.filters import MULTI, Filters, MapView, apply_filters, facet_values
-from geo.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
+from geo.reports.extract import MAX_REPORT_CHARS, extract_events
+from geo.io.importers import IMPORT_FORMATS
+from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
+from geo.store.event_store import VERSION, default_author, open_store
+from geo.io.events import date_span
+from geo.io.export import EXPORT_FORMATS, export_bytes
+from geo.web.filters import MULTI, Filters, MapView, apply_filters, facet_values
+from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
 
 st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
@@ -54,7 +54,7 @@ def ensure_assets() -> bool:
 
 
 def event_store():
-    """The event store (geo.store, at $STRIKEMAP_DB or data/store.sqlite): (store, None), or (None, why not)."""
+    """The event store (geo.store.event_store, at $STRIKEMAP_DB or data/store.sqlite): (store, None), or (None, why not)."""
     return _open_store(config.store_url())
 
 
@@ -106,7 +106,7 @@ def _published(key: str, stamp) -> str:
 
 
 def published_url(key: str, stamp) -> str:
-    """The events written once as static files for the map (see geo.mapping.publish_events)."""
+    """The events written once as static files for the map (see geo.web.mapping.publish_events)."""
     url = _published(key, stamp)
     if not (config.STATIC_DIR / url.removeprefix(config.STATIC_URL + "/") / "core.json").exists():
         _published.clear()  # the files were removed (pruned, `make clean`): publish again

@@ -6,7 +6,7 @@ A report, not a test: it always exits 0 (``tests/test_accuracy.py`` asserts the
 thresholds, with the same checks, imported from here). For every mention of the set
 (``tests/data/README.md`` says how it was made) it runs
 
-* ours: ``geo.geocode.resolve_mentions(all mentions)``, the set read as one archive (as
+* ours: ``geo.geocoding.resolve.resolve_mentions(all mentions)``, the set read as one archive (as
   ``geocode --csv`` and the dashboard read a file), and ``resolve_mention(mention)`` one by
   one with no context at all ("strikemap 1-by-1");
 * peer "exact-name": the whole mention, casefolded and stripped of diacritics, looked
@@ -162,7 +162,7 @@ def admin1_geometry(iso2: str, name: str):
 
 
 def country_shape(iso2: str):
-    from geo.regions import country_geometry
+    from geo.geocoding.regions import country_geometry
 
     return country_geometry(iso2.upper())
 
@@ -192,7 +192,7 @@ class Answer:
 
 def ours(text: str) -> Answer:
     """strikemap on one mention alone: no report, no focus."""
-    from geo.geocode import resolve_mention
+    from geo.geocoding.resolve import resolve_mention
 
     return _answer(resolve_mention(text))
 
@@ -200,7 +200,7 @@ def ours(text: str) -> Answer:
 def ours_archive(texts: list[str]) -> list[Answer]:
     """strikemap reading the whole set as one archive, as ``geocode --csv`` and the dashboard read a
     file: the focus countries are inferred from the names found in one country only."""
-    from geo.geocode import resolve_mentions
+    from geo.geocoding.resolve import resolve_mentions
 
     return [_answer(found) for found in resolve_mentions(texts)]
 
@@ -370,7 +370,7 @@ def spec_target(spec: dict):
     import shapely
 
     if spec["type"] == "border":
-        from geo.regions import border_line
+        from geo.geocoding.regions import border_line
 
         return border_line(*sorted((spec["a"], spec["b"])))
     if spec["type"] == "country":
@@ -387,7 +387,7 @@ def check_region(spec_text: str, answer: Answer) -> tuple[bool, str]:
     """Does a resolved answer match the region spec? Returns (ok, the first failed check or a summary).
 
     * border:A-B — precision 3, a polygon; all of it (bar 1 % of its area) within 60 km of the
-      A-B border line (Natural Earth, ``geo.regions.border_line``) and its point too; it covers
+      A-B border line (Natural Earth, ``geo.geocoding.regions.border_line``) and its point too; it covers
       >= 80 % of the line's length; with no side named, each country holds >= 20 % of its area.
     * border:A-B:side=X — as above, and the answer's point lies in X and >= 90 % of the area too.
     * country:X / admin1:X:<name> — precision 3, a polygon, the point inside the area (2 km slack
@@ -626,10 +626,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         mentions = load_mentions(args.csv)
         print(f"strikemap geocoder accuracy on {args.csv} (code {code_version()})")
-        from geo.gazetteer import load_gazetteer
+        from geo.geocoding.gazetteer import load_gazetteer
 
         load_gazetteer()
-        from geo.geocode import _resolve_cached
+        from geo.geocoding.resolve import _resolve_cached
 
         _resolve_cached.cache_clear()  # each of our runs starts cold, so its time is honest
         runs = [run(mentions, ours_archive, "strikemap", batch=True)]

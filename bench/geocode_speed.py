@@ -4,7 +4,7 @@
 
 A report (always exits 0). Every figure is measured in this run:
 
-a) cold start: a fresh ``python -c`` that imports ``geo.geocode`` and calls
+a) cold start: a fresh ``python -c`` that imports ``geo.geocoding.resolve`` and calls
    ``load_gazetteer()``, timed inside the process (and its wall time), median of
    ``--runs``; target 0.3 s. One untimed run first, so every timed run sees a warm OS
    file cache.
@@ -35,9 +35,9 @@ import geocode_accuracy as accuracy  # noqa: E402  (the set loader and the peers
 
 COLD_START_TARGET_S = 0.3
 THROUGHPUT_TARGET_S = 2.0
-COLD_START_CODE = ("import time;t=time.perf_counter();import geo.geocode;"
-                   "from geo.gazetteer import load_gazetteer;load_gazetteer();print(time.perf_counter()-t)")
-COLD_FIRST_RESOLVE_CODE = ("import time;t=time.perf_counter();from geo.geocode import resolve_mention;"
+COLD_START_CODE = ("import time;t=time.perf_counter();import geo.geocoding.resolve;"
+                   "from geo.geocoding.gazetteer import load_gazetteer;load_gazetteer();print(time.perf_counter()-t)")
+COLD_FIRST_RESOLVE_CODE = ("import time;t=time.perf_counter();from geo.geocoding.resolve import resolve_mention;"
                            "r=resolve_mention('near Al-Bukamal');print(time.perf_counter()-t)")
 
 DIRECTIONS = ["north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest"]
@@ -58,7 +58,7 @@ def _run_timed(code: str) -> tuple[float, str]:
 
 
 def bench_cold_start(runs: int) -> None:
-    print(f"== a) cold start: fresh process, import geo.geocode + load_gazetteer(), median of {runs} ==")
+    print(f"== a) cold start: fresh process, import geo.geocoding.resolve + load_gazetteer(), median of {runs} ==")
     _run_timed(COLD_START_CODE)  # untimed: warm the OS file cache
     bare = statistics.median(_run_timed("pass")[0] for _ in range(runs))
     inside, walls = [], []
@@ -117,8 +117,8 @@ def build_mentions(mentions: list[accuracy.Mention], count: int) -> list[str]:
 
 
 def bench_throughput(mentions: list[accuracy.Mention], count: int, geotext: bool) -> None:
-    from geo import geocode
-    from geo.gazetteer import load_gazetteer
+    from geo.geocoding import resolve as geocode
+    from geo.geocoding.gazetteer import load_gazetteer
 
     texts = build_mentions(mentions, count)
     print("")

@@ -31,8 +31,8 @@ Each session does, with its own filters and windows (so no two sessions ask for 
             GeoJSON (geojson_validator, RFC 7946 structure and geometries), its feature count equal to the
             "Showing N" the page displays, and its event ids exactly the expected ones.
 
-Expected counts and ids are computed here independently of the server: geo.events.load_events on the
-same file, geo.filters.apply_filters on Filters.from_query of the same link. Before an in-page action
+Expected counts and ids are computed here independently of the server: geo.io.events.load_events on the
+same file, geo.web.filters.apply_filters on Filters.from_query of the same link. Before an in-page action
 (week, filter, export) the session waits until Streamlit reports the script idle
 (stApp[data-test-script-state=notRunning]) and clears the iframe's drawn flag (not timed): a user acts
 on a settled page. Response time = action -> the expected result visible (text and drawn map; the
@@ -299,7 +299,7 @@ class Sampler(threading.Thread):
 
 @dataclass
 class Expect:
-    """What the page must show after a step: computed here with geo.filters, not asked from the server."""
+    """What the page must show after a step: computed here with geo.web.filters, not asked from the server."""
     filters: object
     shown: int
     drawn: int
@@ -329,7 +329,7 @@ class Plan:
 
 
 def expect_for(events, filters) -> Expect:
-    from geo.filters import apply_filters
+    from geo.web.filters import apply_filters
 
     shown = apply_filters(events, filters)
     return Expect(filters, len(shown), int(shown.geometry.notna().sum()), len(events),
@@ -338,8 +338,8 @@ def expect_for(events, filters) -> Expect:
 
 def warm_up_view(events) -> tuple[dict, Expect]:
     """The warm-up's link: the whole record (asked by no session)."""
-    from geo.events import date_span
-    from geo.filters import Filters
+    from geo.io.events import date_span
+    from geo.web.filters import Filters
 
     first, last = date_span(events)
     query = {"start": first.isoformat(), "end": last.isoformat()}
@@ -350,8 +350,8 @@ def make_plans(events, sessions: int) -> list[Plan]:
     """Different windows and filters per session, spread over the data's whole time span."""
     import datetime as dt
 
-    from geo.events import date_span
-    from geo.filters import Filters, apply_filters
+    from geo.io.events import date_span
+    from geo.web.filters import Filters, apply_filters
 
     first, last = date_span(events)
     countries = [c for c, _ in Counter(events["country"].dropna().astype(str)).most_common() if c]
@@ -940,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import appserver
 
-    from geo.events import load_events
+    from geo.io.events import load_events
 
     if opts.events:
         path = opts.events.resolve()

@@ -8,7 +8,7 @@ Not a pytest test. For each size N, synthetic events (bench/synthetic_events.py,
 data/build/bench/events_<N>_seed<S>.csv) are measured in this run, ours beside two naive ways:
 
 * the naive dashboard (bench/naive_dashboard.py): a minimal Streamlit page, the CSV read with pandas
-  (st.cache_data), a date-range slider that rebuilds the map, a geo.mapping.OfflineMap with one
+  (st.cache_data), a date-range slider that rebuilds the map, a geo.web.mapping.OfflineMap with one
   folium.Marker per event handed whole to st_folium. Like for like: a Streamlit page drawn through
   streamlit-folium, as ours is, so both pay Streamlit's page boot. The issue's target (ours >= 5x
   faster than the naive way at 10,000 events, first drawn map) is judged against it.
@@ -18,9 +18,9 @@ data/build/bench/events_<N>_seed<S>.csv) are measured in this run, ours beside t
 1. Server-side build time.
    ours: dashboard.py run headless with Streamlit's AppTest (no server, no browser) in a worker
    process, on a warm cache (after one cold run that loads the file). Every function of
-   geo.mapping the dashboard calls is wrapped with a timer (nested calls counted once), and
+   geo.web.mapping the dashboard calls is wrapped with a timer (nested calls counted once), and
    streamlit_folium.st_folium is wrapped too, with its component function replaced by one that
-   records the arguments: "map build" = the dashboard's geo.mapping calls + st_folium's own work
+   records the arguments: "map build" = the dashboard's geo.web.mapping calls + st_folium's own work
    (map render, _get_map_string, feature-group string), i.e. everything between the filtered table
    and the bytes handed to Streamlit. Whole-script time is reported beside it.
    naive dashboard: bench/naive_dashboard.py through AppTest in a worker process, warm likewise
@@ -274,20 +274,20 @@ def apptest_run(app, timer: CallTimer, captured: dict, action=None, setup=None) 
 
 
 def worker_ours(app_root: str, events: str, runs: int, timeout: float, cold_timeout: float) -> None:
-    """dashboard.py through AppTest with geo.mapping and st_folium timed; see the module docstring."""
+    """dashboard.py through AppTest with geo.web.mapping and st_folium timed; see the module docstring."""
     root = Path(app_root)
     os.chdir(root)
     sys.path.insert(0, str(root))
     os.environ["STRIKEMAP_EVENTS"] = events
     from streamlit.testing.v1 import AppTest
 
-    mapping = importlib.import_module("geo.mapping")
+    mapping = importlib.import_module("geo.web.mapping")
     if not Path(mapping.__file__).resolve().is_relative_to(root.resolve()):
-        raise RuntimeError(f"geo.mapping imported from {mapping.__file__}, not from {root}")
+        raise RuntimeError(f"geo.web.mapping imported from {mapping.__file__}, not from {root}")
     timer = CallTimer()
     for name, obj in list(vars(mapping).items()):
         if inspect.isfunction(obj) and obj.__module__ == mapping.__name__:
-            setattr(mapping, name, timer.wrap(f"geo.mapping.{name}", obj))
+            setattr(mapping, name, timer.wrap(f"geo.web.mapping.{name}", obj))
     captured = record_st_folium(timer)
 
     def one(window: tuple[str, str], limit: float) -> dict:
@@ -325,12 +325,12 @@ def worker_naive_dashboard(events: str, runs: int, timeout: float, cold_timeout:
     os.environ["STRIKEMAP_EVENTS"] = events
     from streamlit.testing.v1 import AppTest
 
-    mapping = importlib.import_module("geo.mapping")
+    mapping = importlib.import_module("geo.web.mapping")
     timer = CallTimer()
     captured = record_st_folium(timer)
     map_created: list[float] = []  # when each OfflineMap was made: the last one is the timed run's
 
-    class TimedOfflineMap(mapping.OfflineMap):  # the script imports it from geo.mapping on every run
+    class TimedOfflineMap(mapping.OfflineMap):  # the script imports it from geo.web.mapping on every run
         def __init__(self, *args, **kwargs):
             map_created.append(time.perf_counter())
             super().__init__(*args, **kwargs)
@@ -944,7 +944,7 @@ def report_size(out: dict, opts, full_expected: int, narrow_expected: int, shift
             f"{ratio(dash_value, ours_value):>23}  {ratio(page_value, ours_value)}")
     say("  (ratios: naive / ours, above 1x ours is faster or smaller. The naive dashboard is like for like, a "
         "Streamlit page through st_folium as ours; the bare page skips Streamlit's page boot.)")
-    say("  server build: ours = geo.mapping calls + st_folium; naive dashboard = OfflineMap() to st_folium "
+    say("  server build: ours = geo.web.mapping calls + st_folium; naive dashboard = OfflineMap() to st_folium "
         "returned; bare page = Map + Markers + render")
     say("  bytes: ours = st_folium args + map data files; naive dashboard = st_folium args; bare page = the HTML")
 
@@ -964,7 +964,7 @@ def report_size(out: dict, opts, full_expected: int, narrow_expected: int, shift
             say(f"  ours cold first script run (load_events + caches + map): {fmt_s(cold.get('total'))}; "
                 f"map calls {fmt_s(cold.get('map'))}; errors: {cold.get('errors') or 'none'}")
             slow = sorted(cold.get("per_call", {}).items(), key=lambda kv: -kv[1])[:4]
-            say("    cold geo.mapping/st_folium time by function: " + ", ".join(f"{k} {fmt_s(v)}" for k, v in slow))
+            say("    cold geo.web.mapping/st_folium time by function: " + ", ".join(f"{k} {fmt_s(v)}" for k, v in slow))
     if full_runs and "map" in full_runs[0]:
         r = full_runs[0]
         say(f"  ours warm rerun, full window: whole script {fmt_s(ours_script)}, map build {fmt_s(ours_build)} "

@@ -5,7 +5,7 @@ dashboard.py is, so both pay Streamlit's page boot. Not part of the app. The nai
 
 * the events CSV (STRIKEMAP_EVENTS) read with pandas, cached with st.cache_data;
 * a date-range slider over event_date; every change reruns the script and rebuilds the whole map;
-* a geo.mapping.OfflineMap (Leaflet and jQuery from /app/static; folium's default is a CDN, and the
+* a geo.web.mapping.OfflineMap (Leaflet and jQuery from /app/static; folium's default is a CDN, and the
   page would stay blank offline) with one folium.Marker per event with coordinates, popup = the place
   as written; folium's default OpenStreetMap tiles are kept (they do not load offline);
 * the map handed whole to st_folium, nothing returned to Python.
@@ -30,7 +30,7 @@ from streamlit_folium import st_folium
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for geo/
 from geo import config  # noqa: E402
-from geo.mapping import OfflineMap  # noqa: E402
+from geo.web.mapping import OfflineMap  # noqa: E402
 
 DATE_SLIDER_KEY = "dates"  # bench/map_scale.py moves the slider by this key
 

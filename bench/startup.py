@@ -43,9 +43,9 @@ NAIVE_WAIT_S = 10.0
 CHROMIUM = os.environ.get("STRIKEMAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-COLD_START_CODE = ("import time;t=time.time();from geo.geocode import resolve_mention;"
-                   "from geo.gazetteer import load_gazetteer;load_gazetteer();print(time.time()-t)")
-COLD_FIRST_RESOLVE_CODE = ("import time;t=time.time();from geo.geocode import resolve_mention;"
+COLD_START_CODE = ("import time;t=time.time();from geo.geocoding.resolve import resolve_mention;"
+                   "from geo.geocoding.gazetteer import load_gazetteer;load_gazetteer();print(time.time()-t)")
+COLD_FIRST_RESOLVE_CODE = ("import time;t=time.time();from geo.geocoding.resolve import resolve_mention;"
                            "r=resolve_mention('near Al-Bukamal');assert r.resolved;print(time.time()-t)")
 
 MENTIONS = [
@@ -107,7 +107,7 @@ def bench_cold_start() -> None:
     RESULTS["cold_start_s"] = cold
     say(f"python -c pass (bare interpreter start): {statistics.median(bare):.3f} s")
     say(f"fresh process running the geocoder import + load_gazetteer(), wall: {statistics.median(walls):.3f} s")
-    say(f"geocoder cold start (import geo.geocode + load_gazetteer(), measured inside the process): {cold:.3f} s "
+    say(f"geocoder cold start (import geo.geocoding.resolve + load_gazetteer(), measured inside the process): {cold:.3f} s "
         f"(min {min(inside):.3f} s, max {max(inside):.3f} s)")
     say(f"geocoder cold start incl. first resolve_mention('near Al-Bukamal'): {statistics.median(first_resolve):.3f} s")
     say(f"cold-start target: {COLD_START_TARGET_S:.1f} s -> {verdict(cold, COLD_START_TARGET_S)}")
@@ -135,8 +135,8 @@ def _naive_resolve(mention: str, cities: list[dict]):
 
 
 def bench_mentions() -> None:
-    from geo import geocode
-    from geo.gazetteer import load_gazetteer
+    from geo.geocoding import resolve as geocode
+    from geo.geocoding.gazetteer import load_gazetteer
 
     say("")
     say(f"== b) time per mention ({len(MENTIONS)} mentions) ==")
@@ -264,7 +264,7 @@ def static_http_server(directory: Path):
 def _naive_page(directory: Path) -> tuple[Path, int]:
     import folium
 
-    from geo.events import load_events
+    from geo.io.events import load_events
 
     events = load_events(ROOT / "data" / "events.csv")
     fmap = folium.Map()

@@ -3,7 +3,7 @@
     .venv/bin/python bench/synthetic_events.py 100000 -o data/build/bench/events_100000.csv
     .venv/bin/python bench/synthetic_events.py 1000 -o /tmp/events.geojson --seed 3 --no-validate
 
-or, from Python, ``make_events(n, seed=7) -> pandas.DataFrame`` (columns: ``geo.events.SCHEMA``).
+or, from Python, ``make_events(n, seed=7) -> pandas.DataFrame`` (columns: ``geo.io.events.SCHEMA``).
 
 What makes it realistic enough to load-test the dashboard:
 
@@ -19,12 +19,12 @@ What makes it realistic enough to load-test the dashboard:
 * ACLED's vocabulary for event_type / sub_event_type and ACLED-style actor names; each
   scenario (actor, kind of attack, usual targets, areas, active years) is a row of SCENARIOS;
 * geo_precision 1/2/3 about 70/25/5 % with ``radius_km`` = the town's radius
-  (0.012*sqrt(population), 1..15 km) / 15 / 50, as ``geo.geocode`` would give;
+  (0.012*sqrt(population), 1..15 km) / 15 / 50, as ``geo.geocoding.resolve`` would give;
 * notes of 60-300 characters made from templates, with occasional quotes and ampersands,
   never a real person's name; fatalities with min/max ranges (many zeros) and who said what.
 
 Deterministic for a given ``(n, seed)``. Files are written to a temporary file beside the
-target and renamed over it. The CLI then loads the file with ``geo.events.load_events`` to
+target and renamed over it. The CLI then loads the file with ``geo.io.events.load_events`` to
 prove it is valid, and prints rows, bytes and seconds.
 """
 
@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geo.events import SCHEMA
-from geo.export import atomic_write
+from geo.io.events import SCHEMA
+from geo.io.export import atomic_write
 
 GAZETTEER = ROOT / "data" / "build" / "gazetteer.sqlite"
 START = dt.date(2019, 1, 1)
@@ -264,7 +264,7 @@ def _day_intensity(days: pd.DatetimeIndex) -> np.ndarray:
 
 
 def make_events(n: int, seed: int = 7) -> pd.DataFrame:
-    """``n`` synthetic events (columns ``geo.events.SCHEMA``), deterministic for ``seed``."""
+    """``n`` synthetic events (columns ``geo.io.events.SCHEMA``), deterministic for ``seed``."""
     if n < 0:
         raise ValueError("n must be >= 0")
     rng = np.random.default_rng(seed)
@@ -512,8 +512,8 @@ def write_events(frame: pd.DataFrame, path: Path | str) -> Path:
 
 
 def validate_file(path: Path | str, expected_rows: int) -> float:
-    """Load ``path`` with geo.events.load_events; raise unless every row is there with coordinates."""
-    from geo.events import load_events
+    """Load ``path`` with geo.io.events.load_events; raise unless every row is there with coordinates."""
+    from geo.io.events import load_events
 
     started = time.perf_counter()
     gdf = load_events(path)
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of events")
     parser.add_argument("-o", "--output", required=True, help="PATH.csv or PATH.geojson")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-validate", action="store_true", help="skip loading the file with geo.events.load_events")
+    parser.add_argument("--no-validate", action="store_true", help="skip loading the file with geo.io.events.load_events")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     frame = make_events(args.n, seed=args.seed)
@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
           f"written in {written:.2f} s")
     if not args.no_validate:
         loaded = validate_file(path, len(frame))
-        print(f"{path}: geo.events.load_events loads all {len(frame)} rows with coordinates in {loaded:.2f} s")
+        print(f"{path}: geo.io.events.load_events loads all {len(frame)} rows with coordinates in {loaded:.2f} s")
     return 0
 
 

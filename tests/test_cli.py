@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from geo.cli import main
-from geo.regions import border_line, country_geometry
+from geo.geocoding.regions import border_line, country_geometry
 
 from conftest import ABU_KAMAL, AL_QAIM, ROOT, km_between, km_to_shape
 

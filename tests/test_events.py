@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo.errors import EventDataError
-from geo.events import SCHEMA, date_span, filter_events, load_events
-from geo.geocode import resolve_mention
+from geo.io.events import SCHEMA, date_span, filter_events, load_events
+from geo.geocoding.resolve import resolve_mention
 
 from conftest import ABU_KAMAL, AL_QAIM, ROOT, km_between
 
@@ -139,7 +139,7 @@ def test_acled_style_csv_with_coordinates_and_semicolons(tmp_path):
 
 
 def test_geojson_in_our_schema_round_trips_with_polygons(tmp_path, bundled):
-    from geo.export import write_events
+    from geo.io.export import write_events
 
     events = bundled.copy()
     region = resolve_mention("the Iraq-Syria border region")
@@ -175,7 +175,7 @@ def test_coordinates_swapped_for_their_country_are_refused(tmp_path):
 
 
 def test_our_csv_export_loads_back_with_its_regions(tmp_path, bundled):
-    from geo.export import write_events
+    from geo.io.export import write_events
 
     events = bundled.copy()
     events.loc[0, "geometry"] = resolve_mention("the Iraq-Syria border region").shape()
@@ -186,7 +186,7 @@ def test_our_csv_export_loads_back_with_its_regions(tmp_path, bundled):
 
 
 def test_a_bad_wkt_cell_is_named(tmp_path, bundled):
-    from geo.export import to_csv
+    from geo.io.export import to_csv
 
     text = to_csv(bundled).replace("POINT (40.91854 34.45226)", "POINT (40.9 oops")
     path = tmp_path / "events.csv"

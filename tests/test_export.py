@@ -6,9 +6,9 @@ import geopandas as gpd
 import pytest
 
 from geo.errors import ExportError
-from geo.events import filter_events, load_events
-from geo.export import to_csv, to_geojson, write_events
-from geo.geocode import resolve_mention
+from geo.io.events import filter_events, load_events
+from geo.io.export import to_csv, to_geojson, write_events
+from geo.geocoding.resolve import resolve_mention
 
 from conftest import ROOT
 
@@ -105,7 +105,7 @@ UCDP_SAMPLE = ROOT / "tests" / "data" / "ucdp_sample.csv"
 @pytest.fixture(scope="module")
 def with_regions():
     """Points, admin-1 outlines, a border zone and a country outline (the UCDP sample)."""
-    from geo.importers import import_events
+    from geo.io.importers import import_events
 
     return import_events("ucdp", UCDP_SAMPLE)
 
@@ -177,7 +177,7 @@ def test_dates_are_iso_strings_in_every_format(tmp_path, bundled):
     ("parquet", ".parquet", "application/vnd.apache.parquet"),
 ])
 def test_export_bytes_is_the_file_for_the_dashboard(tmp_path, with_regions, fmt, suffix, mime):
-    from geo.export import export_bytes
+    from geo.io.export import export_bytes
 
     shown = with_regions[with_regions.country == "Syria"]
     data, got_mime, got_suffix = export_bytes(shown, fmt)

@@ -10,15 +10,15 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo.actors import find_actors
+from geo.reports.actors import find_actors
 from geo.cli import main
-from geo.counts import find_casualties, find_counts, parse_number
-from geo.dates import report_date_in_text, resolve_date
-from geo.events import SCHEMA, load_events
-from geo.extract import AUDIT_COLUMNS, MAX_REPORT_CHARS, ExtractError, extract_events
-from geo.gazetteer import load_gazetteer
-from geo.geocode import resolve_mention
-from geo.regions import border_line, country_geometry
+from geo.reports.counts import find_casualties, find_counts, parse_number
+from geo.reports.dates import report_date_in_text, resolve_date
+from geo.io.events import SCHEMA, load_events
+from geo.reports.extract import AUDIT_COLUMNS, MAX_REPORT_CHARS, ExtractError, extract_events
+from geo.geocoding.gazetteer import load_gazetteer
+from geo.geocoding.resolve import resolve_mention
+from geo.geocoding.regions import border_line, country_geometry
 
 from conftest import AL_QAIM, ROOT, km_between, km_to_shape
 

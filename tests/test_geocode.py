@@ -5,8 +5,8 @@ import json
 import pytest
 import shapely
 
-from geo.geocode import NEAR_RADIUS_KM, resolve_mention
-from geo.regions import BORDER_BUFFER_KM, border_line, country_geometry
+from geo.geocoding.resolve import NEAR_RADIUS_KM, resolve_mention
+from geo.geocoding.regions import BORDER_BUFFER_KM, border_line, country_geometry
 
 from conftest import ABU_KAMAL, AL_QAIM, km_between, km_to_shape
 
@@ -147,7 +147,7 @@ def test_a_multiword_name_is_not_split_into_a_smaller_place():
 
 
 def test_other_mentions_of_the_report_disambiguate():
-    from geo.geocode import resolve_mentions
+    from geo.geocoding.resolve import resolve_mentions
 
     assert resolve_mention("Homs").country == "SY"  # alone: the bigger Homs
     libya = resolve_mentions(["Tripoli", "Misrata", "Homs"])

@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import cli, importers
+from geo import cli
+
+from geo.io import importers
 from geo.cli import main
 from geo.errors import EventDataError
-from geo.events import SCHEMA
-from geo.export import EXPORT_FORMATS, write_events
-from geo.importers import IMPORT_FORMATS, import_events, import_with_summary
+from geo.io.events import SCHEMA
+from geo.io.export import EXPORT_FORMATS, write_events
+from geo.io.importers import IMPORT_FORMATS, import_events, import_with_summary
 
 from conftest import ROOT, km_between
 

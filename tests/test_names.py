@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo.names import clean_mention, name_key, skeleton_key
+from geo.geocoding.names import clean_mention, name_key, skeleton_key
 
 
 @pytest.mark.parametrize("variants", [

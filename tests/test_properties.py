@@ -44,16 +44,16 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from geo.datasets import DEFAULT_UPLOAD_MB, UPLOAD_SUFFIX, import_upload, list_datasets, save_import
-from geo.store import open_store
+from geo.store.datasets import DEFAULT_UPLOAD_MB, UPLOAD_SUFFIX, import_upload, list_datasets, save_import
+from geo.store.event_store import open_store
 from geo.errors import EventDataError, StrikemapError
-from geo.events import SCHEMA, load_events
-from geo.export import to_csv, to_geojson, write_events
-from geo.extract import MAX_REPORT_CHARS, ExtractError, extract_events
-from geo.geocode import resolve_mention
-from geo.importers import IMPORT_FORMATS, import_with_summary
-from geo.mapping import events_feature_group, publish_events
-from geo.resolution import Resolution
+from geo.io.events import SCHEMA, load_events
+from geo.io.export import to_csv, to_geojson, write_events
+from geo.reports.extract import MAX_REPORT_CHARS, ExtractError, extract_events
+from geo.geocoding.resolve import resolve_mention
+from geo.io.importers import IMPORT_FORMATS, import_with_summary
+from geo.web.mapping import events_feature_group, publish_events
+from geo.geocoding.resolution import Resolution
 
 from conftest import ROOT
 
@@ -523,7 +523,7 @@ def test_csv_export_neutralises_formulas_and_keeps_every_row(rows, wkt):
     for column in TEXT_COLUMNS:
         for value, cell in zip(events[column], back[column]):
             assert not runs_as_formula(cell), f"{column}: {cell!r} would run as a formula"
-            value = value.replace("\x00", "\ufffd")  # a NUL is no text (geo.export)
+            value = value.replace("\x00", "\ufffd")  # a NUL is no text (geo.io.export)
             assert cell in (value, "'" + value), f"{column}: {value!r} came out as {cell!r}"
 
 
@@ -648,7 +648,7 @@ markup = st.one_of(
 def test_data_text_reaches_the_map_as_data_never_as_markup(tmp_path, ids, text):
     import streamlit_folium
 
-    from geo.mapping import base_map
+    from geo.web.mapping import base_map
 
     rows = [{c: text for c in TEXT_COLUMNS} | {"event_id_cnty": i} for i in ids]
     events = events_table(rows)
@@ -687,7 +687,7 @@ def test_event_ids_reach_tooltips_and_clicks_as_text(ids):
     core = {"ids": ids, "precision": [1] * len(ids), "radius": [None] * len(ids), "lat": [34.4] * len(ids),
             "lon": [40.9] * len(ids), "outlines": {}}
     mask = base64.b64encode(bytes([0xFF]) * (len(ids) // 8 + 1)).decode()
-    result = subprocess.run([NODE, str(harness), str(ROOT / "geo" / "js" / "events.js"), json.dumps(core), mask],
+    result = subprocess.run([NODE, str(harness), str(ROOT / "geo" / "web" / "js" / "events.js"), json.dumps(core), mask],
                             capture_output=True, text=True, timeout=30, check=True)
     seen = json.loads(result.stdout)
     for kind in ("tooltips", "clicks"):  # SVG layers' tooltips; the canvas layer's click report

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from geo import providers
-from geo.geocode import resolve_mention
-from geo.providers import (NominatimProvider, ProviderBadResponse, ProviderRateLimited, ProviderTimeout,
+from geo.geocoding import providers
+from geo.geocoding.resolve import resolve_mention
+from geo.geocoding.providers import (NominatimProvider, ProviderBadResponse, ProviderRateLimited, ProviderTimeout,
                            ProviderUnavailable, provider_from_name, resolve_online)
 
 TIMEOUT = 1.0

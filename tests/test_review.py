@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 
 from conftest import ROOT
-from geo.datasets import BUNDLED, add_events, list_datasets
+from geo.store.datasets import BUNDLED, add_events, list_datasets
 from geo.errors import EventDataError
-from geo.events import load_events
-from geo.extract import extract_events
-from geo.review import ACCEPT, accept_proposals, review_table
-from geo.store import open_store
+from geo.io.events import load_events
+from geo.reports.extract import extract_events
+from geo.reports.review import ACCEPT, accept_proposals, review_table
+from geo.store.event_store import open_store
 
 ARTICLE = ROOT / "data" / "articles" / "000_561c48b6145f2520.txt"
 

@@ -1,4 +1,4 @@
-"""The event store (geo.store) on both backends, as an analyst would notice it: the bundled events come
+"""The event store (geo.store.event_store) on both backends, as an analyst would notice it: the bundled events come
 back unchanged, edits are recorded and can be undone, a second editor cannot overwrite the first,
 deletions can be taken back, big imports are one change, and a crash mid-import loses nothing.
 
@@ -23,8 +23,8 @@ from geopandas.testing import assert_geodataframe_equal
 
 from geo.cli import main
 from geo.errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
-from geo.events import SCHEMA, load_events
-from geo.store import BUNDLED, VERSION, open_store, seed
+from geo.io.events import SCHEMA, load_events
+from geo.store.event_store import BUNDLED, VERSION, open_store, seed
 
 from conftest import ROOT
 
@@ -294,7 +294,7 @@ def test_import_of_thousands_of_rows_is_one_transaction(store):
 KILLED_IMPORT = """
 import sys
 import geopandas as gpd
-from geo.store import open_store
+from geo.store.event_store import open_store
 
 def report(done, total):
     print(done, flush=True)

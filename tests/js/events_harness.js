@@ -1,4 +1,4 @@
-/* Runs geo/js/events.js in node with Leaflet and the DOM stubbed, and prints what it hands to the
+/* Runs geo/web/js/events.js in node with Leaflet and the DOM stubbed, and prints what it hands to the
  * places that parse HTML: the tooltip content of each SVG layer (Leaflet sets a string tooltip with
  * innerHTML) and the tooltip the canvas layer reports on a click (streamlit-folium reads it with
  * innerHTML). Used by tests/test_properties.py.

@@ -1,14 +1,14 @@
 """Importers: other tools' event files into our schema, every column kept.
 
 ``import_events(fmt, path)`` reads one file into a GeoDataFrame (EPSG:4326) in
-``geo.events``' schema: our columns first, then every other column of the file,
+``geo.io.events``' schema: our columns first, then every other column of the file,
 unchanged. ``import_with_summary`` also says what happened to each row. Formats:
 
 | fmt       | file                                                                  |
 |-----------|-----------------------------------------------------------------------|
 | `acled`   | an ACLED CSV export (`,` or `;`), its column names as they are        |
 | `ucdp`    | a UCDP GED CSV (`id`, `relid`, ..., `where_prec`, `date_prec`, `best`) |
-| `csv`     | our CSV (what `geo.export` writes; `geometry_wkt` gives back regions)  |
+| `csv`     | our CSV (what `geo.io.export` writes; `geometry_wkt` gives back regions)  |
 | `geojson`, `gpkg`, `parquet` | GeoJSON, GeoPackage, GeoParquet in our schema      |
 
 Precision codes become ours (geo_precision 1 named place, 2 near a place / small
@@ -43,7 +43,7 @@ fatalities/fatalities_min/fatalities_max, ``side_a``/``side_b`` to actor1/actor2
 to location_mention, ``type_of_violence`` to event_type, ``source_original`` to
 source, ``source_headline`` to notes; the id becomes ``UCDP-<id>``.
 
-Rows without coordinates are geocoded (``geo.events.place_events``) from their
+Rows without coordinates are geocoded (``geo.io.events.place_events``) from their
 place fields: ACLED's "location, admin1, country" (kept as location_mention),
 UCDP's where_coordinates (else where_description) with the country. The source's
 precision code is then a floor: a UCDP "within 25 km" row never becomes a
@@ -65,10 +65,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import EventDataError
+from ..errors import EventDataError
 from .events import (GEOMETRY_WKT, MAX_ERRORS_SHOWN, RowProblem, check_events, csv_separator, geodata_events,
                      geodata_table, place_events, problems_message, refuse_extra_fields, row_label)
-from .resolution import NEAR_RADIUS_KM
+from ..geocoding.resolution import NEAR_RADIUS_KM
 
 IMPORT_FORMATS = {
     "acled": "an ACLED CSV export",
@@ -499,7 +499,7 @@ def _from_ours(raw: pd.DataFrame) -> _Mapped:
 
     table = raw.copy()
     for column in table.columns:
-        # Exactly the cells geo.export guards, with their quote: "'=1" -> "=1", "' -1" -> " -1", "''=1" -> "'=1".
+        # Exactly the cells geo.io.export guards, with their quote: "'=1" -> "=1", "' -1" -> " -1", "''=1" -> "'=1".
         guarded = table[column].str.match("'" + FORMULA_GUARDED.pattern, na=False)
         if guarded.any():
             table.loc[guarded, column] = table.loc[guarded, column].str[1:]
@@ -549,7 +549,7 @@ def _draw_outlines(events, outlines: pd.Series, summary: ImportSummary, progress
     import shapely
     from tqdm import tqdm
 
-    from .regions import radius_km_around
+    from ..geocoding.regions import radius_km_around
 
     wanted = outlines.dropna()
     if wanted.empty:
@@ -588,9 +588,9 @@ def _draw_outlines(events, outlines: pd.Series, summary: ImportSummary, progress
 
 def _area(kind: str, admin1: str, country: str, description: str):
     """The Resolution of the area a precision code names, or None."""
-    from .gazetteer import load_gazetteer
-    from .geocode import resolve_mention, resolve_name
-    from .resolution import PRECISION_REGION, Context
+    from ..geocoding.gazetteer import load_gazetteer
+    from ..geocoding.resolve import resolve_mention, resolve_name
+    from ..geocoding.resolution import PRECISION_REGION, Context
 
     code = load_gazetteer().country_code(country) if country else None
     if kind == "admin1":

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from . import config
+from .. import config
 
 BASEMAP_FILE = "basemap/countries.geojson"
 # (xstatic package, files to copy, folder under static/vendor)
@@ -60,7 +60,7 @@ def build_basemap(out: Path, world_atlas: Path = config.WORLD_ATLAS_DIR) -> Path
     import pyogrio
     import shapely
 
-    from .export import atomic_write
+    from ..io.export import atomic_write
 
     frame = pyogrio.read_dataframe(world_atlas / "countries-50m.json", layer="countries")
     features = []
@@ -97,7 +97,7 @@ def build_admin1_files(out_dir: Path, admin1_geojson: Path = config.ADMIN1_GEOJS
     import pyogrio
     import shapely
 
-    from .export import atomic_write
+    from ..io.export import atomic_write
 
     frame = pyogrio.read_dataframe(admin1_geojson, columns=["name", "name_en", "iso_a2"])
     frame = frame[frame["iso_a2"].str.len() == 2]

@@ -2,7 +2,7 @@
 
 Owns three tables and every write to them:
 
-* ``events``: one row per event of a data set, in ``geo.events``' schema, plus the other columns
+* ``events``: one row per event of a data set, in ``geo.io.events``' schema, plus the other columns
   its file brought (``extra``, JSON: importers keep every column), its shape, and a ``version``
   that each change raises by one;
 * ``changes``: one row per change (an import, events added, an edit, a deletion, an undo): when,
@@ -44,11 +44,11 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2 import Geometry, WKBElement
 
-from . import config
-from .errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
-from .events import INTEGER_COLUMNS, SCHEMA, check_events
+from .. import config
+from ..errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
+from ..io.events import INTEGER_COLUMNS, SCHEMA, check_events
 
-BUNDLED = "bundled"  # the data set seeded from data/events.csv; the same key as geo.datasets.BUNDLED
+BUNDLED = "bundled"  # the data set seeded from data/events.csv; the same key as geo.store.datasets.BUNDLED
 VERSION = "version"  # the column of store.events() that an edit hands back as expected_version
 FLOAT_COLUMNS = ["latitude", "longitude", "radius_km"]
 TEXT_COLUMNS = [c for c in SCHEMA if c not in INTEGER_COLUMNS + FLOAT_COLUMNS]
@@ -623,7 +623,7 @@ def _number(value, column: str, event_id: str) -> float | None:
 def seed(store: Store, path: Path | str | None = None, author: str | None = None) -> Change:
     """Load the curated events file (default ``data/events.csv``) into the ``bundled`` data set of a store
     that has never held it, as one import. The file is only read, never written."""
-    from .events import load_events
+    from ..io.events import load_events
 
     path = Path(path or config.events_path())
     if len(store.changes(limit=1, dataset=BUNDLED)):

@@ -1,16 +1,16 @@
 """Reports to proposed events: read a written strike report and propose event rows in our schema.
 
 ``extract_events(text, report_date)`` returns one row per strike and place, in the events
-SCHEMA (``geo.events``) plus audit columns that keep the words every field came from. The
+SCHEMA (``geo.io.events``) plus audit columns that keep the words every field came from. The
 rows are **proposals** for a person to check, never facts: ids are ``proposed-<hash>-N``.
 
 How a report is read, stage by stage:
 
 1. the text is cleaned (HTML tags and entities removed) and split into paragraphs and
    sentences; the report's own dateline ("date 2021-06-28") is read and set aside;
-2. each sentence is read for dates (``geo.dates``), actors (``geo.actors``), places
-   (``geo.mentions``, resolved offline by ``geo.geocode``), and counts and casualties
-   (``geo.counts``). A clause giving the reason for a strike ("in response to drone
+2. each sentence is read for dates (``geo.reports.dates``), actors (``geo.reports.actors``), places
+   (``geo.reports.mentions``, resolved offline by ``geo.geocoding.resolve``), and counts and casualties
+   (``geo.reports.counts``). A clause giving the reason for a strike ("in response to drone
    attacks ... in Iraq") is left out: its places and dates are another event's;
 3. a sentence is about a strike when it uses strike words ("airstrikes", "struck", "drone
    strike") or an actor known to strike from the air does the hitting ("the US military
@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import StrikemapError
+from ..errors import StrikemapError
 
 MAX_REPORT_CHARS = 500_000  # about 80,000 words; longer input is refused, not truncated silently
 MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of text are read in pieces
@@ -109,7 +109,7 @@ class Sentence:
     reasons: list[tuple[int, int]] = field(default_factory=list)  # spans that give a strike's reason
     dates: list = field(default_factory=list)
     actors: list = field(default_factory=list)
-    places: list = field(default_factory=list)  # geo.mentions.PlaceMention, resolved
+    places: list = field(default_factory=list)  # geo.reports.mentions.PlaceMention, resolved
     unplaced: list = field(default_factory=list)  # place mentions the offline gazetteer does not know
     casualties: list = field(default_factory=list)
     counts: object = None
@@ -226,7 +226,7 @@ def _reason_spans(text: str) -> list[tuple[int, int]]:
 def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
     """Every sentence of a cleaned report with its dates, actors, places, counts and casualties."""
     from . import actors, counts, dates, mentions
-    from .gazetteer import load_gazetteer
+    from ..geocoding.gazetteer import load_gazetteer
 
     pairs = split_sentences(text)
     sentences = [Sentence(t, p, quoted=q) for (t, p), q in zip(pairs, _quoted_spans(pairs))]
@@ -272,7 +272,7 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
 class Episode:
     """Strike sentences about one strike day (and one striking actor, where named), with their context."""
 
-    date: object  # geo.dates.DateReading
+    date: object  # geo.reports.dates.DateReading
     date_text: str
     strikers: set[str]
     sentences: list[int] = field(default_factory=list)  # strike sentences
@@ -351,12 +351,12 @@ AUDIT_COLUMNS = ["source_sentence", "date_text", "date_rule", "actors_text", "st
 class _Row:
     """One proposed event before it becomes a table row."""
 
-    resolution: object  # geo.resolution.Resolution, or None when no place could be found
+    resolution: object  # geo.geocoding.resolution.Resolution, or None when no place could be found
     mention: str  # the words that placed it
     region: str  # the wider area the episode names
     sentence: str  # the sentence the place came from
     country: str | None  # ISO code the row was counted in, if any
-    fatalities: list = field(default_factory=list)  # geo.counts.Casualties for this row
+    fatalities: list = field(default_factory=list)  # geo.reports.counts.Casualties for this row
 
 
 def _unique(mentions, key):
@@ -369,7 +369,7 @@ def _unique(mentions, key):
 
 
 def _country_name(code: str) -> str:
-    from .gazetteer import load_gazetteer
+    from ..geocoding.gazetteer import load_gazetteer
 
     place = load_gazetteer().country(code)
     return place.name if place else code
@@ -377,7 +377,7 @@ def _country_name(code: str) -> str:
 
 def _area_in(area, code: str):
     """The part of an area in one country: the country's side of a border zone, else the area if it lies there."""
-    from .geocode import resolve_mention
+    from ..geocoding.resolve import resolve_mention
 
     countries = (area.resolution.country or "").split("/")
     if code not in countries:
@@ -394,7 +394,7 @@ def _countries(resolution) -> set[str]:
 
 def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
     """The rows of one episode: counted places by country, else named places, else the area named."""
-    from .resolution import PRECISION_REGION
+    from ..geocoding.resolution import PRECISION_REGION
 
     strike_sentences = [sentences[i] for i in episode.sentences]
     placed = [(m, s) for s in strike_sentences for m in s.places if _outside(s.reasons, m.start, m.end)]
@@ -426,7 +426,7 @@ def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
 def _rows_by_country(strike_sentences: list[Sentence], towns, areas, countries) -> list[_Row]:
     """ "two locations in Syria and one in Iraq": that many rows per country, at the towns named there,
     else on that country's side of the area named, else the country."""
-    from .geocode import resolve_mention
+    from ..geocoding.resolve import resolve_mention
 
     by_country, counted_by = {}, {}  # counted_by: code -> (words, sentence) that counted it first
     for sentence in strike_sentences:
@@ -512,7 +512,7 @@ def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
 
 
 def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
-    from .events import resolution_columns  # the same place columns geocode_events fills
+    from ..io.events import resolution_columns  # the same place columns geocode_events fills
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)
@@ -560,7 +560,7 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
     import pandas as pd
 
     from .dates import report_date_in_text
-    from .events import SCHEMA
+    from ..io.events import SCHEMA
 
     if not isinstance(text, str):
         raise ExtractError("a report must be text")

@@ -2,13 +2,13 @@
 
 ``find_places(sentences)`` looks at each sentence for
 
-* border phrases: a window of words around "border"/"frontier" that ``geo.phrases``
+* border phrases: a window of words around "border"/"frontier" that ``geo.geocoding.phrases``
   reads as a border zone ("in Syria, near the Iraqi border", "the Iraq-Syria border region");
 * runs of capitalised words ("Deir ez-Zor", "Al Qa'im") with the words before them that make
   them a phrase the geocoder knows: "near X", "10 km north of X", "eastern X", "rural X",
   "between X and Y", "X air base", "X, Syria";
 
-and resolves them offline with ``geo.geocode``. A capitalised word is not necessarily a place
+and resolves them offline with ``geo.geocoding.resolve``. A capitalised word is not necessarily a place
 ("Given", "Nancy", "Monday" are all GeoNames places), so a mention is **strong** when it stands
 where a place stands (after "in", "near", "struck" ..., or as one of the phrases above) and
 **weak** otherwise (at the start of a sentence, after "of"). Strong mentions are read together,
@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .candidates import is_name_word
-from .gazetteer import load_gazetteer
-from .geocode import resolve_mention, resolve_mentions
-from .resolution import Resolution
+from ..geocoding.candidates import is_name_word
+from ..geocoding.gazetteer import load_gazetteer
+from ..geocoding.resolve import resolve_mention, resolve_mentions
+from ..geocoding.resolution import Resolution
 
 # Stages whose answers are exact enough to keep even for a weak mention.
 EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:country", "sites")

@@ -3,7 +3,7 @@
 Each reader takes the cleaned mention and returns a ``Resolution`` or None (not this
 kind of phrase); an unresolved Resolution (with its reason) means "this kind of phrase, but
 it cannot be placed" (an offset too far). Readers that need a named place (offsets, "between") get a
-``resolve_name(text, ctx)`` function from ``geo.geocode``, so this module never
+``resolve_name(text, ctx)`` function from ``geo.geocoding.resolve``, so this module never
 imports the pipeline that calls it.
 
 * sites:     "Ain al-Asad air base", "near the Al-Qaim border crossing" (``geo/sites.csv``)

@@ -34,8 +34,8 @@ from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__, config
-from .errors import StrikemapError
+from .. import __version__, config
+from ..errors import StrikemapError
 
 log = logging.getLogger(__name__)
 

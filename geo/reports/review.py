@@ -1,6 +1,6 @@
 """Proposals a person has checked, turned into events.
 
-``geo.extract`` proposes rows; the analyst reviews them in a table (the dashboard's
+``geo.reports.extract`` proposes rows; the analyst reviews them in a table (the dashboard's
 ``st.data_editor``), ticks the ones to keep and corrects what is wrong. ``accept_proposals``
 applies that review: only ticked rows, with the analyst's edits; a row whose place mention was
 edited is geocoded again from the new words (its old shape would no longer match them), the
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import EventDataError
-from .events import GEOMETRY_WKT, SCHEMA, check_events, place_events, problems_message
+from ..errors import EventDataError
+from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events, problems_message
 
 ACCEPT = "accept"
 # What the analyst may correct in review; the geocoder's own columns follow from the mention.
@@ -63,8 +63,8 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
 def placement_changes(mention: str) -> dict:
     """The edit that moves an event to a new place mention: the mention, what it resolves to, its shape.
     A mention the geocoder cannot place is refused, never saved with the old, no longer matching shape."""
-    from .events import resolution_columns
-    from .geocode import resolve_mention
+    from ..io.events import resolution_columns
+    from ..geocoding.resolve import resolve_mention
 
     found = resolve_mention(mention)
     if not found.resolved:

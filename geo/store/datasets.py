@@ -4,10 +4,10 @@ Two kinds:
 
 * ``bundled``: the events file (``data/events.csv``, or ``$STRIKEMAP_EVENTS``), read-only. The
   curated CSV is never rewritten by the dashboard.
-* ``store:<name>``: a data set in the event store (``geo.store``: SQLite by default, PostGIS with
+* ``store:<name>``: a data set in the event store (``geo.store.event_store``: SQLite by default, PostGIS with
   ``$STRIKEMAP_DB``), editable, with the history of every change.
 
-An upload is imported (``geo.importers``) from a scratch copy; only a complete, valid import joins
+An upload is imported (``geo.io.importers``) from a scratch copy; only a complete, valid import joins
 the store, as a new data set in one transaction, so a failed import leaves nothing behind. The
 uploaded file's name is shown and kept in the change's comment but never used as a path. Reviewed
 proposals join the open store data set; added to the bundled data set, they start an editable
@@ -24,8 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
-from .errors import EventDataError
+from .. import config
+from ..errors import EventDataError
 
 BUNDLED = "bundled"
 STORE_PREFIX = "store:"
@@ -61,14 +61,14 @@ def load_dataset(dataset: Dataset, store=None, progress=None):
     """The data set's events as a GeoDataFrame (a store's carry a ``version`` column for edits)."""
     if dataset.store_name is not None:
         return store.events(dataset.store_name)
-    from .events import load_events
+    from ..io.events import load_events
 
     return load_events(dataset.path, progress=progress)
 
 
 def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEFAULT_UPLOAD_MB, **options):
     """(events, summary) of an uploaded file's bytes, imported from a scratch copy that is then deleted."""
-    from .importers import import_with_summary
+    from ..io.importers import import_with_summary
 
     if fmt not in UPLOAD_SUFFIX:
         raise EventDataError(f"unknown import format {fmt!r}; choose one of {', '.join(UPLOAD_SUFFIX)}")
@@ -125,6 +125,6 @@ def add_events(store, dataset: Dataset, events, added, author: str | None = None
 
 
 def _without_version(events):
-    from .store import VERSION
+    from .event_store import VERSION
 
     return events.drop(columns=[VERSION], errors="ignore")

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import EventDataError
-from .geocode import resolve_mentions
-from .resolution import Resolution
+from ..errors import EventDataError
+from ..geocoding.resolve import resolve_mentions
+from ..geocoding.resolution import Resolution
 
 SCHEMA = [
     "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
@@ -223,8 +223,8 @@ def _swapped_for_country(countries: pd.Series, lat: pd.Series, lon: pd.Series, u
     """
     import shapely
 
-    from .gazetteer import load_gazetteer
-    from .regions import country_geometry
+    from ..geocoding.gazetteer import load_gazetteer
+    from ..geocoding.regions import country_geometry
 
     swapped = pd.Series(False, index=countries.index)
     named = countries.where(usable & ~_blank(countries))
@@ -303,7 +303,7 @@ def read_events_table(path: Path | str) -> pd.DataFrame:
 
 def resolution_columns(found: Resolution) -> dict:
     """The event columns a resolution fills (ACLED's country is a name, not a code)."""
-    from .gazetteer import load_gazetteer
+    from ..geocoding.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()
     names = [gazetteer.country(c).name if gazetteer.country(c) else c for c in (found.country or "").split("/") if c]

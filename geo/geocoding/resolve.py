@@ -3,10 +3,10 @@
 ``resolve_mention(text)`` reads the mention as written and returns a ``Resolution``.
 The stages run in this order; the first answer wins:
 
-1. phrases (``geo.phrases``): a curated site, a border zone, "eastern Syria", "the
+1. phrases (``geo.geocoding.phrases``): a curated site, a border zone, "eastern Syria", "the
    Damascus countryside", "10 km north of Mosul", "between X and Y";
 2. "near X", "the outskirts of X": X's point with at least ``NEAR_RADIUS_KM``, precision 2;
-3. a name (``geo.candidates``): a town (precision 1), a province or a country (its
+3. a name (``geo.geocoding.candidates``): a town (precision 1), a province or a country (its
    outline, precision 3). "Hit, Iraq" or ``country="IQ"`` restricts the answer.
 
 Anything else is unresolved, with a reason. An area keeps its polygon: no point is
@@ -109,7 +109,7 @@ def resolve_mention(text: str, country: str | None = None, gazetteer: Gazetteer 
 
     ``country`` (ISO alpha-2) restricts names to that country; ``focus`` (ISO codes) prefers places in
     those countries; ``near_point`` (lat, lon) prefers places near it (the rest of the report).
-    ``provider`` (``geo.providers``) is asked only where the offline answer is missing or a loose
+    ``provider`` (``geo.geocoding.providers``) is asked only where the offline answer is missing or a loose
     spelling match; if it fails, the offline answer comes back with a ``warning`` naming the failure.
     """
     if not isinstance(text, str):

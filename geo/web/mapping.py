@@ -5,7 +5,7 @@ Shaped like Folium's plugins: each element declares its assets as data
 carries one small template. Nothing is loaded from a CDN.
 
 * ``OfflineMap``: ``folium.Map`` whose Leaflet and jQuery come from ``static/``.
-* ``OfflineBasemap``: fetches the countries GeoJSON built by ``geo.assets`` and
+* ``OfflineBasemap``: fetches the countries GeoJSON built by ``geo.web.assets`` and
   draws it under everything, with the sea as the map background.
 * ``EventLayer``: all events as one ``L.geoJSON`` layer. Style shows precision: a
   dot for a named town (1), a circle of ``radius_km`` for "near X" (2), the
@@ -297,7 +297,7 @@ def publish_events(gdf, static_dir=None) -> str:
     import shutil
     import tempfile
 
-    from . import config
+    from .. import config
 
     static_dir = static_dir or config.STATIC_DIR
     key = _dataset_key(gdf)
@@ -376,7 +376,7 @@ def shown_mask(all_events, shown) -> str:
 
 def country_codes(gdf, most: int = 12) -> tuple[str, ...]:
     """ISO codes of the (up to ``most``) countries with the most events, from ACLED-style names."""
-    from .gazetteer import load_gazetteer
+    from ..geocoding.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()
     counts = gdf["country"].fillna("").str.split("/").explode().value_counts()
@@ -399,7 +399,7 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
 
     ``online_tiles`` (a key of ``ONLINE_BASEMAPS``) is the base layer shown first; the others are one
     click away in the layer control, which is the only thing that ever fetches a tile. ``view`` (a
-    ``geo.filters.MapView``) opens the map there; otherwise it fits ``bounds``. The basemap files and
+    ``geo.web.filters.MapView``) opens the map there; otherwise it fits ``bounds``. The basemap files and
     ``dataset_url``'s core.json are fetched while the map's scripts load (strikemap/preload.js).
     """
     from urllib.parse import urlencode
@@ -410,7 +410,7 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     data_files = [static_url(BASEMAP_FILE)] + admin1_urls(admin1_countries)
     if dataset_url:
         data_files.append(f"{dataset_url}/core.json")
-    # The first script the map loads, so the downloads start before Leaflet's (see geo/js/preload.js).
+    # The first script the map loads, so the downloads start before Leaflet's (see geo/web/js/preload.js).
     fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode([('url', u) for u in data_files])}"),
                        *LEAFLET_JS[1:]]
     # The offline base is drawn by OfflineBasemap in its own pane; this empty layer is its radio button.

@@ -1,0 +1,5 @@
+"""The event store: data sets, every change with who/when/why, undo, and refused conflicts.
+
+Owns the store itself on SQLite or PostGIS (``event_store``) and the data sets the
+dashboard can open: the bundled file, imports and working copies (``datasets``).
+"""

@@ -1,0 +1,6 @@
+"""What the web page needs that is not layout.
+
+Owns the Folium map and its layers, the published map data and its JavaScript
+(``mapping``, ``js/``), the offline assets served by Streamlit (``assets``), and the
+filters and map view that live in the page's URL (``filters``).
+"""
