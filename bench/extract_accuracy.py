@@ -159,6 +159,7 @@ def load_cases(folder: Path | str = DEFAULT_REPORTS) -> list[Case]:
 @dataclass
 class Proposal:
     date: dt.date | None
+    time_precision: int | None
     answer: geo_bench.Answer  # the row's place, as the geocoder bench judges places
     actor1: str
     actor2: str
@@ -177,7 +178,8 @@ def proposals(frame) -> list[Proposal]:
                                   row.location, row.country, "extract")
         low, high = row.fatalities_min, row.fatalities_max
         fatalities = None if _missing(low) else (int(low), int(high if not _missing(high) else low))
-        out.append(Proposal(dt.date.fromisoformat(row.event_date) if row.event_date else None, answer,
+        out.append(Proposal(dt.date.fromisoformat(row.event_date) if row.event_date else None,
+                            None if _missing(row.time_precision) else int(row.time_precision), answer,
                             row.actor1 or "", row.actor2 or "", fatalities,
                             [s for s in (row.source_sentence or "").split(" | ") if s]))
     return out
@@ -259,6 +261,7 @@ class Tally:
     events: int = 0
     found: int = 0
     date: int = 0
+    time_precision: int = 0
     place: int = 0
     precision_allowed: int = 0
     precision_exact: int = 0
@@ -302,6 +305,7 @@ def tally(results: list[Judged]) -> Tally:
                 continue
             same_date, same_place = p.date == event.date, place_ok(event, p.answer)
             t.date += same_date
+            t.time_precision += p.time_precision == event.time_precision
             t.place += same_place
             t.found += same_date and same_place
             precision = p.answer.precision
@@ -340,6 +344,8 @@ def report(cases: list[Case], whole: list[Judged], first: list[Judged]) -> None:
 
     line("events found (right date, place within tolerance)", _share(a.found, a.events), _share(b.found, b.events))
     line("  right date", _share(a.date, a.events), _share(b.date, b.events))
+    line("  right time precision (day, week, month)", _share(a.time_precision, a.events),
+         _share(b.time_precision, b.events))
     line("  place within tolerance", _share(a.place, a.events), _share(b.place, b.events))
     line("precision not better than the text allows", _share(a.precision_allowed, a.events),
          _share(b.precision_allowed, b.events))

@@ -638,7 +638,7 @@ Gaza|point|Gaza City|281133|plain||
 Gaza|point|Khan Younis|281124|plain||
 Gaza|point|Khan Yunis|281124|vowel||
 Gaza|point|Khan Younes|281124|vowel||
-Gaza|point|Rafah|281102|plain||the Gaza side (Rafah, Egypt is the smaller town across the border)
+Gaza|point|Rafah|281102|plain||the Gaza town (not Rafah, Egypt, across the border)
 Gaza|point|Deir al-Balah|281141|article||
 Gaza|point|Deir el-Balah|281141|article||
 Gaza|point|Dayr al-Balah|281141|deir||
