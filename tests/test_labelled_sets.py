@@ -26,6 +26,8 @@ THEATRES = ROOT / "tests" / "data" / "theatres"
 MENTIONS = THEATRES / "mentions.csv"
 REPORTS = THEATRES / "reports"
 MIN_MENTIONS, MIN_THEATRES, MIN_REPORTS = 300, 5, 12
+THEATRE_COUNTRIES = {"Yemen": {"YE"}, "Somalia": {"SO"}, "Afghanistan": {"AF"}, "Pakistan": {"PK"}, "Libya": {"LY"},
+                     "Ukraine": {"UA"}, "Lebanon": {"LB"}, "Gaza": {"PS"}, "Sahel": {"ML", "BF", "NE"}}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,32 @@ def test_every_located_mention_is_on_earth_and_cites_its_source(mentions):
         -90 <= m.lat <= 90 and -180 <= m.lon <= 180 and re.search(r"GeoNames \d+", m.note)
         and re.fullmatch(r"[A-Z]{2}", m.country) and 0 < m.tolerance_km <= geo_bench.FAR_KM)]
     assert not bad, "rows without a cited GeoNames truth on Earth:\n" + "\n".join(bad)
+
+
+def _km_outside(country: str, lat: float, lon: float) -> float:
+    """How far a point lies outside a country's Natural Earth outline (0 inside)."""
+    import shapely
+    from shapely.ops import nearest_points
+
+    shape = geo_bench.country_shape(country)
+    point = shapely.Point(lon, lat)
+    if shape.covers(point):
+        return 0.0
+    edge = nearest_points(shape, point)[0]
+    return geo_bench.km_between(edge.y, edge.x, lat, lon)
+
+
+def test_every_truth_point_lies_in_its_theatre(mentions, cases):
+    """Catches swapped coordinates, a wrong geonameid or a wrong theatre (2 km slack: simplified coastlines)."""
+    bad = [f"line {m.line} {m.mention!r} ({m.country}, {m.theatre})" for m in mentions
+           if m.kind in ("point", "near") and (m.country not in THEATRE_COUNTRIES[m.theatre]
+                                               or _km_outside(m.country, m.lat, m.lon) > geo_bench.EDGE_KM)]
+    for case in cases:
+        for event in case.events:
+            if event.lat is not None and min(_km_outside(c, event.lat, event.lon)
+                                             for c in THEATRE_COUNTRIES[case.theatre]) > geo_bench.EDGE_KM:
+                bad.append(f"{case.name}: {event.place_mention!r} outside {case.theatre}")
+    assert not bad, "truth points outside their theatre:\n" + "\n".join(bad)
 
 
 def test_every_region_spec_names_a_known_area(mentions):

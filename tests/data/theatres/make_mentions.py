@@ -28,9 +28,6 @@ COLUMNS = ["mention", "kind", "expected_lat", "expected_lon", "expected_country"
            "theatre", "tolerance_km"]
 BEARINGS = {"north": 0, "northeast": 45, "east": 90, "southeast": 135, "south": 180, "southwest": 225, "west": 270,
             "northwest": 315}
-# The country of a region spec's area, and a theatre's default country.
-THEATRE_COUNTRY = {"Yemen": "YE", "Somalia": "SO", "Afghanistan": "AF", "Pakistan": "PK", "Libya": "LY",
-                   "Ukraine": "UA", "Lebanon": "LB", "Gaza": "PS"}
 
 ROWS = r"""
 # ---------------------------------------------------------------- Yemen
