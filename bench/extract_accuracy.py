@@ -170,12 +170,13 @@ class Proposal:
 def proposals(frame) -> list[Proposal]:
     out = []
     for row in frame.itertuples(index=False):
-        resolved = row.latitude == row.latitude and row.latitude is not None  # NaN when unplaced
-        answer = geo_bench.Answer(bool(resolved), row.latitude if resolved else None,
-                                  row.longitude if resolved else None,
-                                  int(row.geo_precision) if resolved and row.geo_precision is not None else None,
-                                  row.radius_km if resolved else None, row.geometry if resolved else None,
-                                  row.location, row.country, "extract")
+        if _missing(row.latitude):  # an unplaced row
+            answer = geo_bench.Answer(False, reason=row.geocoder)
+        else:
+            answer = geo_bench.Answer(True, float(row.latitude), float(row.longitude),
+                                      None if _missing(row.geo_precision) else int(row.geo_precision),
+                                      None if _missing(row.radius_km) else float(row.radius_km), row.geometry,
+                                      row.location, row.country, "extract")
         low, high = row.fatalities_min, row.fatalities_max
         fatalities = None if _missing(low) else (int(low), int(high if not _missing(high) else low))
         out.append(Proposal(dt.date.fromisoformat(row.event_date) if row.event_date else None,
@@ -186,12 +187,10 @@ def proposals(frame) -> list[Proposal]:
 
 
 def _missing(value) -> bool:
-    try:
-        import pandas as pd
+    """None, NaN or pandas' NA: a cell the extractor left empty."""
+    import pandas as pd
 
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return value is None or bool(pd.isna(value))
 
 
 def place_ok(event: Expected, answer: geo_bench.Answer) -> bool:
