@@ -381,8 +381,9 @@ def geodata_table(table, origin: str):
                             for message in _bounds_errors(geom.bounds))
     off_earth = {p.index for p in problems}
     for column in ("latitude", "longitude"):
-        if column not in table:
-            table[column] = None
+        # As read: a file may hold them as text (pandas' str dtype, which refuses the float filled in below);
+        # check_events then reports what is no number and cast_columns types the rest.
+        table[column] = table[column].astype(object) if column in table else None
     for index, geom in table.geometry.items():
         if _is_blank(table.at[index, "latitude"]) and index not in off_earth and geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
