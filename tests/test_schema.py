@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -318,3 +319,32 @@ def test_one_added_schema_line_reaches_store_table_popup_and_exports(tmp_path):
     assert out["csv_header"].index("aircraft") == out["csv_header"].index("geocoder") + 1  # in schema order
     assert out["app_exception"] == []
     assert out["table_columns"][-1] == "aircraft"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_events_js_shows_the_schema_popup_fields_in_order():
+    """events.js's popup in node (DOM stubbed): one line per non-empty field, labels from the schema."""
+    from geo.web.mapping import popup_table
+
+    events = load_events(ROOT / "data" / "events.csv")
+    events.loc[0, "source_url"] = "https://example.org/report?id=1"
+    events.loc[0, "source"] = ""
+    details = popup_table(events).iloc[0].to_dict()
+    lines = _popup_lines(details)
+    labels = [line.split(": ", 1)[0] for line in lines]
+    assert labels == [label for name, label, _ in POPUP_FIELDS if details[name] not in (None, "")]
+    assert "Source" not in labels  # empty: left out
+    assert lines[0] == "Event id: SM-SYR-2021-0001"
+    assert "Place as written: a border control point near Abu Kamal" in lines
+    assert "Precision: 2 (near a town or a small area), ±15 km" in lines
+    assert lines[-1] == "Source link: [https://example.org/report?id=1](https://example.org/report?id=1)"
+    # Only a web address becomes a link.
+    assert _popup_lines({**details, "source_url": "javascript:alert(1)"})[-1] == "Source link: javascript:alert(1)"
+
+
+def _popup_lines(details: dict) -> list[str]:
+    harness = ROOT / "tests" / "js" / "popup_harness.js"
+    result = subprocess.run([shutil.which("node"), str(harness), str(ROOT / "geo" / "web" / "js" / "events.js"),
+                             json.dumps(POPUP_FIELDS), json.dumps(details, default=str)],
+                            capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(result.stdout)
