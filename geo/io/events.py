@@ -122,9 +122,9 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
 
     dates, date_problems = _parse_dates(frame["event_date"])
     complain(date_problems.notna(), "event_date", lambda i: f"{name('event_date')} {date_problems[i]}")
-    # Every column in its type (geo.io.schema.cast_columns): a cell that is no usable number becomes <NA>
-    # there, so each such cell is reported here first, quoting the file's own value.
-    ints = cast_columns(frame[INTEGER_COLUMNS])
+    # Each number column as parsed, its bad cells blank. Every cell that is no usable number is reported here,
+    # quoting the file's own value, before geo.io.schema.cast_columns gives each column its type.
+    numbers = {}
     for column in INTEGER_COLUMNS:
         raw = frame[column]
         number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
@@ -133,7 +133,8 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
         bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0) | too_large)
         complain(bad, column, lambda i, c=column, big=too_large: f"{name(c)} {frame.at[i, c]!r} is " + (
             f"more than {MAX_WHOLE_NUMBER:,}" if big[i] else "not a whole number >= 0"))
-        ints[column] = ints[column].where(~bad)
+        numbers[column] = number.where(~bad)
+    ints = cast_columns(pd.DataFrame(numbers))
     for column, codes in CODED_COLUMNS.items():
         wrong = ints[column].notna() & ~ints[column].isin(list(codes))
         *first, last = map(str, codes)
@@ -146,7 +147,8 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     for column in FLOAT_COLUMNS:  # latitude and longitude are checked together, below
         if column not in ("latitude", "longitude"):
             raw = frame[column]
-            bad = ~_blank(raw) & pd.to_numeric(raw.where(~_blank(raw)), errors="coerce").isna()
+            numbers[column] = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
+            bad = ~_blank(raw) & numbers[column].isna()
             complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a number")
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
@@ -174,8 +176,10 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
              lambda i: f"{name('event_id_cnty')} {ids[i]!r} appears more than once "
                        f"(first at {row_label(frame, first_row[keys[i]], unit).split(' (')[0]})")
     bad_coordinates = [p.index for p in problems if p.column == where]
-    frame.loc[bad_coordinates, ["latitude", "longitude"]] = None
+    off = lat.index.isin(bad_coordinates)
+    numbers["latitude"], numbers["longitude"] = lat.mask(off), lon.mask(off)
     frame["event_date"] = dates
+    frame[list(numbers)] = pd.DataFrame(numbers, index=frame.index)
     frame[INTEGER_COLUMNS] = ints
     return cast_columns(frame), sorted(problems, key=lambda p: p.index)
 

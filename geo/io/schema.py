@@ -143,14 +143,12 @@ def cast_columns(frame, columns: tuple[Column, ...] = SCHEMA):
             continue
         values = frame[column.name]
         if column.type in ("integer", "float"):
-            if values.dtype == object:
-                values = values.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
-            number = pd.to_numeric(values, errors="coerce").astype(float)
+            number = pd.to_numeric(values, errors="coerce").astype(float)  # " 3 " is 3, "" and words NaN
             if column.type == "integer":
                 whole = (number % 1 == 0) & (number.abs() <= MAX_WHOLE_NUMBER)
                 number = number.where(whole).astype("Int64")
             frame[column.name] = number
-        else:
+        elif values.dtype != "str" or values.hasnans:  # a column of text without gaps is left as it is
             frame[column.name] = values.astype(object).where(values.notna(), "").astype(str)
     return frame
 
