@@ -275,8 +275,9 @@ try:
 except Exception as exc:
     out["refused"] = str(exc)
 
-store = open_store(scratch / "store.sqlite")
+store = open_store(sys.argv[1])  # made before the column was added
 store.import_events(events, "with aircraft", dataset="a")
+out["old_events_kept"] = len(store.events("bundled"))
 out["store_type"] = str(EVENTS.c["aircraft"].type)
 stored = store.events("a")
 out["stored"] = [None if pd.isna(v) else int(v) for v in stored["aircraft"]]
@@ -305,14 +306,19 @@ print(json.dumps(out))
 
 
 def test_one_added_schema_line_reaches_store_table_popup_and_exports(tmp_path):
+    from geo.store.event_store import open_store, seed
+
+    with open_store(tmp_path / "old-store.sqlite") as old:  # a store of today's schema, with events in it
+        seed(old, author="t")
     env = {**os.environ, "STRIKEMAP_DB": str(tmp_path / "app-store.sqlite"), "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-c", THROWAWAY], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", THROWAWAY, str(tmp_path / "old-store.sqlite")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["loaded"] == [2, 3, None, 1] and out["dtype"] == "Int64"  # cast like every integer column
     assert "row 2 (SM-SYR-2021-0001): aircraft 'two' is not a whole number" in out["refused"]  # checked too
     assert out["store_type"] == "INTEGER" and out["stored"] == [2, 3, None, 1] and out["edited"] == 4
+    assert out["old_events_kept"] == 4  # the older store gained the column and kept its events
     assert out["popup_fields"][-1] == ["aircraft", "Aircraft", "integer"]
     assert out["popup_values"] == [2, 3, None, 1]
     assert out["geojson"] == [2, 3, None, 1]

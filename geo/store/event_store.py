@@ -143,10 +143,21 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
             if engine.dialect.name == "postgresql":
                 _require_postgis(conn)
             metadata.create_all(conn)
+            _add_new_schema_columns(conn)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the event store {_shown_url(engine)}: {exc.orig}") from None
     return Store(engine)
+
+
+def _add_new_schema_columns(conn) -> None:
+    """A store made before a column joined geo.io.schema gets it, empty for the events it holds: adding a
+    column to the schema is all it takes, for new stores and old ones."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns(EVENTS.name)}
+    for name in SCHEMA:
+        if name not in present:  # names come from our schema, never from data
+            sql_type = EVENTS.c[name].type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f'ALTER TABLE {EVENTS.name} ADD COLUMN "{name}" {sql_type}'))
 
 
 def _engine(url: str) -> sa.Engine:
