@@ -37,7 +37,8 @@ class Column:
     """One column of the event table.
 
     ``table`` and ``popup`` are positions (lowest first; None: not shown there); ``editable`` columns are
-    the ones an analyst corrects, in the dashboard's edit form and in the review of proposed events.
+    the ones an analyst corrects, in the dashboard's edit form and in the review of proposed events;
+    ``geocoded`` ones the geocoder fills from the place mention (so they change when it does).
     ``codes``: the only values allowed, with what each means.
     """
 
@@ -48,6 +49,7 @@ class Column:
     acled: bool = False  # one of ACLED's own columns
     required: bool = False
     editable: bool = False
+    geocoded: bool = False
     table: int | None = None
     popup: int | None = None
     codes: dict[int, str] | None = field(default=None, compare=False)
@@ -72,13 +74,15 @@ SCHEMA: tuple[Column, ...] = (
            acled=True, editable=True, table=10, popup=5),
     Column("actor2", "text", "Actor 2", "who was struck", acled=True, editable=True, table=11, popup=6),
     Column("country", "text", "Country", "country name (two for a border zone: 'Syria/Iraq')",
-           acled=True, table=5),
-    Column("admin1", "text", "Province (admin1)", "first-order administrative division", acled=True, table=6),
-    Column("location", "text", "Resolved to", "the place the mention resolved to", acled=True, table=4, popup=2),
-    Column("latitude", "float", "Latitude", "WGS 84; for a region, a point inside it", acled=True),
-    Column("longitude", "float", "Longitude", "WGS 84", acled=True),
+           acled=True, table=5, geocoded=True),
+    Column("admin1", "text", "Province (admin1)", "first-order administrative division",
+           acled=True, table=6, geocoded=True),
+    Column("location", "text", "Resolved to", "the place the mention resolved to",
+           acled=True, table=4, popup=2, geocoded=True),
+    Column("latitude", "float", "Latitude", "WGS 84; for a region, a point inside it", acled=True, geocoded=True),
+    Column("longitude", "float", "Longitude", "WGS 84", acled=True, geocoded=True),
     Column("geo_precision", "integer", "Precision", "how exactly the place is known",
-           acled=True, table=7, popup=11, codes=GEO_PRECISION),
+           acled=True, table=7, popup=11, codes=GEO_PRECISION, geocoded=True),
     Column("source", "text", "Source", "who reported it", acled=True, table=14, popup=9),
     Column("notes", "text", "Notes", "what happened, in the source's words", acled=True, editable=True, popup=10),
     Column("fatalities", "integer", "Fatalities", "ACLED's figure: the lowest reported count", acled=True, popup=7),
@@ -87,14 +91,15 @@ SCHEMA: tuple[Column, ...] = (
            editable=True, table=3, popup=1),
     Column("region_mention", "text", "Wider area as written", "the wider area the source also names"),
     Column("radius_km", "float", "Uncertainty radius (km)", "how far from the point the event may be",
-           table=8),
+           table=8, geocoded=True),
     Column("fatalities_min", "integer", "Fatalities, lowest reported", "the lowest count any source gives",
            editable=True, table=12),
     Column("fatalities_max", "integer", "Fatalities, highest reported", "the highest count any source gives",
            editable=True, table=13),
     Column("fatalities_sources", "text", "Fatality sources", "who said which count", popup=8),
     Column("source_url", "url", "Source link", "the report's address or file", popup=13),
-    Column("geocoder", "text", "Geocoder", "which stage placed the row, and any warning", table=15, popup=12),
+    Column("geocoder", "text", "Geocoder", "which stage placed the row, and any warning",
+           table=15, popup=12, geocoded=True),
 )
 
 BY_NAME = {c.name: c for c in SCHEMA}
@@ -106,6 +111,7 @@ FLOAT_COLUMNS = [c.name for c in SCHEMA if c.type == "float"]
 TEXT_COLUMNS = [c.name for c in SCHEMA if c.type not in ("integer", "float")]  # dates and links are text too
 CODED_COLUMNS = {c.name: c.codes for c in SCHEMA if c.codes}
 EDITABLE = [c.name for c in SCHEMA if c.editable]
+GEOCODED = [c.name for c in SCHEMA if c.geocoded]
 TABLE_COLUMNS = [c.name for c in sorted((c for c in SCHEMA if c.table is not None), key=lambda c: c.table)]
 # (column, label, type) in popup order: what events.js shows, handed to it by geo.web.mapping.
 POPUP_FIELDS = [(c.name, c.label, c.type) for c in sorted((c for c in SCHEMA if c.popup is not None),
@@ -172,7 +178,8 @@ def markdown_table() -> str:
         if column.codes:
             meaning += ": " + ", ".join(f"{code} {word}" for code, word in column.codes.items())
         cells = [f"`{column.name}`", column.label, TYPES[column.type], "ACLED" if column.acled else "strikemap",
-                 "yes" if column.required else "", "yes" if column.editable else "", ", ".join(shown), meaning]
+                 "yes" if column.required else "",
+                 "yes" if column.editable else "from the mention" if column.geocoded else "", ", ".join(shown), meaning]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 

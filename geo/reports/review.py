@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import EventDataError
 from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events, problems_message
-from ..io.schema import EDITABLE, ID_COLUMN, TABLE_COLUMNS
+from ..io.schema import EDITABLE, GEOCODED, ID_COLUMN, TABLE_COLUMNS
 from .extract import AUDIT_COLUMNS
 
 ACCEPT = "accept"
@@ -44,8 +44,7 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
     # Unchanged places keep their shape (as WKT, which place_events reads back); edited ones are geocoded.
     table[GEOMETRY_WKT] = [("" if moved[i] or shape is None else shape.wkt)
                            for i, shape in zip(chosen, proposals.loc[chosen].geometry)]
-    for column in ("latitude", "longitude", "location", "country", "admin1", "geo_precision", "radius_km",
-                   "region_mention", "geocoder"):
+    for column in [*GEOCODED, "region_mention"]:  # what the old mention gave, the wider area it named included
         table.loc[moved[moved].index, column] = ""
     table = table.reset_index(drop=True)
     checked, problems = check_events(table, origin, unit="row")

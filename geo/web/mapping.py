@@ -344,10 +344,10 @@ def _write_dataset(gdf, folder: str) -> None:
 
 def popup_table(frame):
     """What each event's popup shows: one column per field of ``POPUP_FIELDS`` (geo.io.schema), None for a
-    missing value (events.js leaves out empty fields). Most fields are shown as they are; three with what qualifies them: the date
-    with its precision ("2021-02-25 (day)"), fatalities as the reported range ("5–9"), the geo precision
-    with its meaning and radius ("2 (near a town or a small area), ±15 km"). ``frame`` is in our schema,
-    typed (``geo.io.schema.cast_columns``). Column-wise: 100,000 rows in a fraction of a second."""
+    missing value (events.js leaves out empty fields). Most fields are shown as they are; three with what
+    qualifies them: the date with its precision ("2021-02-25 (day)"), fatalities as the reported range
+    ("5\u20139"), the geo precision with its meaning and radius ("2 (near a town or a small area), \u00b115 km").
+    ``frame`` is in our schema, typed (``geo.io.schema.cast_columns``)."""
     shown = pd.DataFrame({name: frame[name] for name, _, _ in POPUP_FIELDS}, index=frame.index).astype(object)
     qualified = {"event_date": _date_shown, "fatalities": _fatalities_shown, "geo_precision": _precision_shown}
     for name, show in qualified.items():
