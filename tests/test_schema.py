@@ -245,8 +245,9 @@ import geo.io
 path = Path("geo/io/schema.py")
 source = path.read_text(encoding="utf-8")
 line = '    Column("aircraft", "integer", "Aircraft", "how many aircraft struck", table=16, popup=14),\n'
-source, added = re.subn(r'(    Column\("geocoder",[^\n]*\n)', lambda m: m.group(1) + line, source)
-assert added == 1
+end_of_schema = "\n)\n\nBY_NAME = "  # the new column becomes SCHEMA's last
+assert source.count(end_of_schema) == 1
+source = source.replace(end_of_schema, "\n" + line.rstrip("\n") + end_of_schema)
 module = types.ModuleType("geo.io.schema")
 module.__file__ = str(path)
 sys.modules["geo.io.schema"] = module
