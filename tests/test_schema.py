@@ -31,9 +31,11 @@ def test_derived_lists_follow_the_declared_columns():
     assert all(c.acled for c in SCHEMA[:16]) and not any(c.acled for c in SCHEMA[16:])
     assert len(set(names)) == len(names)
     assert schema.REQUIRED == ["event_id_cnty", "event_date"]
-    assert set(schema.INTEGER_COLUMNS) == {"time_precision", "geo_precision", "fatalities", "fatalities_min",
-                                           "fatalities_max"}
-    assert set(schema.FLOAT_COLUMNS) == {"latitude", "longitude", "radius_km"}
+    assert {"time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"} <= set(
+        schema.INTEGER_COLUMNS)
+    assert {"latitude", "longitude", "radius_km"} <= set(schema.FLOAT_COLUMNS)
+    numbers = set(schema.INTEGER_COLUMNS + schema.FLOAT_COLUMNS)
+    assert not {"event_id_cnty", "event_date", "notes", "source_url"} & numbers
     assert sorted(schema.INTEGER_COLUMNS + schema.FLOAT_COLUMNS + schema.TEXT_COLUMNS) == sorted(names)
     # Positions, not schema order: the place as written sits beside what it resolved to.
     assert TABLE_COLUMNS[:4] == ["event_id_cnty", "event_date", "location_mention", "location"]
@@ -244,7 +246,7 @@ import geo.io
 
 path = Path("geo/io/schema.py")
 source = path.read_text(encoding="utf-8")
-line = '    Column("aircraft", "integer", "Aircraft", "how many aircraft struck", table=16, popup=14),\n'
+line = '    Column("demo_aircraft", "integer", "Aircraft (demo)", "how many aircraft struck", table=99, popup=99),\n'
 end_of_schema = "\n)\n\nBY_NAME = "  # the new column becomes SCHEMA's last
 assert source.count(end_of_schema) == 1
 source = source.replace(end_of_schema, "\n" + line.rstrip("\n") + end_of_schema)
@@ -264,12 +266,12 @@ from geo.web.mapping import events_feature_group, publish_events
 out = {}
 scratch = Path(tempfile.mkdtemp())
 frame = pd.read_csv("data/events.csv", dtype=str, keep_default_na=False)
-frame["aircraft"] = ["2", " 3 ", "", "1"]  # numbers written as text, and a blank
+frame["demo_aircraft"] = ["2", " 3 ", "", "1"]  # numbers written as text, and a blank
 frame.to_csv(scratch / "events.csv", index=False)
 events = load_events(scratch / "events.csv")
-out["loaded"] = [None if pd.isna(v) else int(v) for v in events["aircraft"]]
-out["dtype"] = str(events["aircraft"].dtype)
-frame.loc[0, "aircraft"] = "two"
+out["loaded"] = [None if pd.isna(v) else int(v) for v in events["demo_aircraft"]]
+out["dtype"] = str(events["demo_aircraft"].dtype)
+frame.loc[0, "demo_aircraft"] = "two"
 frame.to_csv(scratch / "bad.csv", index=False)
 try:
     load_events(scratch / "bad.csv")
@@ -277,23 +279,23 @@ except Exception as exc:
     out["refused"] = str(exc)
 
 store = open_store(sys.argv[1])  # made before the column was added
-store.import_events(events, "with aircraft", dataset="a")
+store.import_events(events, "with demo_aircraft", dataset="a")
 out["old_events_kept"] = len(store.events("bundled"))
-out["store_type"] = str(EVENTS.c["aircraft"].type)
+out["store_type"] = str(EVENTS.c["demo_aircraft"].type)
 stored = store.events("a")
-out["stored"] = [None if pd.isna(v) else int(v) for v in stored["aircraft"]]
-store.update("SM-SYR-2021-0001", {"aircraft": "4"}, expected_version=1, comment="c", author="t", dataset="a")
-out["edited"] = int(store.events("a").set_index("event_id_cnty").at["SM-SYR-2021-0001", "aircraft"])
+out["stored"] = [None if pd.isna(v) else int(v) for v in stored["demo_aircraft"]]
+store.update("SM-SYR-2021-0001", {"demo_aircraft": "4"}, expected_version=1, comment="c", author="t", dataset="a")
+out["edited"] = int(store.events("a").set_index("event_id_cnty").at["SM-SYR-2021-0001", "demo_aircraft"])
 
 url = publish_events(events, static_dir=scratch / "static")
 group = events_feature_group(events, events, url)
 (layer,) = group._children.values()
 out["popup_fields"] = json.loads(layer.options_json)["fields"]
 details = json.loads((scratch / "static" / url.removeprefix("/app/static/") / "details-0.json").read_text())
-out["popup_values"] = [d["aircraft"] for d in details]
+out["popup_values"] = [d["demo_aircraft"] for d in details]
 
 geojson = json.loads(to_geojson(events))
-out["geojson"] = [f["properties"]["aircraft"] for f in geojson["features"]]
+out["geojson"] = [f["properties"]["demo_aircraft"] for f in geojson["features"]]
 out["csv_header"] = to_csv(events).splitlines()[0].split(",")
 
 import os
@@ -317,15 +319,15 @@ def test_one_added_schema_line_reaches_store_table_popup_and_exports(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["loaded"] == [2, 3, None, 1] and out["dtype"] == "Int64"  # cast like every integer column
-    assert "row 2 (SM-SYR-2021-0001): aircraft 'two' is not a whole number" in out["refused"]  # checked too
+    assert "row 2 (SM-SYR-2021-0001): demo_aircraft 'two' is not a whole number" in out["refused"]  # checked too
     assert out["store_type"] == "INTEGER" and out["stored"] == [2, 3, None, 1] and out["edited"] == 4
     assert out["old_events_kept"] == 4  # the older store gained the column and kept its events
-    assert out["popup_fields"][-1] == ["aircraft", "Aircraft", "integer"]
+    assert out["popup_fields"][-1] == ["demo_aircraft", "Aircraft (demo)", "integer"]
     assert out["popup_values"] == [2, 3, None, 1]
     assert out["geojson"] == [2, 3, None, 1]
-    assert out["csv_header"].index("aircraft") == out["csv_header"].index("geocoder") + 1  # in schema order
+    assert out["csv_header"][-2:] == ["demo_aircraft", "geometry_wkt"]  # in schema order: the last column
     assert out["app_exception"] == []
-    assert out["table_columns"][-1] == "aircraft"
+    assert out["table_columns"][-1] == "demo_aircraft"
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
