@@ -5,7 +5,9 @@ then strikemap's own columns. ``SCHEMA`` below is the only list of them: the che
 (``geo.io.events``), the store's table (``geo.store.event_store``), the dashboard's table and edit form,
 the review table (``geo.reports.review``), the map's popup (``geo.web.mapping`` hands its field list to
 ``geo/web/js/events.js``) and the README's schema table (``python -m geo schema --markdown``) are all
-derived from it. Adding a column is one ``Column(...)`` line here.
+derived from it. Adding a column is one ``Column(...)`` line here (and pasting the README's regenerated
+table, which tests/test_schema.py keeps equal to ``python -m geo schema --markdown``); a store made before
+the column gains it when opened.
 
 Also here: the precision codes (``GEO_PRECISION``, ``TIME_PRECISION``), ``cast_columns`` (every column to
 its type, in one place) and ``to_wgs84`` (every table into EPSG:4326, in one place).
