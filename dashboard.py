@@ -25,6 +25,9 @@ from geo.io.importers import IMPORT_FORMATS
 from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
 from geo.store.event_store import VERSION, default_author, open_store
 from geo.io.events import date_span
+# The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
+# precision picker's labels come from the one declared event schema.
+from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS
 from geo.io.export import EXPORT_FORMATS, export_bytes
 from geo.web.filters import MULTI, Filters, MapView, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
@@ -34,14 +37,10 @@ st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 
 # Row selection needs the rows in the browser (Streamlit's lazy tables cannot select), so the table is capped.
 TABLE_LIMIT = 2000
-TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", "country", "admin1",
-                 "geo_precision", "radius_km", "event_type", "actor1", "actor2", "fatalities_min",
-                 "fatalities_max", "source", "geocoder"]
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
 EXPORT_LABELS = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (geometry as WKT)",
                  "csv-latlon": "CSV (latitude/longitude)", "gpkg": "GeoPackage", "parquet": "GeoParquet"}
-PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
 # Basemap choices, by their URL value ("offline", the default, is left out of links).
 BASEMAPS = {"offline": OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 
@@ -346,12 +345,6 @@ def propose_from_report(dataset: Dataset, events) -> None:
         if drop.button("Discard proposals"):
             st.session_state.pop("proposals")
             st.rerun()
-
-
-# Fields an analyst corrects in the dashboard; the place mention is geocoded again when it changes.
-EDIT_FIELDS = {"event_date": "Date (YYYY-MM-DD)", "location_mention": "Place as written",
-               "actor1": "Actor 1", "actor2": "Actor 2", "fatalities_min": "Fatalities, lowest reported",
-               "fatalities_max": "Fatalities, highest reported", "notes": "Notes"}
 
 
 def edit_event(dataset: Dataset, events, event_id: str) -> None:

@@ -276,6 +276,16 @@ def cmd_setup(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    from .io.schema import as_records, markdown_table
+
+    if args.json:
+        print(json.dumps(as_records(), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(markdown_table())
+    return 0
+
+
 def _store(args):
     from .store.event_store import open_store
 
@@ -440,6 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="example: python -m geo setup --force")
     setup.add_argument("--force", action="store_true", help="rebuild even if present")
     setup.set_defaults(run=cmd_setup)
+    schema = commands.add_parser("schema", help="the event table's columns: type, where shown, meaning",
+                                 epilog="example: python -m geo schema --markdown")
+    form = schema.add_mutually_exclusive_group()
+    form.add_argument("--markdown", action="store_true", help="a Markdown table, as in the README (the default)")
+    form.add_argument("--json", action="store_true", help="a JSON list of the columns, for other tools")
+    schema.set_defaults(run=cmd_schema)
     _add_store_command(commands)
     return parser
 

@@ -343,7 +343,7 @@ def test_popup_shows_the_place_as_written(session):
     text = content.text_content()
     assert "SM-SYR-2021-0001" in text
     assert "Place as written: a border control point near Abu Kamal" in text
-    assert "Precision 2" in text and "15 km" in text
+    assert "Precision: 2 (near a town or a small area), ±15 km" in text
     session.assert_clean()
 
 

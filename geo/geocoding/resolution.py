@@ -11,9 +11,12 @@ import functools
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..io.schema import GEO_PRECISION
+
 # "near X": how far from X's centre the event may be (documented in README).
 NEAR_RADIUS_KM = 15.0
-PRECISION_TOWN, PRECISION_NEAR, PRECISION_REGION = 1, 2, 3
+# The geo_precision codes, named (declared with their meanings in geo.io.schema.GEO_PRECISION).
+PRECISION_TOWN, PRECISION_NEAR, PRECISION_REGION = GEO_PRECISION
 
 
 @dataclass(frozen=True)

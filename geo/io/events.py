@@ -24,19 +24,11 @@ import pandas as pd
 from ..errors import EventDataError
 from ..geocoding.resolve import resolve_mentions
 from ..geocoding.resolution import Resolution
+from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER, REQUIRED,  # noqa: F401
+                     cast_columns, to_wgs84)
 
-SCHEMA = [
-    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
-    "actor1", "actor2", "country", "admin1", "location", "latitude", "longitude",
-    "geo_precision", "source", "notes", "fatalities",
-    # strikemap's own columns
-    "location_mention", "region_mention", "radius_km", "fatalities_min", "fatalities_max",
-    "fatalities_sources", "source_url", "geocoder",
-]
-REQUIRED = ["event_id_cnty", "event_date"]
-INTEGER_COLUMNS = ["time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"]
-PRECISION_CODES = {1, 2, 3}
-MAX_WHOLE_NUMBER = 2 ** 53  # the largest whole number a float (how pandas parses the cell) holds exactly
+# The schema is declared in geo.io.schema; these names stay importable from here.
+SCHEMA = COLUMNS
 MAX_ERRORS_SHOWN = 10
 # Our CSV export carries each row's shape (a region's polygon) as WKT in this column; reading it back keeps it.
 GEOMETRY_WKT = "geometry_wkt"
@@ -130,23 +122,34 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
 
     dates, date_problems = _parse_dates(frame["event_date"])
     complain(date_problems.notna(), "event_date", lambda i: f"{name('event_date')} {date_problems[i]}")
-    ints = {}
+    # Each number column as parsed, its bad cells blank. Every cell that is no usable number is reported here,
+    # quoting the file's own value, before geo.io.schema.cast_columns gives each column its type.
+    numbers = {}
     for column in INTEGER_COLUMNS:
         raw = frame[column]
         number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
-        # "1e20" is whole, but no Int64 holds it (the cast below would raise): a count that large is a typo.
+        # "1e20" is whole, but no Int64 holds it: a count that large is a typo.
         too_large = number > MAX_WHOLE_NUMBER
         bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0) | too_large)
         complain(bad, column, lambda i, c=column, big=too_large: f"{name(c)} {frame.at[i, c]!r} is " + (
             f"more than {MAX_WHOLE_NUMBER:,}" if big[i] else "not a whole number >= 0"))
-        ints[column] = number.where(~bad).astype("Int64")
-    for column in ("time_precision", "geo_precision"):
-        wrong = ints[column].notna() & ~ints[column].isin(PRECISION_CODES)
-        complain(wrong, column, lambda i, c=column: f"{name(c)} must be 1, 2 or 3, not {ints[c][i]}")
+        numbers[column] = number.where(~bad)
+    ints = cast_columns(pd.DataFrame(numbers))
+    for column, codes in CODED_COLUMNS.items():
+        wrong = ints[column].notna() & ~ints[column].isin(list(codes))
+        *first, last = map(str, codes)
+        allowed = f"{', '.join(first)} or {last}"
+        complain(wrong, column, lambda i, c=column, a=allowed: f"{name(c)} must be {a}, not {ints[c][i]}")
         ints[column] = ints[column].where(~wrong.fillna(False))
     low, high = ints["fatalities_min"], ints["fatalities_max"]
     complain(low.notna() & high.notna() & (low > high), "fatalities_min",
              lambda i: f"{name('fatalities_min')} {low[i]} is more than {name('fatalities_max')} {high[i]}")
+    for column in FLOAT_COLUMNS:  # latitude and longitude are checked together, below
+        if column not in ("latitude", "longitude"):
+            raw = frame[column]
+            numbers[column] = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
+            bad = ~_blank(raw) & numbers[column].isna()
+            complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a number")
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
     lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")
@@ -173,14 +176,12 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
              lambda i: f"{name('event_id_cnty')} {ids[i]!r} appears more than once "
                        f"(first at {row_label(frame, first_row[keys[i]], unit).split(' (')[0]})")
     bad_coordinates = [p.index for p in problems if p.column == where]
-    frame.loc[bad_coordinates, ["latitude", "longitude"]] = None
+    off = lat.index.isin(bad_coordinates)
+    numbers["latitude"], numbers["longitude"] = lat.mask(off), lon.mask(off)
     frame["event_date"] = dates
-    for column, values in ints.items():
-        frame[column] = values
-    text_columns = [c for c in SCHEMA if c not in INTEGER_COLUMNS + ["latitude", "longitude", "radius_km"]]
-    frame[text_columns] = frame[text_columns].astype(object).where(frame[text_columns].notna(), "")
-    frame[text_columns] = frame[text_columns].astype(str)
-    return frame, sorted(problems, key=lambda p: p.index)
+    frame[list(numbers)] = pd.DataFrame(numbers, index=frame.index)
+    frame[INTEGER_COLUMNS] = ints
+    return cast_columns(frame), sorted(problems, key=lambda p: p.index)
 
 
 def problems_message(origin: str, problems: list[RowProblem], advice: str = "") -> str:
@@ -330,9 +331,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
     import shapely
 
     others = [c for c in frame.columns if c not in SCHEMA + [GEOMETRY_WKT, "geometry"]] if keep_columns else []
-    placed = frame[SCHEMA + others].copy()
-    for column in ("latitude", "longitude", "radius_km"):
-        placed[column] = pd.to_numeric(placed[column].replace("", None), errors="coerce")
+    placed = frame[SCHEMA + others].copy()  # in their types already (check_events)
     given = placed["latitude"].notna() & placed["longitude"].notna()
     shapes = pd.Series(None, index=placed.index, dtype=object)
     shapes[given] = list(gpd.points_from_xy(placed.loc[given, "longitude"], placed.loc[given, "latitude"]))
@@ -378,9 +377,7 @@ def geodata_table(table, origin: str):
     gets its geometry's point (a representative point for a region), so the table can be checked
     like a CSV. Regions stay polygons.
     """
-    if table.crs is not None and table.crs.to_epsg() != 4326:
-        table = table.to_crs(4326)
-    table = table.copy()
+    table = to_wgs84(table).copy()
     problems = []
     for index, geom in table.geometry.items():
         if geom is not None and not geom.is_empty:
@@ -388,8 +385,9 @@ def geodata_table(table, origin: str):
                             for message in _bounds_errors(geom.bounds))
     off_earth = {p.index for p in problems}
     for column in ("latitude", "longitude"):
-        if column not in table:
-            table[column] = None
+        # As read: a file may hold them as text (pandas' str dtype, which refuses the float filled in below);
+        # check_events then reports what is no number and cast_columns types the rest.
+        table[column] = table[column].astype(object) if column in table else None
     for index, geom in table.geometry.items():
         if _is_blank(table.at[index, "latitude"]) and index not in off_earth and geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
@@ -402,11 +400,8 @@ def geodata_events(frame, keep_columns: bool = False):
     import geopandas as gpd
 
     others = [c for c in frame.columns if c not in SCHEMA and c != frame.geometry.name] if keep_columns else []
-    gdf = gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
-                           index=frame.index)
-    for column in ("latitude", "longitude", "radius_km"):
-        gdf[column] = pd.to_numeric(gdf[column], errors="coerce")
-    return gdf
+    return gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
+                            index=frame.index)
 
 
 def _from_geodata(table, origin: str):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..errors import ExportError
 from .events import GEOMETRY_WKT, SCHEMA
+from .schema import to_wgs84
 
 # format -> (suffix, MIME type)
 EXPORT_FORMATS = {
@@ -74,8 +75,7 @@ def _feature_collection(gdf) -> dict:
 
 def to_geojson(gdf) -> str:
     """The events as an RFC 7946 FeatureCollection string (lon, lat in WGS 84, no ``crs`` member)."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+    gdf = to_wgs84(gdf)
     return json.dumps(_feature_collection(_dates_as_text(gdf)), ensure_ascii=False, allow_nan=False,
                       default=_plain)
 
@@ -98,9 +98,7 @@ def _neutralise_formula(value):
 
 def to_csv(gdf, wkt: bool = True) -> str:
     """The table as CSV (our schema's columns first); with ``wkt``, shapes as WKT in ``geometry_wkt``."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    gdf = _dates_as_text(gdf)
+    gdf = _dates_as_text(to_wgs84(gdf))
     frame = gdf[_columns(gdf)].copy()
     if wkt:
         frame[GEOMETRY_WKT] = gdf.geometry.to_wkt(rounding_precision=5)
@@ -153,9 +151,7 @@ def write_events(gdf, path: Path | str, fmt: str | None = None) -> Path:
     path = Path(path)
     fmt = format_for(path, fmt)
     if fmt in ("gpkg", "parquet"):
-        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-            gdf = gdf.to_crs(4326)
-        gdf = _dates_as_text(gdf)
+        gdf = _dates_as_text(to_wgs84(gdf))
         table = gdf[_columns(gdf) + [gdf.geometry.name]]
         writer = _write_gpkg if fmt == "gpkg" else _write_parquet
         atomic_write(path, lambda tmp: writer(table, tmp))

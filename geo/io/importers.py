@@ -513,7 +513,7 @@ def _place(accepted: pd.DataFrame, mapped: _Mapped, progress: bool, summary: Imp
     """Coordinates kept, area codes drawn as their outline, the rest geocoded with the source's code as a floor."""
     from tqdm import tqdm
 
-    given = _given(accepted)
+    given = accepted["latitude"].notna() & accepted["longitude"].notna()  # checked: numbers, or NaN
     if GEOMETRY_WKT in accepted:
         given |= ~_blank(accepted[GEOMETRY_WKT])
     with tqdm(desc="geocoding", unit="row", file=sys.stderr, delay=PROGRESS_DELAY_S, disable=not progress) as bar:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..errors import StrikemapError
+from ..io.schema import Column
 
 MAX_REPORT_CHARS = 500_000  # about 80,000 words; longer input is refused, not truncated silently
 MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of text are read in pieces
@@ -343,8 +344,19 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
 
 # ------------------------------------------------------------------ rows
 
-AUDIT_COLUMNS = ["source_sentence", "date_text", "date_rule", "actors_text", "strike_count", "location_count",
-                 "counts_text", "casualties_text"]
+# The words each field came from, kept beside the proposed row (declared like geo.io.schema's columns, so
+# cast_columns types them and the review table shows them).
+AUDIT = (
+    Column("source_sentence", "text", "Strike sentences", "every strike sentence of the event, joined by ' | '"),
+    Column("date_text", "text", "Date as written", "the words that dated the event"),
+    Column("date_rule", "text", "Date rule", "how the date was counted from them"),
+    Column("actors_text", "text", "Actors as written", "the words that named the actors"),
+    Column("strike_count", "integer", "Strikes", "how many strikes the report counts"),
+    Column("location_count", "integer", "Locations", "how many locations the report counts"),
+    Column("counts_text", "text", "Counts as written", "the words that gave the counts"),
+    Column("casualties_text", "text", "Casualties as written", "the words that gave the toll"),
+)
+AUDIT_COLUMNS = [c.name for c in AUDIT]
 
 
 @dataclass
@@ -560,7 +572,7 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
     import pandas as pd
 
     from .dates import report_date_in_text
-    from ..io.events import SCHEMA
+    from ..io.schema import COLUMNS, SCHEMA, cast_columns
 
     if not isinstance(text, str):
         raise ExtractError("a report must be text")
@@ -582,11 +594,7 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
     digest = hashlib.sha1(f"{report_date.isoformat()}\n{cleaned}".encode("utf-8")).hexdigest()[:10]
     for number, record in enumerate(records, start=1):
         record["event_id_cnty"] = f"proposed-{digest}-{number}"
-    columns = SCHEMA + AUDIT_COLUMNS
+    columns = COLUMNS + AUDIT_COLUMNS
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in records], columns=columns)
-    for column in ("time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max",
-                   "strike_count", "location_count"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("latitude", "longitude", "radius_km"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame = cast_columns(frame, SCHEMA + AUDIT)
     return gpd.GeoDataFrame(frame, geometry=[r["_shape"] for r in records], crs="EPSG:4326")

@@ -19,11 +19,13 @@ import json
 import re
 
 import folium
+import pandas as pd
 from branca.element import MacroElement
 from folium import plugins
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from ..io.schema import GEO_PRECISION, ID_COLUMN, POPUP_FIELDS, TIME_PRECISION
 from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
 
 PRELOAD_JS = static_url("strikemap/preload.js")
@@ -31,11 +33,11 @@ LEAFLET_JS = [("strikemap_preload", PRELOAD_JS),
               ("leaflet", static_url("vendor/leaflet/leaflet.js")),
               ("jquery", static_url("vendor/jquery/jquery.min.js"))]
 LEAFLET_CSS = [("leaflet_css", static_url("vendor/leaflet/leaflet.css"))]
-PRECISION_STYLE = {
-    1: {"color": "#b2182b", "badge": "red", "label": "named town or site"},
-    2: {"color": "#ef8a62", "badge": "orange", "label": "near a town (circle: uncertainty radius)"},
-    3: {"color": "#2166ac", "badge": "blue", "label": "region (shape: the whole area)"},
-}
+# How each geo_precision code (geo.io.schema.GEO_PRECISION) is drawn: colour, and what its shape shows.
+_DRAWN = {1: ("#b2182b", "red", ""), 2: ("#ef8a62", "orange", " (circle: uncertainty radius)"),
+          3: ("#2166ac", "blue", " (shape: the whole area)")}
+PRECISION_STYLE = {code: {"color": color, "badge": badge, "label": GEO_PRECISION[code] + shape}
+                   for code, (color, badge, shape) in _DRAWN.items()}
 OFFLINE_BASEMAP = "Offline (Natural Earth)"
 # Online base layers, opt-in: URL value -> (label, xyzservices provider name).
 ONLINE_BASEMAPS = {
@@ -47,13 +49,6 @@ PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
 # Up to this many shown events are drawn as SVG paths (crisp, styleable); more share one canvas.
 SVG_LIMIT = 3000
-TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
-# Properties the popup shows, in order, with their labels.
-POPUP_FIELDS = [
-    ("location_mention", "Place as written"), ("location", "Resolved to"), ("event_date", "Date"),
-    ("event_type", "Type"), ("actor1", "Actor 1"), ("actor2", "Actor 2"), ("fatalities", "Fatalities"),
-    ("source", "Source"), ("notes", "Notes"),
-]
 
 
 def safe_json(data) -> str:
@@ -134,8 +129,6 @@ class OfflineBasemap(MacroElement):
         .leaflet-interactive:focus {outline: none;}  /* no box around a clicked circle */
         .strikemap-popup {font: 12px/1.4 sans-serif;}
         .strikemap-popup > div {margin: 1px 0;}
-        .strikemap-popup-id {font-weight: bold; color: #555;}
-        .strikemap-popup-how {color: #666; font-size: 11px; margin-top: 4px !important;}
         </style>
         {% endmacro %}
     """)
@@ -267,7 +260,7 @@ class EventLayer(JSCSSMixin, MacroElement):
         self.count = count
         self.options_json = safe_json({
             "url": dataset_url, "mask": mask, "count": count, "shapes": bool(shapes), "focus": focus_id,
-            "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS, "timePrecision": TIME_PRECISION,
+            "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS,
             "styles": {str(k): v for k, v in PRECISION_STYLE.items()},
         })
 
@@ -341,16 +334,49 @@ def _write_dataset(gdf, folder: str) -> None:
     not_point = geometry.notna() & (geometry.geom_type != "Point")
     outlines = {str(i): json.loads(shapely.to_geojson(shapely.orient_polygons(geometry[i])))
                 for i in frame.index[not_point]}
-    _json_dump({"ids": column("event_id_cnty"), "precision": column("geo_precision"),
+    _json_dump({"ids": column(ID_COLUMN), "precision": column("geo_precision"),
                 "radius": column("radius_km"), "lat": column("latitude"), "lon": column("longitude"),
                 "outlines": outlines}, os.path.join(folder, "core.json"))
-    wanted = list(dict.fromkeys([field for field, _ in POPUP_FIELDS] + [
-        "event_id_cnty", "time_precision", "fatalities_min", "fatalities_max", "fatalities_sources",
-        "geo_precision", "radius_km", "geocoder", "source_url"]))
-    details = frame[wanted].astype(object)
-    records = details.where(details.notna(), None).to_dict("records")
+    records = popup_table(frame).to_dict("records")
     for n in range(0, max(len(records), 1), DETAILS_CHUNK):
         _json_dump(records[n:n + DETAILS_CHUNK], os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"))
+
+
+def popup_table(frame):
+    """What each event's popup shows: one column per field of ``POPUP_FIELDS`` (geo.io.schema), None for a
+    missing value (events.js leaves out empty fields). Most fields are shown as they are; three with what
+    qualifies them: the date with its precision ("2021-02-25 (day)"), fatalities as the reported range
+    ("5\u20139"), the geo precision with its meaning and radius ("2 (near a town or a small area), \u00b115 km").
+    ``frame`` is in our schema, typed (``geo.io.schema.cast_columns``)."""
+    shown = pd.DataFrame({name: frame[name] for name, _, _ in POPUP_FIELDS}, index=frame.index).astype(object)
+    qualified = {"event_date": _date_shown, "fatalities": _fatalities_shown, "geo_precision": _precision_shown}
+    for name, show in qualified.items():
+        if name in shown:
+            shown[name] = show(frame).astype(object)
+    return shown.where(shown.notna(), None)
+
+
+def _date_shown(frame):
+    return pd.Series([f"{date} ({TIME_PRECISION[code]})" if date and code in TIME_PRECISION else date
+                      for date, code in zip(frame["event_date"], frame["time_precision"])], index=frame.index)
+
+
+def _fatalities_shown(frame):
+    low, high = frame["fatalities_min"], frame["fatalities_max"]
+    low_text, high_text = low.astype("string"), high.astype("string")
+    reported_range = low_text.fillna("?") + "\u2013" + high_text.fillna("?")
+    return (reported_range.mask((low == high).fillna(False), low_text)
+            .mask(low.isna() & high.isna(), frame["fatalities"].astype("string")))
+
+
+def _precision_shown(frame):
+    def shown(code, km):
+        if pd.isna(code):
+            return None
+        return f"{code} ({GEO_PRECISION.get(code, 'unknown')})" + (f", \u00b1{km:g} km" if km > 0 else "")
+
+    return pd.Series([shown(code, km) for code, km in zip(frame["geo_precision"], frame["radius_km"])],
+                     index=frame.index, dtype=object)
 
 
 def _prune(root, keep: str, newest: int = 5) -> None:
