@@ -83,6 +83,9 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates = iso.dt.strftime("%Y-%m-%d").astype(object).where(iso.notna(), None)
     problems = pd.Series(None, index=values.index, dtype=object)
     for index in values.index[iso.isna()]:
+        if _is_blank(values[index]):
+            problems[index] = "is empty (expected a date, YYYY-MM-DD)"
+            continue
         try:
             dates[index] = parse_date(values[index])
         except ValueError as exc:

@@ -116,7 +116,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
            reader="map_geodata", writer="write_parquet"),
 ]}
 IMPORT_FORMATS = [f.name for f in FORMATS.values() if f.importable]
-EXPORT_FORMATS = [f.name for f in FORMATS.values() if f.exportable]
+# GeoJSON first: what web maps and most GIS tools open, so the export picker's default.
+EXPORT_FORMATS = sorted((f.name for f in FORMATS.values() if f.exportable), key=lambda name: name != "geojson")
 # Formats read by GDAL or pyarrow into a GeoDataFrame (the rest are text tables read by pandas).
 GEODATA_FORMATS = ("geojson", "gpkg", "parquet")
 

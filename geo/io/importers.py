@@ -94,12 +94,13 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         """The summary the CLI prints on stderr."""
-        kept = self.rows_read - self.left_out - len(self.set_aside)
+        kept = self.rows_read - self.left_out - len({p.index for p in self.set_aside})
         head = (f"{self.file or self.path} ({self.fmt}): {self.rows_read} rows read"
                 + (f", {self.left_out} left out by --sub-event-type" if self.left_out else "")
                 + f", {kept} imported: {self.placed} placed ({self.given} by their own coordinates or shape"
                 + (f", {self.outlined} of them drawn as their area's outline" if self.outlined else "")
-                + f"; {self.geocoded} geocoded), {len(self.unplaced)} unplaced, {len(self.set_aside)} set aside")
+                + f"; {self.geocoded} geocoded), {len(self.unplaced)} unplaced, "
+                + f"{len({p.index for p in self.set_aside})} set aside")
         details = [f"set aside {p.message}" for p in self.set_aside] + [f"unplaced {u}" for u in self.unplaced]
         shown = details[:MAX_ERRORS_SHOWN]
         more = [f"... and {len(details) - MAX_ERRORS_SHOWN} more"] if len(details) > MAX_ERRORS_SHOWN else []

@@ -77,11 +77,13 @@ def read_events(path: Path | str, fmt: str | None = None, *, name: str | None = 
     table = _keep_sub_event_types(mapped.table, sub_event_types, name, summary)
     checked, problems = check_events(table, name, unit=mapped.unit, column_names=mapped.column_names)
     problems = sorted([p for p in mapped.problems if p.index in table.index] + problems, key=lambda p: p.index)
-    if problems and on_bad_rows == "error":
-        raise EventDataError(file=name, path=path, problems=problems,
-                             advice="--on-bad-rows skip imports the other rows")
+    set_aside = sorted({p.index for p in problems})
+    if problems and (on_bad_rows == "error" or len(set_aside) == len(table)):
+        advice = ("--on-bad-rows skip imports the other rows" if len(set_aside) < len(table)
+                  else "no row is good: nothing to set the bad ones aside from")
+        raise EventDataError(file=name, path=path, problems=problems, advice=advice)
     summary.set_aside = problems
-    accepted = checked.drop(index=sorted({p.index for p in problems}))
+    accepted = checked.drop(index=set_aside)
     return finish(place(accepted, mapped, progress, summary), summary, mapped.unit)
 
 
