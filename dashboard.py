@@ -40,7 +40,7 @@ TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", 
                  "fatalities_max", "source", "geocoder"]
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
-EXPORT_LABELS = {name: FORMATS[name].export_label or FORMATS[name].label for name in EXPORT_FORMATS}
+EXPORT_LABELS = {name: FORMATS[name].export_title for name in EXPORT_FORMATS}
 PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
 # Basemap choices, by their URL value ("offline", the default, is left out of links).
 BASEMAPS = {"offline": OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}

@@ -185,8 +185,7 @@ def _add_import_command(commands) -> None:
 
     command = commands.add_parser(
         "import", help="read an ACLED, UCDP GED or strikemap file into our schema",
-        description="Read FILE (FORMAT: " + "; ".join(f"{f} = {FORMATS[f].label}" for f in IMPORT_FORMATS)
-                    + ") into our schema, every column kept, and write it to OUT ("
+        description="Read FILE (in FORMAT, below) into our schema, every column kept, and write it to OUT ("
                     + ", ".join(FORMATS[f].suffix for f in EXPORT_FORMATS if FORMATS[f].by_suffix)
                     + ") only if it all reads. Rows without coordinates are geocoded. Exit status 1 if any row "
                       "is unplaced or set aside, 2 on bad input.",
@@ -422,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--end", type=_iso_date, help="last day, YYYY-MM-DD (inclusive)")
     export.add_argument("--format", choices=EXPORT_FORMATS,
                         help="default: from the file suffix; "
-                             + "; ".join(f"{f} = {FORMATS[f].export_label or FORMATS[f].label}" for f in EXPORT_FORMATS))
+                             + "; ".join(f"{f} = {FORMATS[f].export_title}" for f in EXPORT_FORMATS))
     export.add_argument("--view", metavar="LINK", help="a dashboard link (or its query string): export exactly "
                         "what it shows, e.g. 'start=2021-06-01&country=Syria&precision=2'")
     export.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")

@@ -1,11 +1,13 @@
-"""The event table: schema, loading and validating files, geocoding, filtering.
+"""The event table: schema, checking rows, placing them, filtering.
 
 One row per event, ACLED's column names wherever ACLED has one (so ACLED
 exports load as they are), plus what ACLED lacks: the place mention as written
 (``location_mention``), ``radius_km``, ``fatalities_min``/``fatalities_max``
 with ``fatalities_sources``, ``source_url`` and the ``geocoder`` stage that
-placed the row. ``load_events(path)`` returns a GeoDataFrame in EPSG:4326 whose
-geometry is the resolution's: a point for a town, a polygon for a region.
+placed the row. ``check_events`` checks a raw table (bad cells become ``RowProblem``s),
+``place_events`` turns it into a GeoDataFrame in EPSG:4326 whose geometry is the
+resolution's: a point for a town, a polygon for a region. Files are read by
+``geo.io.read.read_events``; ``load_events(path)`` is its strict form.
 
 Dates stay ISO strings (YYYY-MM-DD): they sort and compare correctly as text,
 and JSON writers need no conversion.

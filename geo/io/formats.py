@@ -71,6 +71,11 @@ class Format:
         return self.writer is not None
 
     @property
+    def export_title(self) -> str:
+        """How the export picker and ``export --help`` name it."""
+        return self.export_label or self.label
+
+    @property
     def suffix(self) -> str:
         """The suffix we give a file of this format."""
         return self.suffixes[0]

@@ -1,8 +1,8 @@
 """Importers: other tools' event files into our schema, every column kept.
 
-``import_events(fmt, path)`` reads one file into a GeoDataFrame (EPSG:4326) in
-``geo.io.events``' schema: our columns first, then every other column of the file,
-unchanged. ``import_with_summary`` also says what happened to each row. Formats:
+Each ``map_*`` function brings one format's columns into ``geo.io.events``' schema: our
+columns first, then every other column of the file, unchanged; ``place`` then gives each
+row its geometry and ``ImportSummary`` says what happened to each row. Formats:
 
 | fmt       | file                                                                  |
 |-----------|-----------------------------------------------------------------------|
