@@ -7,14 +7,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import cli
 
 from geo.io import importers
 from geo.cli import main
 from geo.errors import EventDataError
 from geo.io.events import SCHEMA
 from geo.io.export import write_events
-from geo.io.importers import IMPORT_FORMATS, import_events, import_with_summary
+from geo.io.importers import import_events, import_with_summary
 
 from conftest import ROOT, km_between
 

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from .events import GEOMETRY_WKT, SCHEMA
-from .formats import EXPORT_FORMATS, export_format, export_format_for
+from .formats import export_format, export_format_for
 # Spreadsheets run cells that start with these as formulas (CSV injection), also after leading spaces or
 # line breaks, which they skip; a leading tab or carriage return is refused outright. Cells that already start
 # with the guard's quote before such a start are guarded too, so that `import csv` can take exactly one off.

@@ -65,7 +65,7 @@ import pandas as pd
 
 from ..errors import MAX_ERRORS_SHOWN, RowProblem
 from .events import GEOMETRY_WKT, geodata_events, geodata_table, place_events, row_label
-from .formats import FORMATS, IMPORT_FORMATS, Precision
+from .formats import FORMATS, IMPORT_FORMATS, Precision  # noqa: F401  IMPORT_FORMATS: tests import it from here
 
 # Progress bars appear only for work that lasts longer than this: large files, not the samples.
 PROGRESS_DELAY_S = 1.0
