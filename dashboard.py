@@ -502,9 +502,9 @@ except StrikemapError as exc:
     st.stop()
 events = loaded.events
 if loaded.set_aside:
-    with st.expander(f"{len(loaded.set_aside):,} rows set aside (not shown: fix them in the file)"):
+    with st.expander(f"{loaded.rows_set_aside:,} rows set aside (not shown: fix them in the file)"):
         # Plain text and a data table: the values are the file's, never Markdown or HTML.
-        st.text(f"{len(loaded.set_aside):,} rows of {dataset.label} have a bad cell and are not on the map.")
+        st.text(f"{loaded.rows_set_aside:,} rows of {dataset.label} have a bad cell and are not on the map.")
         st.dataframe(problems_table(loaded.set_aside), hide_index=True, width="stretch")
 
 span = date_span(events)

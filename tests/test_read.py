@@ -153,16 +153,20 @@ def test_a_large_file_opens_with_its_few_bad_rows_set_aside(tmp_path, monkeypatc
 
 def test_the_dashboard_lists_the_set_aside_rows_as_plain_text(tmp_path, monkeypatch):
     source = tmp_path / "events.geojson"
-    source.write_text(collection(feature("<b>X</b>", fatalities="<img src=x onerror=alert(1)>")), encoding="utf-8")
+    source.write_text(collection(feature("<b>X</b>", fatalities="<img src=x onerror=alert(1)>", geo_precision="9")),
+                      encoding="utf-8")
     monkeypatch.setenv("STRIKEMAP_EVENTS", str(source))
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     app.run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     assert any(e.label.startswith("1 rows set aside") for e in app.expander)
+    assert any(t.value.startswith("1 rows of") for t in app.text)  # one row, two bad cells
     table = next(d.value for d in app.dataframe if list(d.value.columns) == ["row", "column", "value", "reason"])
-    assert table.values.tolist() == [["feature 2 (<b>X</b>)", "fatalities", "<img src=x onerror=alert(1)>",
-                                      "fatalities '<img src=x onerror=alert(1)>' is not a whole number >= 0"]]
+    assert table.values.tolist() == [
+        ["feature 2 (<b>X</b>)", "fatalities", "<img src=x onerror=alert(1)>",
+         "fatalities '<img src=x onerror=alert(1)>' is not a whole number >= 0"],
+        ["feature 2 (<b>X</b>)", "geo_precision", "9", "geo_precision must be 1, 2 or 3, not 9"]]
     assert not any("<img" in m.value for m in app.markdown)  # the file's text never reaches Markdown
 
 

@@ -190,11 +190,15 @@ def read_csv_table(path: Path | str, *, name: str | None = None, encoding: str =
     path = Path(path)
     name = str(path) if name is None else name
     separator = csv_separator(path, encoding)
+    options = dict(sep=separator, dtype=str, keep_default_na=False, encoding=encoding)
     try:
-        with path.open("rb") as raw, tqdm.wrapattr(raw, "read", total=path.stat().st_size, desc=f"reading {path.name}",
-                                                 unit="B", unit_scale=True, file=sys.stderr, delay=PROGRESS_DELAY_S,
-                                                 disable=progress is not True) as fh:
-            table = pd.read_csv(fh, sep=separator, dtype=str, keep_default_na=False, encoding=encoding)
+        if progress is True:
+            with path.open("rb") as raw, tqdm.wrapattr(raw, "read", total=path.stat().st_size, unit="B",
+                                                     desc=f"reading {path.name}", unit_scale=True, file=sys.stderr,
+                                                     delay=PROGRESS_DELAY_S) as fh:
+                table = pd.read_csv(fh, **options)
+        else:  # from the path: pandas' C parser reads a file it opens itself faster than through a Python object
+            table = pd.read_csv(path, **options)
     except UnicodeDecodeError:
         raise EventDataError(_undecodable(path, encoding, separator, shown_as), file=name, path=path) from None
     except pd.errors.EmptyDataError:  # not a ParserError: an empty file, or blank lines only

@@ -68,6 +68,11 @@ class Loaded:
     events: object
     set_aside: tuple = ()
 
+    @property
+    def rows_set_aside(self) -> int:
+        """How many rows were set aside (a row can have several bad cells)."""
+        return len({problem.index for problem in self.set_aside})
+
 
 def load_dataset(dataset: Dataset, store=None, progress=None) -> Loaded:
     """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused."""
