@@ -314,7 +314,6 @@ def geodata_table(table, origin: str):
     text ("34.4", "") are left to ``check_events``, which reads or reports them. Regions stay polygons.
     Column-wise: a 100,000-feature file takes no Python loop over its rows.
     """
-    import geopandas as gpd
     import shapely
 
     if table.crs is not None and table.crs.to_epsg() != 4326:
@@ -341,9 +340,8 @@ def geodata_table(table, origin: str):
     missing = table["latitude"].isna() | (table["latitude"].astype(str).str.strip() == "")
     fill = missing & present & ~off_earth & ~collection
     if fill.any():
-        kept = shapes[fill.to_numpy()]
-        points = gpd.GeoSeries(kept).where(kept.geom_type == "Point", gpd.GeoSeries(kept).representative_point())
-        coordinates = shapely.get_coordinates(points.values)
+        # A point is its own point on surface; a region's is a representative point inside it.
+        coordinates = shapely.get_coordinates(shapely.point_on_surface(shapes[fill.to_numpy()].to_numpy()))
         table["latitude"] = table["latitude"].astype(object)
         table["longitude"] = table["longitude"].astype(object)
         table.loc[fill, "latitude"] = coordinates[:, 1]
