@@ -17,18 +17,19 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
-                          save_import)
+from geo.store.datasets import (BUNDLED, UPLOAD_TYPES, Dataset, add_events, editable_copy, import_upload,
+                                list_datasets, load_dataset, save_import)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
-from geo.io.importers import IMPORT_FORMATS
+from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
 from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
 from geo.store.event_store import VERSION, default_author, open_store
 from geo.io.events import date_span
 # The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
 # precision picker's labels come from the one declared event schema.
 from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS
-from geo.io.export import EXPORT_FORMATS, export_bytes
+from geo.io.export import export_bytes
+from geo.io.read import problems_table
 from geo.web.filters import MULTI, Filters, MapView, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
@@ -39,8 +40,7 @@ st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
 TABLE_LIMIT = 2000
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
-EXPORT_LABELS = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (geometry as WKT)",
-                 "csv-latlon": "CSV (latitude/longitude)", "gpkg": "GeoPackage", "parquet": "GeoParquet"}
+EXPORT_LABELS = {name: FORMATS[name].export_title for name in EXPORT_FORMATS}
 # Basemap choices, by their URL value ("offline", the default, is left out of links).
 BASEMAPS = {"offline": OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 
@@ -72,9 +72,14 @@ def data_stamp(dataset: Dataset):
     return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
 
 
-@st.cache_data(show_spinner=False)
 def cached_events(key: str, stamp):
-    """A data set's events, keyed on its key and stamp, so a changed file or store reloads it."""
+    """A data set's events (its file's bad rows set aside: see cached_load)."""
+    return cached_load(key, stamp).events
+
+
+@st.cache_data(show_spinner=False)
+def cached_load(key: str, stamp):
+    """A data set's events and set-aside rows, keyed on its key and stamp, so a changed file or store reloads it."""
     store = event_store()[0]
     bar = st.progress(0.0, text="Geocoding events…")
 
@@ -261,8 +266,8 @@ def data_sidebar() -> Dataset:
             return datasets[st.session_state["dataset"]]
         st.caption(f"Event store: {store.url}")
         with st.expander("Import a file"), st.form("import", border=False):
-            fmt = st.selectbox("Format", list(IMPORT_FORMATS), format_func=lambda f: IMPORT_FORMATS[f].capitalize())
-            upload = st.file_uploader("File", type=["csv", "txt", "geojson", "json", "gpkg", "parquet"])
+            fmt = st.selectbox("Format", IMPORT_FORMATS, format_func=lambda f: FORMATS[f].label)
+            upload = st.file_uploader("File", type=UPLOAD_TYPES)
             only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
                                  placeholder="Air/drone strike")
             skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
@@ -483,11 +488,17 @@ dataset = data_sidebar()
 st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
 try:
     stamp = data_stamp(dataset)
-    events = cached_events(dataset.key, stamp)
+    loaded = cached_load(dataset.key, stamp)
 except StrikemapError as exc:
     st.error("Could not load the events file.")
     st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
     st.stop()
+events = loaded.events
+if loaded.set_aside:
+    with st.expander(f"{loaded.rows_set_aside:,} rows set aside (not shown: fix them in the file)"):
+        # Plain text and a data table: the values are the file's, never Markdown or HTML.
+        st.text(f"{loaded.rows_set_aside:,} rows of {dataset.label} have a bad cell and are not on the map.")
+        st.dataframe(problems_table(loaded.set_aside), hide_index=True, width="stretch")
 
 span = date_span(events)
 if span is None:
@@ -559,7 +570,7 @@ format_col, button_col, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
 export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=EXPORT_LABELS.get,
                                      key="export_format", help="Every format keeps the place mentions as written "
                                      "and how each was resolved; dates are ISO strings.")
-suffix, mime = EXPORT_FORMATS[export_format]
+suffix, mime = FORMATS[export_format].suffix, FORMATS[export_format].mime
 # Two steps: "Prepare" makes the file of exactly this view, then an ordinary download button hands it over.
 # (A download button that makes its file on click loses it under load: Streamlit drops such a file once two
 # script runs of any session have ended, often before the browser fetches it; see bench/load_sessions.py.)

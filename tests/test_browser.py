@@ -663,7 +663,7 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
     with browser_session(chromium, base) as s:
         page = s.open("/")
         s.showing(4, 4)
-        upload(page, ROOT / "tests" / "data" / "acled_sample.csv", "An acled csv export", only="Air/drone strike")
+        upload(page, ROOT / "tests" / "data" / "acled_sample.csv", "ACLED export (CSV)", only="Air/drone strike")
         expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=60_000)
         report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
         assert "acled_sample.csv (acled): 13 rows read, 3 left out" in report and "10 placed" in report, report
@@ -693,7 +693,7 @@ def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, t
     with browser_session(chromium, base) as s:
         page = s.open("/")
         s.showing(4, 4)
-        upload(page, wrong, "An acled csv export")
+        upload(page, wrong, "ACLED export (CSV)")
         expect(page.get_by_text("Import refused; nothing was saved")).to_be_visible(timeout=60_000)
         message = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').text_content()
         assert "'events.csv'" in message and "PNG" in message, message

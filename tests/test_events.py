@@ -134,7 +134,8 @@ def test_acled_style_csv_with_coordinates_and_semicolons(tmp_path):
         "34.4523;40.9185;2;Reuters;note;1\n", encoding="utf-8")
     events = load_events(acled)
     row = events.iloc[0]
-    assert row.event_date == "2021-02-25" and row.geocoder == "given coordinates"
+    # No location_mention column: read as ACLED's export (its columns say so), with ACLED's precision code.
+    assert row.event_date == "2021-02-25" and row.geocoder == "given coordinates (ACLED geo_precision 2)"
     assert row.geometry.equals(shapely.Point(40.9185, 34.4523))
 
 

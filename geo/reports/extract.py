@@ -524,7 +524,7 @@ def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
 
 
 def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
-    from ..io.events import resolution_columns  # the same place columns geocode_events fills
+    from ..io.events import resolution_columns  # the same place columns place_events fills
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import EventDataError
-from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events, problems_message
+from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events
 from ..io.schema import EDITABLE, GEOCODED, ID_COLUMN, TABLE_COLUMNS
 from .extract import AUDIT_COLUMNS
 
@@ -49,7 +49,7 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
     table = table.reset_index(drop=True)
     checked, problems = check_events(table, origin, unit="row")
     if problems:
-        raise EventDataError(problems_message(origin, problems))
+        raise EventDataError(file=origin, problems=problems)
     events = place_events(checked, keep_columns=True)
     unplaced = events[events.geometry.isna()]
     if len(unplaced):

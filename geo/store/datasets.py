@@ -7,7 +7,7 @@ Two kinds:
 * ``store:<name>``: a data set in the event store (``geo.store.event_store``: SQLite by default, PostGIS with
   ``$STRIKEMAP_DB``), editable, with the history of every change.
 
-An upload is imported (``geo.io.importers``) from a scratch copy; only a complete, valid import joins
+An upload is read (``geo.io.read.read_events``, as every events file) from a scratch copy; only a complete, valid import joins
 the store, as a new data set in one transaction, so a failed import leaves nothing behind. The
 uploaded file's name is shown and kept in the change's comment but never used as a path. Reviewed
 proposals join the open store data set; added to the bundled data set, they start an editable
@@ -17,8 +17,8 @@ so a key from a link only ever names something that exists.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import math
 import re
 import tempfile
 from dataclasses import dataclass
@@ -26,13 +26,16 @@ from pathlib import Path
 
 from .. import config
 from ..errors import EventDataError
+from ..io.formats import FORMATS, IMPORT_FORMATS, import_format
 
 BUNDLED = "bundled"
 STORE_PREFIX = "store:"
-# What an upload may be, by format: the suffix its scratch copy gets (the importers check content too).
-UPLOAD_SUFFIX = {"acled": ".csv", "ucdp": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
-                 "parquet": ".parquet"}
+# What an upload may be, by format: the suffix its scratch copy gets (the reader checks content too).
+UPLOAD_SUFFIX = {name: FORMATS[name].suffix for name in IMPORT_FORMATS}
+# The file picker's accepted suffixes, without the dot (Streamlit's file_uploader type=).
+UPLOAD_TYPES = sorted({suffix.lstrip(".") for name in IMPORT_FORMATS for suffix in FORMATS[name].suffixes})
 DEFAULT_UPLOAD_MB = 200  # MiB, as Streamlit's own upload limit (server.maxUploadSize in .streamlit/config.toml)
+UPLOAD_LIMIT_ADVICE = "import larger files with `python -m geo import`"
 
 
 @dataclass(frozen=True)
@@ -57,36 +60,44 @@ def list_datasets(store=None) -> dict[str, Dataset]:
     return found
 
 
-def load_dataset(dataset: Dataset, store=None, progress=None):
-    """The data set's events as a GeoDataFrame (a store's carry a ``version`` column for edits)."""
-    if dataset.store_name is not None:
-        return store.events(dataset.store_name)
-    from ..io.events import load_events
+@dataclass(frozen=True)
+class Loaded:
+    """A data set's events (a store's carry a ``version`` column for edits) and the rows of its file that
+    were set aside (``RowProblem``s: row, column, value, reason), which the page lists."""
 
-    return load_events(dataset.path, progress=progress)
+    events: object
+    set_aside: tuple = ()
+
+    @property
+    def rows_set_aside(self) -> int:
+        """How many rows were set aside (a row can have several bad cells)."""
+        return len({problem.index for problem in self.set_aside})
+
+
+def load_dataset(dataset: Dataset, store=None, progress=None) -> Loaded:
+    """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused."""
+    if dataset.store_name is not None:
+        return Loaded(store.events(dataset.store_name))
+    from ..io.read import read_events
+
+    events, summary = read_events(dataset.path, on_bad_rows="skip", progress=progress)
+    return Loaded(events, tuple(summary.set_aside))
 
 
 def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEFAULT_UPLOAD_MB, **options):
-    """(events, summary) of an uploaded file's bytes, imported from a scratch copy that is then deleted."""
-    from ..io.importers import import_with_summary
+    """(events, summary) of an uploaded file's bytes, read from a scratch copy that is then deleted.
 
-    if fmt not in UPLOAD_SUFFIX:
-        raise EventDataError(f"unknown import format {fmt!r}; choose one of {', '.join(UPLOAD_SUFFIX)}")
-    if len(data) > max_mb * 1024 * 1024:
-        raise EventDataError(f"{original_name!r} is {len(data) / 1024 / 1024:.0f} MB; the limit for an upload "
-                             f"is {max_mb:.0f} MB (import larger files with `python -m geo import`)")
+    Messages name the file as ``repr(original_name)`` (it is the analyst's text: quoted, never a path); the
+    size limit is the reader's, in MiB as Streamlit counts."""
+    from ..io.read import read_events
+
+    chosen = import_format(fmt)
     with tempfile.TemporaryDirectory(prefix="strikemap-upload-") as folder:
-        scratch = Path(folder) / f"upload{UPLOAD_SUFFIX[fmt]}"
+        scratch = Path(folder) / f"upload{chosen.suffix}"
         scratch.write_bytes(data)
-        try:
-            # The size was checked above, in MiB as Streamlit counts; the importer's own limit counts decimal MB,
-            # and refused (with CLI advice) uploads between 200,000,000 bytes and 200 MiB that had passed.
-            events, summary = import_with_summary(fmt, scratch, max_mb=math.inf, **options)
-            summary.path = original_name  # reported by the name the analyst knows
-            return events, summary
-        except EventDataError as exc:
-            # Messages name the scratch file; the analyst knows the file by the name they uploaded.
-            raise EventDataError(str(exc).replace(str(scratch), repr(original_name))) from None
+        events, summary = read_events(scratch, fmt, name=repr(original_name), max_mb=max_mb,
+                                      limit_advice=UPLOAD_LIMIT_ADVICE, **options)
+    return events, dataclasses.replace(summary, path=original_name)  # the scratch copy is gone
 
 
 def _new_name(kind: str, hint: str) -> str:

@@ -595,8 +595,8 @@ def _edited(current: dict, changes: dict, event_id: str) -> dict:
     """The event with ``changes`` applied, checked like a row of an events file and normalised."""
     row = {**{c: current[c] for c in SCHEMA}, **{c: v for c, v in changes.items() if c in SCHEMA}}
     checked, problems = check_events(pd.DataFrame([row]), event_id)
-    if problems:  # each message starts with the row's label, which means nothing for an edit
-        raise EventDataError(f"{event_id}: " + "; ".join(p.message.split(": ", 1)[-1] for p in problems))
+    if problems:  # the reasons alone: a row number means nothing for an edit
+        raise EventDataError("; ".join(p.reason for p in problems), file=event_id)
     edited = dict(current)
     for column in changes.keys() & BY_NAME.keys():
         if BY_NAME[column].type == "float":
@@ -608,7 +608,7 @@ def _edited(current: dict, changes: dict, event_id: str) -> dict:
         if isinstance(shape, str):
             text, shape = shape, shapely.from_wkt(shape, on_invalid="ignore") if shape.strip() else None
             if text.strip() and shape is None:
-                raise EventDataError(f"{event_id}: geometry {text[:40]!r} is not WKT")
+                raise EventDataError(f"geometry {text[:40]!r} is not WKT", file=event_id)
         edited["geometry"] = None if shape is None or shape.is_empty else shape
     elif {"latitude", "longitude"} & changes.keys():
         lat, lon = edited["latitude"], edited["longitude"]
@@ -622,7 +622,7 @@ def _number(value, column: str, event_id: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise EventDataError(f"{event_id}: {column} {value!r} is not a number") from None
+        raise EventDataError(f"{column} {value!r} is not a number", file=event_id) from None
 
 
 def seed(store: Store, path: Path | str | None = None, author: str | None = None) -> Change:
