@@ -388,8 +388,10 @@ def geodata_table(table, origin: str):
                             for message in _bounds_errors(geom.bounds))
     off_earth = {p.index for p in problems}
     for column in ("latitude", "longitude"):
-        if column not in table:
-            table[column] = None
+        # Object, not the column's own dtype: GIS tools often write numbers as text, which pandas reads as its
+        # str dtype, and a str column refuses the geometry's float below (a TypeError). check_events then
+        # coerces numeric text and reports the rest (words) as bad rows.
+        table[column] = table[column].astype(object) if column in table else None
     for index, geom in table.geometry.items():
         if _is_blank(table.at[index, "latitude"]) and index not in off_earth and geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
