@@ -329,20 +329,48 @@ def point_geojson(**properties) -> str:
     return json.dumps({"type": "FeatureCollection", "features": [feature]})
 
 
+geojson_documents = st.deferred(lambda: geojson_texts(geojson_features()))
+# Files come from many tools: mostly UTF-8, some with a BOM, UTF-16 (Windows) or a legacy code page.
+TEXT_ENCODINGS = ["utf-8"] * 5 + ["utf-8-sig", "utf-16", "utf-16-be", "cp1252"]
+
+
 @settings(max_examples=examples(120), **FILE_SETTINGS)
-@given(text=st.deferred(lambda: geojson_texts(geojson_features())))
+@given(text=geojson_documents, encoding=st.sampled_from(TEXT_ENCODINGS))
 # Issue 10: numbers written as text (GIS tools do), empty or words, were a TypeError in geodata_table.
-@example(text=point_geojson(latitude="", longitude=""))
-@example(text=point_geojson(latitude="34.45", longitude="40.92", fatalities="3"))
-@example(text=point_geojson(latitude="north", longitude="east", fatalities="many"))
-@example(text=point_geojson(latitude="", longitude="40.92", fatalities=""))
-def test_random_geojson_is_read_or_refused_by_name(tmp_path, text):
+@example(text=point_geojson(latitude="", longitude=""), encoding="utf-8")
+@example(text=point_geojson(latitude="34.45", longitude="40.92", fatalities="3"), encoding="utf-8")
+@example(text=point_geojson(latitude="north", longitude="east", fatalities="many"), encoding="utf-8")
+@example(text=point_geojson(latitude="", longitude="40.92", fatalities=""), encoding="utf-8")
+def test_random_geojson_is_read_or_refused_by_name(tmp_path, text, encoding):
     with fresh_folder(tmp_path) as folder:
         path = folder / "events.geojson"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode(encoding, errors="replace"))
         check_outcome(lambda: import_with_summary("geojson", path), path)
         check_outcome(lambda: import_with_summary("geojson", path, on_bad_rows="skip"), path)
         check_outcome(lambda: load_events(path), path)
+
+
+@settings(max_examples=examples(60), **FILE_SETTINGS)
+@given(text=geojson_documents, fmt=st.sampled_from(["gpkg", "parquet"]))
+@example(text=point_geojson(latitude="", longitude="", fatalities=""), fmt="parquet")
+@example(text=point_geojson(latitude="34.45", longitude="north", fatalities="3"), fmt="gpkg")
+def test_random_tables_as_geopackage_and_geoparquet_are_read_or_refused_by_name(tmp_path, text, fmt):
+    """The GeoJSON strategy's tables (properties of any type, numbers as text, odd shapes) carried into the
+    binary formats by GeoPandas itself, as a GIS tool would write them."""
+    with fresh_folder(tmp_path) as folder:
+        source = folder / "source.geojson"
+        source.write_text(text, encoding="utf-8")
+        path = folder / f"events.{fmt}"
+        try:
+            table = gpd.read_file(source)
+            table.to_file(path, layer="events") if fmt == "gpkg" else table.to_parquet(path)
+        except Exception:  # no table GeoPandas can write: nothing to import (the GeoJSON test covers it)
+            outcome("not a table GeoPandas writes")
+            return
+        check_outcome(lambda: import_with_summary(fmt, path), path)
+        check_outcome(lambda: import_with_summary(fmt, path, on_bad_rows="skip"), path)
+        if fmt == "gpkg":
+            check_outcome(lambda: load_events(path), path)
 
 
 @pytest.mark.parametrize("ids", [[[], []], [[1], {"a": 1}], [1, "1"], [None, "x"], [True, 1.5]])
