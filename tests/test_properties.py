@@ -384,6 +384,26 @@ def test_geojson_ids_of_any_json_type_are_checked_not_crashed_on(tmp_path, ids):
     check_outcome(lambda: load_events(path), path)
 
 
+@pytest.mark.parametrize("suffix, content", [
+    (".csv", "event_id_cnty,event_date,latitude,longitude\nA1,,34.45,40.92\n"),
+    (".geojson", point_geojson(event_date="")),
+    (".geojson", point_geojson(event_date=None)),
+    (".geojson", json.dumps({"type": "FeatureCollection", "features": [  # a feature without properties
+        *json.loads(point_geojson())["features"],
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [40.92, 34.45]}}]})),
+])
+def test_a_missing_date_is_named_the_same_by_every_reader(tmp_path, suffix, content):
+    """import and STRIKEMAP_EVENTS (load_events) say "event_date is empty", not the placeholder their reader
+    left in the cell ('nan', 'NaT', 'None': values the file does not hold)."""
+    path = tmp_path / f"events{suffix}"
+    path.write_text(content, encoding="utf-8")
+    for read in (lambda: import_with_summary(suffix[1:], path), lambda: load_events(path)):
+        with pytest.raises(EventDataError) as refused:
+            read()
+        assert "event_date is empty" in str(refused.value), str(refused.value)
+        check_outcome(read, path)
+
+
 # ------------------------------------------------------------------ bytes: random and truncated
 
 SUFFIX = {"acled": ".csv", "ucdp": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg", "parquet": ".parquet"}
