@@ -109,7 +109,7 @@ SPECIAL_CELLS = [
     "99999999999999999999", "9223372036854775808", "-0", "0", "1", "2", "3", "4", "5", "7", "-1", "1.5", "0x10",
     "34.45", "40.92", "91", "-91", "181", "-181", "360", "40.92,34.45", "2021-02-25", "25 February 2021",
     "2021-02-30", "0000-00-00", "0001-01-01", "9999-12-31", "2021-02-25T00:00:00", "2021-02-25 25:61:00",
-    "Abu Kamal", "Syria", "Iraq", "Deir ez Zor", "near Al-Qaim", "the Iraq–Syria border region", "Narnia",
+    "Abu Kamal", "Syria", "Iraq", "Deir ez Zor", "near Al-Qaim", "Vatican", "the Iraq–Syria border region", "Narnia",
     "Air/drone strike", '"', '""', "'", ",", ";", "\t", "\n", "\r\n", "\r", "\x00", "\x1b[31m", "\u200b",
     "\u202e", "\ufeff", "\u2028", "البوكمال", "=HYPERLINK(\"http://x\")", "@SUM(A1)", " -1+1",
     "<script>alert(1)</script>", "POINT (40.9 34.4)", "POINT (400 34)", "POINT (nan nan)", "POINT EMPTY",
@@ -483,17 +483,22 @@ mentions = st.one_of(
 
 
 @settings(max_examples=examples(400), deadline=wall_clock_limit(5 * MENTION_SECONDS))  # a hang guard
-@given(text=mentions, country=st.sampled_from([None, "IQ", "SY", "xx", ""]))
-@example(text="99999999999999999999 km north of Mosul", country=None)
-@example(text="1000000 miles SE of Hit", country=None)
-@example(text="between Fiji and Samoa", country=None)
-@example(text="eastern Germany", country=None)
-@example(text="Vatican", country=None)
-@example(text="Abu Kamal " * 100_000, country=None)  # a megabyte
-@example(text="\ud800 Mosul \udfff", country=None)  # lone surrogates (a broken clipboard)
-def test_resolve_mention_always_answers_in_time(text, country):
+# near: the point the rest of a file or report is around (resolve_mentions reads an archive this way).
+@given(text=mentions, country=st.sampled_from([None, "IQ", "SY", "xx", ""]),
+       near=st.one_of(st.none(), st.just((34.45, 40.92)), st.tuples(st.floats(-90, 90), st.floats(-180, 180))))
+@example(text="99999999999999999999 km north of Mosul", country=None, near=None)
+@example(text="1000000 miles SE of Hit", country=None, near=None)
+@example(text="between Fiji and Samoa", country=None, near=None)
+@example(text="eastern Germany", country=None, near=None)
+@example(text="Vatican", country=None, near=None)
+@example(text="Abu Kamal " * 100_000, country=None, near=None)  # a megabyte
+@example(text="\ud800 Mosul \udfff", country=None, near=None)  # lone surrogates (a broken clipboard)
+# make fuzz: a country without a point (the Vatican) read near another place was a TypeError in _near.
+@example(text="BETWEEN AR:Qm AND VATICAN bETWEEN Ab", country=None, near=None)
+@example(text="Vatican", country=None, near=(34.45, 40.92))
+def test_resolve_mention_always_answers_in_time(text, country, near):
     started = time.process_time()
-    found = resolve_mention(text, country=country)
+    found = resolve_mention(text, country=country, near_point=near)
     assert time.process_time() - started < MENTION_SECONDS
     assert isinstance(found, Resolution) and found.query == text
     if found.resolved:
