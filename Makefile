@@ -1,6 +1,7 @@
 # strikemap: two commands on a fresh machine.
 #   make run    set everything up, then serve the dashboard on the bundled data
 #   make test   set everything up (Debian's chromium, PostgreSQL and PostGIS included), then run every test
+#   make fuzz   random exploration of the property-based tests (STRIKEMAP_FUZZ_SCALE=10 looks ten times harder)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-scale chromium postgis clean
+.PHONY: setup run test fuzz bench bench-scale chromium postgis clean
 
 setup: $(VENV)/.installed node_modules/.installed data/build/gazetteer.sqlite static/basemap/countries.geojson
 
@@ -40,6 +41,14 @@ run: setup
 
 test: setup chromium postgis
 	$(PY) -m pytest
+
+# The property-based tests with fresh random examples (Hypothesis profile "fuzz", tests/conftest.py), their
+# counts times $STRIKEMAP_FUZZ_SCALE (default 1). A failure prints its smallest input: pin it as an @example.
+# One test at scale 10 can run for many minutes, hence a per-test timeout above pytest.ini's.
+FUZZ_TIMEOUT ?= 3600
+fuzz: setup
+	$(PY) -m pytest tests/test_properties.py -p no:cacheprovider --hypothesis-profile=fuzz \
+		--hypothesis-show-statistics --timeout=$(FUZZ_TIMEOUT)
 
 bench: setup chromium
 	$(PY) bench/startup.py

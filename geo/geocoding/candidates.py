@@ -59,7 +59,9 @@ def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _near(place: Place, ctx: Context) -> bool:
-    return ctx.near_point is not None and km_between(place.lat, place.lon, *ctx.near_point) <= CONTEXT_RADIUS_KM
+    # A place without a point (the Vatican: Natural Earth's outline is empty) is near nothing, not a TypeError.
+    return (ctx.near_point is not None and place.lat is not None
+            and km_between(place.lat, place.lon, *ctx.near_point) <= CONTEXT_RADIUS_KM)
 
 
 def _in_context(place: Place, ctx: Context) -> bool:

@@ -76,8 +76,11 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     iso = pd.to_datetime(values.where(~_blank(values)).astype(str), format="%Y-%m-%d", errors="coerce")
     dates = iso.dt.strftime("%Y-%m-%d").astype(object).where(iso.notna(), None)
     problems = pd.Series(None, index=values.index, dtype=object)
+    # A missing date in the words of the file, not of the reader: each leaves its own placeholder (CSV import
+    # '', STRIKEMAP_EVENTS 'nan', GeoJSON 'NaT'), and "'NaT' is not a date" names nothing the file holds.
+    blank = _blank(values)
     for index in values.index[iso.isna()]:
-        if _is_blank(values[index]):
+        if blank[index]:
             problems[index] = "is empty (expected a date, YYYY-MM-DD)"
             continue
         try:
