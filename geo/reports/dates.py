@@ -36,7 +36,6 @@ import re
 from dataclasses import dataclass
 
 PRECISION_DAY, PRECISION_WEEK, PRECISION_MONTH = 1, 2, 3
-PRECISION_WORDS = {PRECISION_DAY: "day", PRECISION_WEEK: "week", PRECISION_MONTH: "month"}
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
