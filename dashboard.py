@@ -29,7 +29,7 @@ from geo.io.export import EXPORT_FORMATS, export_bytes
 from geo.web.filters import MULTI, MapView, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
-from geo.web.page_state import (BASEMAPS, OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
+from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
                                 weekly_counts)
 
 TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", "country", "admin1",
@@ -288,8 +288,8 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
         st.caption(f"History of {event_id} (version {version})")
         st.dataframe(history.astype(str), hide_index=True, width="stretch")
         undo_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=f"undo-{event_id}")
-        if button_col.button("Undo", key=f"undo-button-{event_id}"):
+        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=form.undo_key("change"))
+        if button_col.button("Undo", key=form.undo_key("button")):
             try:
                 store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=author(page))
             except StrikemapError as exc:

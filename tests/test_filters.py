@@ -14,7 +14,8 @@ from geo.web.filters import Filters, apply_filters, facet_values
 def events():
     """Five events chosen so that each filter keeps a different subset."""
     rows = [
-        # id, date, actor1, actor2, type, subtype, country, admin1, precision, fatalities, min, max, notes, mention, location
+        # id, date, actor1, actor2, type, subtype, country, admin1, precision, fatalities, min, max, notes,
+        # mention, location
         ("A", "2021-02-25", "US Forces", "Kata'ib Hezbollah (KH); KSS", "Explosions", "Air/drone strike", "Syria",
          "Deir ez-Zor", 1, None, 1, 22, "weapons storage hit", "Abu Kamal", "Al Bukamal"),
         ("B", "2021-06-27", "US Forces", "KSS", "Explosions", "Air/drone strike", "Iraq", "Al Anbar", 2, 4, None,

@@ -68,6 +68,10 @@ class EditForm:
         """The widget key of one part of this form (a field's column, "comment", "form")."""
         return f"edit-{part}-{self.event_id}-{self.generation}"
 
+    def undo_key(self, part: str) -> str:
+        """The widget key of one of the event's undo controls, which outlive a form generation."""
+        return f"undo-{part}-{self.event_id}"
+
 
 class PageState:
     """Every piece of state the dashboard keeps, over a session mapping (``st.session_state``)."""
