@@ -17,8 +17,8 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (Dataset, add_events, as_form_text, changed_fields, edit_event, editable_copy,
-                                import_upload, list_datasets, load_dataset, save_import)
+from geo.store.datasets import (Dataset, add_events, as_form_text, changed_fields, data_stamp, edit_event,
+                                editable_copy, import_upload, list_datasets, load_dataset, save_import)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.importers import IMPORT_FORMATS
@@ -61,13 +61,6 @@ def _open_store(url: str):
         return open_store(url), None
     except StrikemapError as exc:
         return None, str(exc)
-
-
-def data_stamp(dataset: Dataset):
-    """What changes when the data set does: the file's modification time, or the store's revision."""
-    if dataset.editable:
-        return event_store()[0].revision()
-    return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
 
 
 @st.cache_data(show_spinner=False)
@@ -143,10 +136,6 @@ def show_refusal(headline: str, exc: Exception) -> None:
     st.code(str(exc), language=None)
 
 
-def author(page: PageState) -> str:
-    return page.author.strip() or default_author()
-
-
 def open_from_page(page: PageState, key: str) -> None:
     """The page opens a data set itself (an import, added proposals, a copy): show it from a fresh run."""
     page.open_dataset(key)
@@ -194,9 +183,7 @@ def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], s
         with st.spinner("Importing (rows without coordinates are geocoded)…"):
             events, summary = import_upload(upload.getvalue(), upload.name, fmt, sub_event_types=sub_event_types,
                                             on_bad_rows="skip" if skip_bad_rows else "error")
-            if events.empty:
-                raise StrikemapError(f"{upload.name!r}: no events left to import")
-            saved = save_import(event_store()[0], events, upload.name, fmt, author=author(page))
+            saved = save_import(event_store()[0], events, upload.name, fmt, author=page.recorded_author)
     except StrikemapError as exc:
         show_refusal("Import refused; nothing was saved and the open data set is unchanged.", exc)
         return
@@ -238,7 +225,7 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
         if add.button("Add ticked events to the data set", type="primary", disabled=event_store()[0] is None):
             try:
                 accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
-                saved = add_events(event_store()[0], dataset, events, accepted, author=author(page))
+                saved = add_events(event_store()[0], dataset, events, accepted, author=page.recorded_author)
             except StrikemapError as exc:
                 show_refusal("Nothing was added.", exc)
                 return
@@ -267,7 +254,7 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
             st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
                        "in the event store keeps every correction with who made it, when and why.")
             if store is not None and st.button("Make an editable copy"):
-                open_from_page(page, editable_copy(store, dataset, events, author=author(page)).key)
+                open_from_page(page, editable_copy(store, dataset, events, author=page.recorded_author).key)
             return
         row = events[events["event_id_cnty"] == event_id].iloc[0]
         version = int(row[VERSION])
@@ -291,7 +278,7 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
         change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=form.undo_key("change"))
         if button_col.button("Undo", key=form.undo_key("button")):
             try:
-                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=author(page))
+                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=page.recorded_author)
             except StrikemapError as exc:
                 show_refusal("Not undone.", exc)
                 return
@@ -307,7 +294,7 @@ def save_edit(page: PageState, store, dataset: Dataset, row, values: dict, expec
         st.info("Nothing changed.")
         return
     try:
-        edit_event(store, dataset, event_id, changes, expected_version, author=author(page),
+        edit_event(store, dataset, event_id, changes, expected_version, author=page.recorded_author,
                    comment=comment.strip() or "edited in the dashboard")
     except EditConflictError as exc:  # says who changed it since, and when
         st.error("Not saved: someone else changed this event since you opened it. Your edit is below; the "
@@ -423,7 +410,7 @@ def load_or_stop(dataset: Dataset):
     """(events, stamp, first and last dates) of the data set; a file that cannot be read, or holds no events,
     ends the page here."""
     try:
-        stamp = data_stamp(dataset)
+        stamp = data_stamp(dataset, event_store()[0])
         events = cached_events(dataset.key, stamp)
     except StrikemapError as exc:
         st.error("Could not load the events file.")

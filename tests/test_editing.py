@@ -5,7 +5,8 @@ import pytest
 
 from geo.errors import EditConflictError, EventDataError
 from geo.io.events import load_events
-from geo.store.datasets import BUNDLED, as_form_text, changed_fields, edit_event, editable_copy, list_datasets
+from geo.store.datasets import (BUNDLED, as_form_text, changed_fields, edit_event, editable_copy, list_datasets,
+                                save_import)
 from geo.store.event_store import open_store
 
 
@@ -74,3 +75,11 @@ def test_the_bundled_data_set_cannot_be_edited(store_copy):
     with pytest.raises(EventDataError, match="read-only"):
         edit_event(store, list_datasets(store)[BUNDLED], "SM-SYR-2021-0002", {"notes": "x"}, 1, author="a",
                    comment="c")
+
+
+def test_an_import_that_left_no_events_is_refused(store_copy):
+    store, _ = store_copy
+    bundled = load_events(list_datasets(store)[BUNDLED].path)
+    with pytest.raises(EventDataError, match="'acled.csv': no events left to import"):
+        save_import(store, bundled.iloc[:0], "acled.csv", "acled")
+    assert not any(name.startswith("20") and "acled" in name for name in store.datasets())

@@ -214,3 +214,12 @@ def test_weekly_counts_mark_the_weeks_that_overlap_the_window():
                                           pd.Timestamp("2021-07-05"): 1}
     assert weekly["in window"].to_dict() == {pd.Timestamp("2021-06-14"): False, pd.Timestamp("2021-06-21"): True,
                                              pd.Timestamp("2021-07-05"): False}
+
+
+def test_a_blank_name_leaves_the_author_to_the_store():
+    page = PageState({})
+    assert page.recorded_author is None
+    page.author = "  "
+    assert page.recorded_author is None
+    page.author = " Rana "
+    assert page.recorded_author == "Rana"

@@ -60,6 +60,13 @@ def list_datasets(store=None) -> dict[str, Dataset]:
     return found
 
 
+def data_stamp(dataset: Dataset, store=None):
+    """What changes when the data set does: the store's revision, or the file's modification time (0 if it is gone)."""
+    if dataset.editable:
+        return store.revision()
+    return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
+
+
 def load_dataset(dataset: Dataset, store=None, progress=None):
     """The data set's events as a GeoDataFrame (a store's carry a ``version`` column for edits)."""
     if dataset.store_name is not None:
@@ -99,7 +106,10 @@ def _new_name(kind: str, hint: str) -> str:
 
 
 def save_import(store, events, original_name: str, fmt: str, author: str | None = None) -> Dataset:
-    """An imported file as a new store data set, in one transaction: all rows or none."""
+    """An imported file as a new store data set, in one transaction: all rows or none. A file that left no
+    events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody."""
+    if events.empty:
+        raise EventDataError(f"{original_name!r}: no events left to import")
     name = _new_name(fmt, original_name)
     store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
                         author=author, dataset=name)

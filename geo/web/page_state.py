@@ -111,6 +111,12 @@ class PageState:
     def __init__(self, session: MutableMapping):
         self.session = session
 
+    @property
+    def recorded_author(self) -> str | None:
+        """Who a change is recorded as: the name typed, else None (the store records its default author,
+        ``$STRIKEMAP_AUTHOR`` or the login name)."""
+        return self.author.strip() or None
+
     # ---- data set
 
     @property
