@@ -393,3 +393,17 @@ def test_the_bundled_data_set_is_read_only_in_the_page(monkeypatch, tmp_path):
     data = app.query_params["data"]
     assert (data if isinstance(data, str) else data[0]).startswith("store:")
     assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)
+
+
+def test_choosing_a_data_set_opens_it_from_its_beginning(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    store, copy = _editable_copy(tmp_path)
+    app = run_app(monkeypatch, start="2021-06-01", end="2021-06-30", country="Iraq")
+    assert shown_count(app) == (1, 4)
+    next(s for s in app.selectbox if s.label == "Data set").set_value(copy.key).run()
+    assert not app.exception, app.exception
+    assert shown_count(app) == (4, 4)  # the whole timeline, no filter
+    assert app.multiselect(key=PageState.countries.key).value == []
+    params = params_of(app)
+    assert params["data"] == [copy.key] and params["start"] == ["2021-02-01"] and "country" not in params
+    assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)  # the editable copy
