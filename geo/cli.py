@@ -3,7 +3,7 @@
 Shaped like sqlite-utils' ``cli.py``: each command parses its arguments, calls one
 library function whose keywords match the options, and turns our errors into a
 one-line message and exit status 2. The forms below are a contract other tools
-rely on (DESIGN.md); tests cover them.
+rely on (the README's "Command line" section); tests cover them.
 
     python -m geo geocode --json "Al-Bukamal" "the Iraq-Syria border region"
     echo "Al Qa'im" | python -m geo geocode --json -

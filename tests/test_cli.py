@@ -1,4 +1,4 @@
-"""The command-line contract of DESIGN.md, run as a user would (subprocess) and in process."""
+"""The command-line contract (the README's "Command line" section), run as a user would (subprocess) and in process."""
 
 import json
 import subprocess

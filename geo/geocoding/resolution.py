@@ -60,7 +60,7 @@ class Resolution:
         return self.lat is not None
 
     def to_dict(self) -> dict:
-        """The CLI's JSON record (keys of DESIGN.md's command-line contract first)."""
+        """The CLI's JSON record (keys of the README's "Command line" contract first)."""
         record = asdict(self)
         record.pop("extra")
         for optional in ("reason", "warning"):

@@ -367,16 +367,6 @@ def _bounds_errors(bounds) -> list[str]:
     return []
 
 
-def filter_events(gdf, start: dt.date | str | None = None, end: dt.date | str | None = None):
-    """Rows whose event_date lies in [start, end], both inclusive. The dashboard and the CLI share this."""
-    mask = pd.Series(True, index=gdf.index)
-    if start:
-        mask &= gdf["event_date"] >= str(start)[:10]
-    if end:
-        mask &= gdf["event_date"] <= str(end)[:10]
-    return gdf[mask]
-
-
 def date_span(gdf) -> tuple[dt.date, dt.date] | None:
     """The first and last event dates, or None for an empty table."""
     dates = gdf["event_date"].dropna()

@@ -57,14 +57,3 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
             f"{r.event_id_cnty}: {r.location_mention!r} could not be placed ({r.geocoder})" for r in unplaced.itertuples()))
     return events[[c for c in events.columns if c in SCHEMA or c not in (ACCEPT,)]]
 
-
-def placement_changes(mention: str) -> dict:
-    """The edit that moves an event to a new place mention: the mention, what it resolves to, its shape.
-    A mention the geocoder cannot place is refused, never saved with the old, no longer matching shape."""
-    from ..io.events import resolution_columns
-    from ..geocoding.resolve import resolve_mention
-
-    found = resolve_mention(mention)
-    if not found.resolved:
-        raise EventDataError(f"{mention!r} could not be placed ({found.reason}); nothing was saved")
-    return {**resolution_columns(found), "location_mention": mention, "geometry": found.shape()}

@@ -11,8 +11,9 @@ An upload is read (``geo.io.read.read_events``, as every events file) from a scr
 the store, as a new data set in one transaction, so a failed import leaves nothing behind. The
 uploaded file's name is shown and kept in the change's comment but never used as a path. Reviewed
 proposals join the open store data set; added to the bundled data set, they start an editable
-working copy of it in the store. A data set is chosen by its key, looked up in ``list_datasets()``,
-so a key from a link only ever names something that exists.
+working copy of it in the store. An analyst's correction of one event (``edit_event``) is saved
+with its history; a corrected place mention is geocoded again. A data set is chosen by its key,
+looked up in ``list_datasets()``, so a key from a link only ever names something that exists.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from .. import config
 from ..errors import EventDataError
@@ -58,6 +61,13 @@ def list_datasets(store=None) -> dict[str, Dataset]:
         found[STORE_PREFIX + name] = Dataset(STORE_PREFIX + name, f"{name} ({count} events, editable)",
                                              store_name=name)
     return found
+
+
+def data_stamp(dataset: Dataset, store=None):
+    """What changes when the data set does: the store's revision, or the file's modification time (0 if it is gone)."""
+    if dataset.editable:
+        return store.revision()
+    return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,10 @@ def _new_name(kind: str, hint: str) -> str:
 
 
 def save_import(store, events, original_name: str, fmt: str, author: str | None = None) -> Dataset:
-    """An imported file as a new store data set, in one transaction: all rows or none."""
+    """An imported file as a new store data set, in one transaction: all rows or none. A file that left no
+    events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody."""
+    if events.empty:
+        raise EventDataError(f"{original_name!r}: no events left to import")
     name = _new_name(fmt, original_name)
     store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
                         author=author, dataset=name)
@@ -133,6 +146,45 @@ def add_events(store, dataset: Dataset, events, added, author: str | None = None
     store.add(_without_version(added), comment=f"{len(added)} reviewed proposal(s) added", author=author,
               dataset=dataset.store_name)
     return list_datasets(store)[dataset.key]
+
+
+def as_form_text(value) -> str:
+    """A cell as an edit form shows it: missing values as an empty box."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def changed_fields(event, form: dict[str, str]) -> dict[str, str]:
+    """The fields of an edit form (column -> text) that differ from the event as the form showed it."""
+    return {column: text for column, text in form.items() if text != as_form_text(event[column])}
+
+
+def edit_event(store, dataset: Dataset, event_id: str, changes: dict, expected_version: int, author: str | None,
+               comment: str):
+    """Save an analyst's correction of one event of a store data set, if it is still at ``expected_version``.
+
+    ``changes`` holds only what the analyst changed (``changed_fields``). A changed place mention is geocoded
+    again and the event takes the new place, its resolution and its shape: keeping the old shape under new words
+    would put the event where its mention no longer says. A mention the geocoder cannot place is refused and
+    nothing is saved. Returns the recorded change (None if nothing differs); raises ``EditConflictError`` if
+    someone saved the event since that version, ``EventDataError`` for a value the schema refuses.
+    """
+    if not dataset.editable:
+        raise EventDataError(f"{dataset.label} is read-only: make an editable copy in the event store to correct it")
+    if "location_mention" in changes:
+        changes = {**changes, **_placement(changes["location_mention"])}
+    return store.update(event_id, changes, expected_version=expected_version, author=author, comment=comment,
+                        dataset=dataset.store_name)
+
+
+def _placement(mention: str) -> dict:
+    """The columns that move an event to a new place mention: the mention, what it resolves to, its shape."""
+    from ..geocoding.resolve import resolve_mention
+    from ..io.events import resolution_columns
+
+    found = resolve_mention(mention)
+    if not found.resolved:
+        raise EventDataError(f"{mention!r} could not be placed ({found.reason}); nothing was saved")
+    return {**resolution_columns(found), "location_mention": mention, "geometry": found.shape()}
 
 
 def _without_version(events):

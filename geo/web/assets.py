@@ -19,8 +19,6 @@ BASEMAP_FILE = "basemap/countries.geojson"
 VENDORED = [
     ("xstatic.pkg.leaflet", ["leaflet.js", "leaflet.css", "images"], "leaflet"),
     ("xstatic.pkg.jquery", ["jquery.min.js"], "jquery"),
-    ("xstatic.pkg.leaflet_markercluster",
-     ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"], "markercluster"),
 ]
 
 
