@@ -42,6 +42,7 @@ MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of tex
 # "hit 100000 locations in Syria" would otherwise propose (and build) one row per location: a count beyond this
 # is no list of places to review one by one. The figure itself stays in location_count and counts_text.
 MAX_COUNTED_ROWS = 100
+HEADLINE_WORDS = 25  # a title line is short; a longer line without a full stop is a sentence badly punctuated
 EVENT_TYPE = "Explosions/Remote violence"
 SUB_EVENT_AIR = "Air/drone strike"
 SUB_EVENT_MISSILE = "Shelling/artillery/missile attack"
@@ -107,6 +108,7 @@ class Sentence:
     paragraph: int
     quoted: list[tuple[int, int]] = field(default_factory=list)  # spans inside quotation marks
     reasons: list[tuple[int, int]] = field(default_factory=list)  # spans that give a strike's reason
+    attributions: list[tuple[int, int]] = field(default_factory=list)  # ", a military source in Misrata said"
     dates: list = field(default_factory=list)
     actors: list = field(default_factory=list)
     places: list = field(default_factory=list)  # geo.reports.mentions.PlaceMention, resolved
@@ -114,6 +116,8 @@ class Sentence:
     casualties: list = field(default_factory=list)
     counts: object = None
     strike: bool = False
+    headline: bool = False  # a title line above the story: it restates a strike, never makes one
+    next_strike: bool = False  # "a second strike", "another drone strike": a strike other than the one before
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|"
@@ -182,9 +186,10 @@ _STRIKE_WORDS = re.compile(r"\b(?:air\s*strikes?|airstrikes?|air\s+raids?|drone\
 # "the US military targeted ...", "warplanes also hit ...": a plain verb counts when an actor with air
 # power or an aircraft does it.
 _HIT_AFTER_ACTOR = re.compile(r"^(?:\s+[\w-]+){0,3}?\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?"
-                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed)\b", re.IGNORECASE)
-_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers)\b",
-                       re.IGNORECASE)
+                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed|dropped)\b", re.IGNORECASE)
+# What flies or falls: "the drone hit a vehicle", "a Russian missile hit", "a guided bomb hit a farm".
+_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers|missiles?|"
+                       r"(?:guided\s+)?bombs?|raids?)\b", re.IGNORECASE)
 _AIR_WORDS = re.compile(r"\b(?:air(?!\s*(?:base|port|field))|airstrikes?|aircraft|jets?|warplanes?|planes?|drones?|"
                         r"UAVs?|helicopters?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
 _MISSILE_WORDS = re.compile(r"\b(?:missiles?|rockets?|artillery|shell(?:ed|ing)|mortars?)\b", re.IGNORECASE)
@@ -196,7 +201,7 @@ _REASON = re.compile(r"\b(?:in\s+(?:response|retaliation|reprisal)\s+(?:to|for)|
 _ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,8}?(?:said|says|told|reported|announced|stated|added|according)\b",
                           re.IGNORECASE)
 # Words before an actor that make it the target, not the one striking.
-_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|at|used\s+by|utili[sz]ed\s+by|belonging\s+to|"
+_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|bombed|pounded|raided|attacked|at|used\s+by|utili[sz]ed\s+by|belonging\s+to|"
                          r"run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$",
                          re.IGNORECASE)
 
@@ -215,6 +220,31 @@ def _is_strike(sentence: Sentence) -> bool:
                for m in _AIRCRAFT.finditer(text))
 
 
+# "a second air strike", "another drone strike", "The second strike, about an hour later": a strike other than
+# the one the text was telling, even on the same day.
+_NEXT_STRIKE = re.compile(r"\b(?:second|third|fourth|fifth|another|further|separate|later)\s+(?:[\w-]+\s+){0,2}?"
+                          r"(?:air\s*strikes?|airstrikes?|strikes?|raids?|drone\s+(?:strikes?|attacks?))\b", re.IGNORECASE)
+
+
+def _attribution_spans(text: str) -> list[tuple[int, int]]:
+    """ ", a military source in Misrata said": the place of whoever speaks is not the strike's."""
+    return [m.span() for m in _ATTRIBUTION.finditer(text)]
+
+
+def _headlines(sentences: list[tuple[str, int]]) -> list[bool]:
+    """Which sentences are title lines above the story: each a paragraph of its own, without a full stop,
+    before the first sentence that has one. A report with no such sentence after them has no headline."""
+    flags = [False] * len(sentences)
+    per_paragraph = {}
+    for _, number in sentences:
+        per_paragraph[number] = per_paragraph.get(number, 0) + 1
+    for index, (text, number) in enumerate(sentences):
+        if re.search(r"[.!?;:][\"”’')\]]*$", text.strip()):
+            return flags  # the story has begun
+        flags[index] = per_paragraph[number] == 1 and len(text.split()) <= HEADLINE_WORDS
+    return [False] * len(sentences)  # no story after them: the lines are the report
+
+
 def _reason_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for cue in _REASON.finditer(text):
@@ -229,14 +259,17 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
     from ..geocoding.gazetteer import load_gazetteer
 
     pairs = split_sentences(text)
-    sentences = [Sentence(t, p, quoted=q) for (t, p), q in zip(pairs, _quoted_spans(pairs))]
+    sentences = [Sentence(t, p, quoted=q, headline=h)
+                 for (t, p), q, h in zip(pairs, _quoted_spans(pairs), _headlines(pairs))]
     gazetteer = load_gazetteer()
     narrative_day = None  # the last day the text named: what "today" means inside a quote
     for sentence in sentences:
         sentence.reasons = _reason_spans(sentence.text)
+        sentence.attributions = _attribution_spans(sentence.text)
         sentence.actors = actors.find_actors(sentence.text)
         found = []
-        for mention in dates.find_dates(sentence.text, report_date):
+        # A headline's dates are the report's news, not the story's: "today" there is the report's date.
+        for mention in ([] if sentence.headline else dates.find_dates(sentence.text, report_date)):
             quoted = not _outside(sentence.quoted, mention.start, mention.end)
             if mention.reading.later:  # "two days later": after the last day named, or nothing
                 if narrative_day is None:
@@ -255,7 +288,9 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
         sentence.dates = found
         sentence.counts = counts.find_counts(sentence.text, gazetteer.country_code)
         sentence.casualties = counts.find_casualties(sentence.text)
-        sentence.strike = _is_strike(sentence)
+        sentence.strike = not sentence.headline and _is_strike(sentence)
+        sentence.next_strike = sentence.strike and any(_outside(sentence.reasons, m.start(), m.end())
+                                                       for m in _NEXT_STRIKE.finditer(sentence.text))
     places = mentions.find_places([s.text for s in sentences],
                                   blocked=[[(m.start, m.end) for m in s.dates] for s in sentences],
                                   names=[[(m.start, m.end) for m in s.actors] for s in sentences])
@@ -278,6 +313,7 @@ class Episode:
     sentences: list[int] = field(default_factory=list)  # strike sentences
     context: list[int] = field(default_factory=list)  # later sentences of the same paragraph: actors, casualties
     later: list[int] = field(default_factory=list)  # the next sentences of later paragraphs: casualties only
+    follows: "Episode | None" = None  # the strike a "second strike" follows: its actors, when it names none
 
 
 # How many sentences after a strike sentence may add to it. Across a paragraph break only casualties
@@ -323,11 +359,18 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
         else:
             undated_first.append(index)
             continue
-        same_day = [e for e in episodes if (e.date.date, e.date.precision) == (reading.date, reading.precision)
+        # The strike the text is telling comes first: a sentence about "the strike" with no date of its own
+        # goes on with it, not with an earlier strike of the same day.
+        same_day = [e for e in ([current] if current else []) + episodes
+                    if (e.date.date, e.date.precision) == (reading.date, reading.precision)
                     and (not strikers or not e.strikers or strikers & e.strikers)]
-        current = same_day[0] if same_day else Episode(reading, words, set())
+        if sentence.next_strike and current is not None:  # "a second strike": not the one before
+            same_day = []
         if not same_day:
+            current = Episode(reading, words, set(), follows=current if sentence.next_strike else None)
             episodes.append(current)
+        else:
+            current = same_day[0]
         current.sentences.append(index)
         current.strikers |= strikers
         since = 0
@@ -357,6 +400,7 @@ class _Row:
     sentence: str  # the sentence the place came from
     country: str | None  # ISO code the row was counted in, if any
     fatalities: list = field(default_factory=list)  # geo.reports.counts.Casualties for this row
+    index: int = -1  # the sentence (its number in the report) that placed it
 
 
 def _unique(mentions, key):
@@ -392,32 +436,50 @@ def _countries(resolution) -> set[str]:
     return set((resolution.country or "").split("/")) - {""}
 
 
-def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
-    """The rows of one episode: counted places by country, else named places, else the area named."""
+def strike_places(sentence: Sentence) -> list:
+    """The places a sentence gives a strike: not those of a reason clause ("in response to attacks in Iraq")
+    nor of whoever speaks (", a military source in Misrata said")."""
+    return [m for m in sentence.places if _outside(sentence.reasons, m.start, m.end)
+            and _outside(sentence.attributions, m.start, m.end)]
+
+
+def _is_specific(resolution) -> bool:
+    """A town, a site, "near" or an offset of one, or the stretch "between X and Y": a place, not an area."""
     from ..geocoding.resolution import PRECISION_REGION
 
+    return resolution.precision < PRECISION_REGION or resolution.source == "region:between"
+
+
+def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
+    """The rows of one episode: counted places by country, else each specific place named, else the most
+    specific area named in each country (a province over "eastern <country>"), else the country."""
     strike_sentences = [sentences[i] for i in episode.sentences]
-    placed = [(m, s) for s in strike_sentences for m in s.places if _outside(s.reasons, m.start, m.end)]
+    placed = [(m, s) for s in strike_sentences for m in strike_places(s)]
     placed = _unique(placed, key=lambda pair: (pair[0].resolution.name, pair[0].resolution.country))
-    towns = [p for p in placed if p[0].resolution.precision < PRECISION_REGION]
+    towns = [p for p in placed if _is_specific(p[0].resolution)]
     countries = [p for p in placed if p[0].resolution.source.endswith(":country")]
-    areas = [p for p in placed if p[0].resolution.precision == PRECISION_REGION and p not in countries]
+    areas = sorted((p for p in placed if p not in towns and p not in countries),
+                   key=lambda p: p[0].resolution.radius_km or 0.0)
     total = min(max((s.counts.locations or 0 for s in strike_sentences), default=0), MAX_COUNTED_ROWS)
     if any(s.counts.by_country for s in strike_sentences):
         rows = _rows_by_country(strike_sentences, towns, areas, countries)
     else:
         rows = [_Row(m.resolution, m.text, _region_around(m, areas), s.text, None) for m, s in towns]
+        if not rows:  # areas only: the smallest one of each country
+            for area, sentence in areas:
+                if not {c for row in rows for c in _countries(row.resolution)} & _countries(area.resolution):
+                    rows.append(_Row(area.resolution, area.text, area.text, sentence.text, None))
         covered = {c for row in rows for c in _countries(row.resolution)}
-        rows += [_Row(a.resolution, a.text, a.text, s.text, None) for a, s in areas
-                 if not covered & _countries(a.resolution)]
-        covered |= {c for a, _ in areas for c in _countries(a.resolution)}
         rows += [_Row(c.resolution, c.text, "", s.text, None) for c, s in countries
-                 if c.resolution.country not in covered]
+                 if not rows and c.resolution.country not in covered]
+    for row in rows:
+        row.index = next((i for i in episode.sentences if sentences[i].text == row.sentence), -1)
     if rows and total > len(rows):  # "three facilities" with two named places: the third is where the first is
-        rows += [_Row(rows[0].resolution, rows[0].mention, rows[0].region, rows[0].sentence, rows[0].country)
-                 for _ in range(total - len(rows))]
+        rows += [_Row(rows[0].resolution, rows[0].mention, rows[0].region, rows[0].sentence, rows[0].country,
+                      index=rows[0].index) for _ in range(total - len(rows))]
     if not rows:  # nothing placed: the rows say which words were not found
-        unplaced = [(m, s) for s in strike_sentences for m in s.unplaced if _outside(s.reasons, m.start, m.end)]
+        unplaced = [(m, s) for s in strike_sentences for m in s.unplaced if _outside(s.reasons, m.start, m.end)
+                    and _outside(s.attributions, m.start, m.end)]
         mention, sentence = unplaced[0] if unplaced else (None, strike_sentences[0])
         rows = [_Row(None, mention.text if mention else "", "", sentence.text, None) for _ in range(max(1, total))]
     return rows
@@ -476,24 +538,38 @@ def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
         return "; ".join(a.label for a in actors if a.type != "generic" or a.side not in specific_sides)
 
     words = list(dict.fromkeys(m.text for m, _ in mentions))
-    return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
+    columns = dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
+    if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
+        before = _actor_columns(episode.follows, sentences)
+        for side in ("actor1", "actor2"):
+            if not columns[side] and before[side]:
+                columns[side] = before[side]
+                columns["actors_text"] = "; ".join(filter(None, [
+                    columns["actors_text"], f"{side} of the strike before it: {before['actors_text']}"]))
+    return columns
 
 
 def _assign_casualties(rows: list[_Row], episode: Episode, sentences: list[Sentence]) -> list[str]:
     """Give each reported toll to the row it is about; returns the tolls that fit no single row.
 
-    A toll belongs to a row when its sentence names that row's place (or its country, when one row
-    lies there), or when the episode has one row only."""
+    A toll belongs to a row when its sentence names that row's place, or placed that row, or names its country
+    (when one row lies there); a sentence that places nothing refers back to the last strike sentence before it
+    that placed rows ("The toll had risen to seven"); an episode of one row takes all its tolls."""
     unassigned = []
     for index in episode.sentences + episode.context + episode.later:
         sentence = sentences[index]
+        places = strike_places(sentence)
         for toll in sentence.casualties:
             if not _outside(sentence.reasons, toll.start, toll.start + len(toll.text)):
                 continue
-            named = {(m.resolution.name, m.resolution.country) for m in sentence.places}
-            codes = {c for m in sentence.places for c in _countries(m.resolution)}
+            named = {(m.resolution.name, m.resolution.country) for m in places}
+            codes = {c for m in places for c in _countries(m.resolution)}
             fits = [r for r in rows if r.resolution is not None and (r.resolution.name, r.resolution.country) in named]
+            fits = fits or [r for r in rows if r.index == index]
             fits = fits or [r for r in rows if r.country in codes or (r.resolution and r.resolution.country in codes)]
+            if not fits and not places:
+                before = [r.index for r in rows if 0 <= r.index <= index]
+                fits = [r for r in rows if before and r.index == max(before)]
             if len(rows) == 1:
                 fits = rows
             if len(fits) == 1:

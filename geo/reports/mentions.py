@@ -22,12 +22,12 @@ unless a locative word stands before them ("in Israel").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..geocoding.candidates import is_name_word
 from ..geocoding.gazetteer import load_gazetteer
 from ..geocoding.resolve import resolve_mention, resolve_mentions
-from ..geocoding.resolution import Resolution
+from ..geocoding.resolution import PRECISION_NEAR, PRECISION_REGION, Resolution
 
 # Stages whose answers are exact enough to keep even for a weak mention.
 EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:country", "sites")
@@ -56,6 +56,15 @@ _PHRASES_BEFORE = [
 ]
 _PHRASES_AFTER = re.compile(r"^\s+(?:countryside|rural\s+areas?|(?:air\s*base|airbase|air\s+field|airfield|airport|"
                             r"military\s+base|base|border\s+crossing|crossing|garrison|dam|camp)\b)", re.IGNORECASE)
+# An administrative word after a name makes it a unit, not the town of that name: "Nad-e Ali district",
+# "Kidal region", "Bakhmut raion". First-level words name an area; second-level ones a district, which the text
+# places no better than "near" its seat.
+_ADMIN1_WORDS = r"provinces?|governorates?|regions?|oblast|states?|wilayat?|muhafazah?|muhafazat"
+_ADMIN2_WORDS = r"(?:tribal\s+)?districts?|raions?|rayons?|count(?:y|ies)|agency|tehsils?|sub-?districts?|municipality"
+_UNIT_AFTER = re.compile(rf"^\s+(?P<word>{_ADMIN1_WORDS}|{_ADMIN2_WORDS})\b", re.IGNORECASE)
+_ADMIN1_WORD = re.compile(rf"\b(?:{_ADMIN1_WORDS})$", re.IGNORECASE)
+_ADMIN2_WORD = re.compile(rf"\b(?:{_ADMIN2_WORDS})$", re.IGNORECASE)
+UNIT_RADIUS_KM = {1: 50.0, 2: 25.0}  # the least radius a unit named by its word is given around its seat
 _BORDER_WORD = re.compile(r"^(?:border|borders|frontier|border-crossing)$", re.IGNORECASE)
 _BORDER_START = {"in", "inside", "near", "along", "on", "at", "by", "across", "close", "the", "of"}
 _BORDER_END = {"border", "borders", "frontier", "region", "area", "zone", "strip", "areas", "regions", "crossing"}
@@ -164,6 +173,9 @@ def _phrase_for_run(sentence: str, tokens: list[_Token], first: int, last: int,
     start, end = tokens[first].start, tokens[last - 1].end
     before = sentence[max(0, start - 60):start]
     spans = []
+    unit = _UNIT_AFTER.match(sentence[end:])
+    if unit:
+        spans.append((start, end + unit.end(), True))
     after = _PHRASES_AFTER.match(sentence[end:])
     if after:
         spans.append((start, end + after.end(), True))
@@ -248,13 +260,29 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         if not _keep(answer, strong, focus):
             continue
         settled.add(group)
-        found[number].append(PlaceMention(text, start, end, answer, strong))
+        found[number].append(PlaceMention(text, start, end, as_unit(text, answer), strong))
     for group, tried in first_tries.items():
         number = group[1]
         if (group[0] == "run" and group not in settled and tried.strong and not tried.resolution.resolved
                 and not any(tried.start < m.end and m.start < tried.end for m in found[number])):
             found[number].append(tried)
     return [sorted(mentions, key=lambda m: m.start) for mentions in found]
+
+
+def as_unit(text: str, answer: Resolution) -> Resolution:
+    """A mention ending in an administrative word ("Nad-e Ali district", "Kidal region") answered by a town's
+    point claims no more than the text says: a second-level unit is placed as "near" its seat (precision 2), a
+    first-level one as an area around it (precision 3), each with at least ``UNIT_RADIUS_KM``."""
+    level = 1 if _ADMIN1_WORD.search(text) else 2 if _ADMIN2_WORD.search(text) else None
+    if level is None or not answer.resolved or answer.precision is None:
+        return answer
+    precision = PRECISION_NEAR if level == 2 else PRECISION_REGION
+    if answer.precision >= precision:
+        return answer
+    radius = max(answer.radius_km or 0.0, UNIT_RADIUS_KM[level])
+    return replace(answer, precision=precision, radius_km=radius,
+                   warning="; ".join(filter(None, [answer.warning, f"{text!r} names an administrative unit: "
+                                                   f"placed at {answer.name} with a {radius:g} km radius"])))
 
 
 def _without_preposition(sentence: str, start: int, end: int, answer: Resolution, focus) -> tuple[int, str, Resolution]:
