@@ -520,9 +520,28 @@ def _region_around(town, areas) -> str:
     return next((a.text for a, _ in areas if _countries(town.resolution) & _countries(a.resolution)), "")
 
 
-def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
-    """actor1 (those striking), actor2 (their targets), and the words that named them."""
-    mentions = [(m, s) for i in episode.sentences + episode.context for s in [sentences[i]] for m in s.actors
+def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[int] = ()) -> dict:
+    """actor1 (those striking), actor2 (their targets), and the words that named them. A side the episode's own
+    sentences leave empty is taken from the strike a "second strike" follows, else from a headline that restates
+    this one (``restating``: its sentence numbers)."""
+    columns = _actors_named(episode.sentences + episode.context, sentences)
+    fallbacks = []
+    if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
+        fallbacks.append(("the strike before it", _actor_columns(episode.follows, sentences)))
+    if restating:
+        fallbacks.append(("the headline", _actors_named(list(restating), sentences)))
+    for where, before in fallbacks:
+        for side in ("actor1", "actor2"):
+            if not columns[side] and before[side]:
+                columns[side] = before[side]
+                columns["actors_text"] = "; ".join(filter(None, [
+                    columns["actors_text"], f"{side} from {where}: {before['actors_text']}"]))
+    return columns
+
+
+def _actors_named(indices: list[int], sentences: list[Sentence]) -> dict:
+    """The actors these sentences name, split into those striking and their targets."""
+    mentions = [(m, s) for i in indices for s in [sentences[i]] for m in s.actors
                 if _outside(s.reasons, m.start, m.end)]
     strikers, targets = [], []
     for mention, sentence in mentions:
@@ -538,15 +557,28 @@ def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
         return "; ".join(a.label for a in actors if a.type != "generic" or a.side not in specific_sides)
 
     words = list(dict.fromkeys(m.text for m, _ in mentions))
-    columns = dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
-    if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
-        before = _actor_columns(episode.follows, sentences)
-        for side in ("actor1", "actor2"):
-            if not columns[side] and before[side]:
-                columns[side] = before[side]
-                columns["actors_text"] = "; ".join(filter(None, [
-                    columns["actors_text"], f"{side} of the strike before it: {before['actors_text']}"]))
-    return columns
+    return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
+
+
+def _restating_headlines(rows: list[_Row], sentences: list[Sentence]) -> list[int]:
+    """The headline lines that restate the strike of these rows: they name one of its places, or an area or a
+    country where one of them lies. Their area fills the rows' ``region`` when the story names none."""
+    restating = []
+    for index, sentence in enumerate(sentences):
+        if not sentence.headline:
+            continue
+        for place in strike_places(sentence):
+            key, codes = (place.resolution.name, place.resolution.country), _countries(place.resolution)
+            here = [r for r in rows if r.resolution is not None and (
+                (r.resolution.name, r.resolution.country) == key
+                or (not _is_specific(place.resolution) and codes & _countries(r.resolution)))]
+            for row in here:
+                if not _is_specific(place.resolution) and not row.region and place.resolution.precision == 3 \
+                        and not place.resolution.source.endswith(":country"):
+                    row.region = place.text
+            if here and index not in restating:
+                restating.append(index)
+    return restating
 
 
 def _assign_casualties(rows: list[_Row], episode: Episode, sentences: list[Sentence]) -> list[str]:
@@ -592,7 +624,7 @@ def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> l
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)
-    actors = _actor_columns(episode, sentences)
+    actors = _actor_columns(episode, sentences, _restating_headlines(rows, sentences))
     counted = [sentences[i].counts for i in episode.sentences]
     strikes = max((c.strikes or 0 for c in counted), default=0) or None
     locations = max((c.locations or 0 for c in counted), default=0) or None
