@@ -263,10 +263,11 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
                  for (t, p), q, h in zip(pairs, _quoted_spans(pairs), _headlines(pairs))]
     gazetteer = load_gazetteer()
     narrative_day = None  # the last day the text named: what "today" means inside a quote
-    for sentence in sentences:
+    named = actors.follow_coalitions([s.text for s in sentences], [actors.find_actors(s.text) for s in sentences])
+    for sentence, found_actors in zip(sentences, named):
+        sentence.actors = found_actors
         sentence.reasons = _reason_spans(sentence.text)
         sentence.attributions = _attribution_spans(sentence.text)
-        sentence.actors = actors.find_actors(sentence.text)
         found = []
         # A headline's dates are the report's news, not the story's: "today" there is the report's date.
         for mention in ([] if sentence.headline else dates.find_dates(sentence.text, report_date)):
@@ -540,16 +541,22 @@ def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[
 
 
 def _actors_named(indices: list[int], sentences: list[Sentence]) -> dict:
-    """The actors these sentences name, split into those striking and their targets."""
+    """The actors these sentences name, split into those striking and their targets. Whoever speaks
+    (", residents and Houthi media said") is neither, unless the sentences name no striker but the speaker."""
     mentions = [(m, s) for i in indices for s in [sentences[i]] for m in s.actors
                 if _outside(s.reasons, m.start, m.end)]
-    strikers, targets = [], []
+    strikers, targets, speakers = [], [], []
     for mention, sentence in mentions:
         targeted = _TARGET_CUE.search(sentence.text[max(0, mention.start - 40):mention.start])
-        side = strikers if mention.actor.air_power and not targeted else targets
-        if mention.actor not in side:
+        speaking = not _outside(sentence.attributions, mention.start, mention.end)
+        side = (speakers if speaking else strikers) if mention.actor.air_power and not targeted else targets
+        if mention.actor not in side and not (speaking and side is targets):
             side.append(mention.actor)
-    strikers = [a for a in strikers if a not in targets or a.air_power]
+    strikers = strikers or speakers
+    # Named both ways ("air raids on Houthi positions", Houthis who also fly drones): a target when someone
+    # else does the striking.
+    others = [a for a in strikers if a not in targets]
+    strikers = [a for a in strikers if a not in targets or not others]
     targets = [a for a in targets if a not in strikers]
 
     def named(actors):  # a generic label ("Iran-backed militias") only when no group of that side is named

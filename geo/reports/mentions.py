@@ -275,7 +275,31 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         if (group[0] == "run" and group not in settled and tried.strong and not tried.resolution.resolved
                 and not any(tried.start < m.end and m.start < tried.end for m in found[number])):
             found[number].append(tried)
-    return [sorted(mentions, key=lambda m: m.start) for mentions in found]
+    return [_inside_container(sentences[n], sorted(mentions, key=lambda m: m.start)) for n, mentions in enumerate(found)]
+
+
+# "Achin district of Nangarhar province", "Aguelhok, in the Kidal region": the first place lies in the second.
+_CONTAINED_IN = re.compile(r"^\s*,?\s*(?:of|in)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _inside_container(sentence: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+    """Where the text puts a place inside an area ("X district of Y province") and the two answers lie in
+    different countries, the first is read again in the area's country; if it is not found there, it is left
+    unresolved, with the reason, rather than placed in another country."""
+    kept = list(mentions)
+    for index, (inner, outer) in enumerate(zip(mentions, mentions[1:])):
+        a, b = inner.resolution, outer.resolution
+        if not (a.resolved and b.resolved and b.precision == PRECISION_REGION and b.country
+                and "/" not in b.country and _CONTAINED_IN.match(sentence[inner.end:outer.start])):
+            continue
+        if b.country in (a.country or "").split("/"):
+            continue
+        again = resolve_mention(inner.text, country=b.country)
+        if not again.resolved:
+            again = Resolution(inner.text, reason=f"{inner.text!r} lies in {outer.text!r} as the text says, "
+                                                  f"but no place of that name was found there")
+        kept[index] = PlaceMention(inner.text, inner.start, inner.end, as_unit(inner.text, again), inner.strong)
+    return kept
 
 
 def as_unit(text: str, answer: Resolution) -> Resolution:
