@@ -24,10 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..geocoding.candidates import is_name_word
+from ..geocoding.candidates import candidate_spans, is_name_word, strip_filler
 from ..geocoding.gazetteer import load_gazetteer
+from ..geocoding.names import clean_mention
 from ..geocoding.resolve import resolve_mention, resolve_mentions
 from ..geocoding.resolution import PRECISION_NEAR, PRECISION_REGION, Resolution
+from ..geocoding.sites import find_site
 
 # Stages whose answers are exact enough to keep even for a weak mention.
 EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:country", "sites")
@@ -260,6 +262,8 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         text = sentences[number][start:end]
         if any(start < m.end and m.start < end for m in found[number]):
             continue  # a longer phrase already covers these words
+        if not strong and not _names_something(text):
+            continue  # a weak mention is kept only on an exact match: no spelling of it matches, so none will
         answer = strong_answers[text] if strong else resolve_mention(text, focus=focus)
         first_tries.setdefault(group, PlaceMention(text, start, end, answer, strong))
         if group[0] == "border" and not (answer.resolved and answer.source.startswith("region:border")):
@@ -316,6 +320,17 @@ def as_unit(text: str, answer: Resolution) -> Resolution:
     return replace(answer, precision=precision, radius_km=radius,
                    warning="; ".join(filter(None, [answer.warning, f"{text!r} names an administrative unit: "
                                                    f"placed at {answer.name} with a {radius:g} km radius"])))
+
+
+def _names_something(text: str) -> bool:
+    """Whether some run of the words is a gazetteer name or a curated site, before any typo-tolerant search:
+    a cheap test that spares the geocoder's fuzzy search for the capitalised words of every sentence
+    ("Provincial", "Civil", "The United Nations")."""
+    gazetteer = load_gazetteer()
+    cleaned = clean_mention(text)
+    if find_site(cleaned):
+        return True
+    return any(gazetteer.lookup(span) for part in cleaned.split(",") for span in candidate_spans(strip_filler(part)))
 
 
 def _without_preposition(sentence: str, start: int, end: int, answer: Resolution, focus) -> tuple[int, str, Resolution]:
