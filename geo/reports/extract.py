@@ -437,11 +437,19 @@ def _countries(resolution) -> set[str]:
     return set((resolution.country or "").split("/")) - {""}
 
 
+# "near Sinjar, about 100 km west of Mosul": an offset set off by a comma after a place says where that place is.
+_APPOSITION = re.compile(r"^\s*,\s*(?:about|some|around|roughly|approximately|nearly|just)?\s*$", re.IGNORECASE)
+
+
 def strike_places(sentence: Sentence) -> list:
-    """The places a sentence gives a strike: not those of a reason clause ("in response to attacks in Iraq")
-    nor of whoever speaks (", a military source in Misrata said")."""
-    return [m for m in sentence.places if _outside(sentence.reasons, m.start, m.end)
-            and _outside(sentence.attributions, m.start, m.end)]
+    """The places a sentence gives a strike: not those of a reason clause ("in response to attacks in Iraq"),
+    of whoever speaks (", a military source in Misrata said"), nor an offset that only says where the place
+    before it lies."""
+    places = [m for m in sentence.places if _outside(sentence.reasons, m.start, m.end)
+              and _outside(sentence.attributions, m.start, m.end)]
+    return [m for i, m in enumerate(places)
+            if not (i and m.resolution.source.startswith("offset:") and _is_specific(places[i - 1].resolution)
+                    and _APPOSITION.match(sentence.text[places[i - 1].end:m.start]))]
 
 
 def _is_specific(resolution) -> bool:
@@ -532,11 +540,12 @@ def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[
     if restating:
         fallbacks.append(("the headline", _actors_named(list(restating), sentences)))
     for where, before in fallbacks:
-        for side in ("actor1", "actor2"):
-            if not columns[side] and before[side]:
-                columns[side] = before[side]
-                columns["actors_text"] = "; ".join(filter(None, [
-                    columns["actors_text"], f"{side} from {where}: {before['actors_text']}"]))
+        taken = [side for side in ("actor1", "actor2") if not columns[side] and before[side]]
+        for side in taken:
+            columns[side] = before[side]
+        if taken:
+            columns["actors_text"] = "; ".join(filter(None, [
+                columns["actors_text"], f"{' and '.join(taken)} from {where} ({before['actors_text']})"]))
     return columns
 
 
