@@ -7,20 +7,34 @@ rows are **proposals** for a person to check, never facts: ids are ``proposed-<h
 How a report is read, stage by stage:
 
 1. the text is cleaned (HTML tags and entities removed) and split into paragraphs and
-   sentences; the report's own dateline ("date 2021-06-28") is read and set aside;
+   sentences; the report's own dateline ("date 2021-06-28", "MOGADISHU, Somalia, March 18, 2024 —") is
+   read as the report's date and set aside; title lines above the story (a paragraph of one line without a
+   full stop, before the first sentence that has one) are **headlines**: they restate a strike, never make one;
 2. each sentence is read for dates (``geo.reports.dates``), actors (``geo.reports.actors``), places
    (``geo.reports.mentions``, resolved offline by ``geo.geocoding.resolve``), and counts and casualties
    (``geo.reports.counts``). A clause giving the reason for a strike ("in response to drone
-   attacks ... in Iraq") is left out: its places and dates are another event's;
+   attacks ... in Iraq") is left out: its places and dates are another event's; so are the place and the
+   name of whoever speaks (", a military source in Misrata said");
 3. a sentence is about a strike when it uses strike words ("airstrikes", "struck", "drone
-   strike") or an actor known to strike from the air does the hitting ("the US military
-   targeted"). Strike sentences with the same date form one **episode**; a strike sentence
-   with no date of its own belongs to the episode before it, and later sentences of the same
-   paragraph without a date add their actors and casualties ("KH and KSS used these facilities");
+   strike") or an actor known to strike from the air, or what flies or falls, does the hitting ("the US
+   military targeted", "the drone hit a vehicle", "a guided bomb hit a farm"). Strike sentences with the same
+   date form one **episode**; a strike sentence with no date of its own goes on with the episode before it
+   (the one the text is telling), unless it says "a second strike", "another drone strike": that starts
+   an episode of its own, on the same day if it names none. Later sentences of the same paragraph without
+   a date add their actors and casualties ("KH and KSS used these facilities"), the next sentences of later
+   paragraphs their casualties;
 4. each episode becomes rows: one per place counted by country ("two locations in Syria and
-   one in Iraq" is three rows, two in Syria and one in Iraq), else one per named town or site,
-   else one for the most specific area named (a border zone, "eastern Syria", a country).
-   A row counted in a country inside a border zone is placed on that country's side of it.
+   one in Iraq" is three rows, two in Syria and one in Iraq), else one per specific place its sentences
+   name (a town or site, "near X", an offset "N km east of X", a road "between X and Y", which is the
+   corridor joining the two), else the most specific area named in each country (a district over a
+   province over "eastern <country>"), else the country. So the lede's "in southern Somalia" gives way to
+   "near Dhobley" two sentences later. A row counted in a country inside a border zone is placed on that
+   country's side of it;
+5. a toll goes to the row whose place its sentence names, or that its sentence placed, else (a sentence
+   naming no place: "the toll had risen to seven") to the rows of the last strike sentence before it; the
+   tolls of one row from several sources give its range (``fatalities_min``/``max``), each source's words
+   kept in ``casualties_text``. A side no sentence of the episode names comes from the strike a "second
+   strike" follows, else from a headline restating it (which also gives ``region_mention``).
 
 Deictic words inside quotes ("earlier this evening" in a statement) are read from the day the
 statement was made (the last date the narrative gave), not from the report's date.

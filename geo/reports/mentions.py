@@ -16,7 +16,14 @@ as one report; a weak one is kept only when it matches a name exactly, unambiguo
 country the report is about: where its strong mentions lie or, when it has none, the countries
 it names ("Iraqi" included). So "Ankara rarely comments" in a report about Erbil is no place.
 Spans the caller blocks (dates, actors such as "Israel" in "Israel struck") are never places,
-unless a locative word stands before them ("in Israel").
+unless a locative word stands before them ("in Israel") and no noun after them makes them its qualifier
+("bombed Taliban positions").
+
+A name followed by an administrative word ("Nad-e Ali district", "Kidal region", "Bakhmut raion") is read
+with it, and claims no more than the words say: a district answered by its seat's point is placed "near"
+it (precision 2), a province or region answered by a town is an area (precision 3) (``as_unit``). Where
+the text puts a place inside an area ("Achin district of Nangarhar province") and the two answers lie in
+different countries, the place is read again in the area's country, or left unresolved.
 """
 
 from __future__ import annotations
