@@ -342,7 +342,7 @@ def test_too_long_input_is_refused_clearly():
 def test_an_article_of_a_few_thousand_words_is_quick():
     paragraphs = [p for path in [ARTICLE, *sorted(REPORTS.glob("*.txt"))]
                   for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
-    text = "\n\n".join(paragraphs * 8)
+    text = "\n\n".join(paragraphs * 6)
     assert 2500 < len(text.split()) < 6000
     extract_events(ARTICLE.read_text(encoding="utf-8"), MONDAY)  # imports and the gazetteer, once
     started = time.perf_counter()
