@@ -434,3 +434,14 @@ def test_a_speakers_place_is_not_the_strikes():
 ])
 def test_tolls_as_second_sources_word_them(sentence, tolls):
     assert [(c.low, c.high) for c in find_casualties(sentence)] == tolls
+
+
+def test_the_target_named_in_a_later_paragraph_and_the_army_of_the_country_named():
+    text = ("Published: 9 October 2024\n\n"
+            "Iraqi F-16s struck a cave near Tuz Khurmatu on Sunday, officials said.\n\n"
+            "The officials said the target was a cell of the Islamic State that had moved into the area last month.\n\n"
+            "In neighbouring Niger, the army said an air strike on Monday near Tillaberi killed six militants.")
+    events = extract_events(text).set_index("event_date")
+    assert events.loc["2024-10-06", "actor2"] == "Islamic State (ISIS)"  # "last month" is background, not a strike
+    assert events.loc["2024-10-07", "actor1"] == "Military Forces of Niger (FAN)"
+    assert events.loc["2024-10-07", "country"] == "Niger" and events.loc["2024-10-07", "fatalities"] == 6

@@ -259,6 +259,33 @@ def _headlines(sentences: list[tuple[str, int]]) -> list[bool]:
     return [False] * len(sentences)  # no story after them: the lines are the report
 
 
+# "The officials said the target was a unit of al-Shabaab": a sentence of a later paragraph that speaks of the
+# strike again; its actors are the strike's.
+_REFERS_BACK = re.compile(r"\bthe\s+(?:targets?|strikes?|air\s*strikes?|raids?|attacks?|drones?|missiles?|bombs?)\b",
+                          re.IGNORECASE)
+
+
+# "In neighbouring Burkina Faso, the army said": the forces of the one country the sentence names.
+_NATIONAL_FORCES = re.compile(r"\b(?:the|its)\s+(?:army|military|air\s+force|armed\s+forces)\b", re.IGNORECASE)
+
+
+def _with_national_forces(sentence: Sentence) -> list:
+    """The sentence's actors, with "the army" read as the state forces of the one country it names (as a
+    country, not a town), when the curated list has them."""
+    from .actors import ActorMention, load_actors
+
+    countries = {m.resolution.name for m in sentence.places if m.resolution.source.endswith(":country")}
+    if len(countries) != 1:
+        return sentence.actors
+    country = countries.pop()
+    forces = next((a for a in load_actors()[0] if a.side == country and a.type == "state forces"), None)
+    taken = [(m.start, m.end) for m in sentence.actors]
+    added = [ActorMention(forces, match.group(0), match.start(), match.end())
+             for match in _NATIONAL_FORCES.finditer(sentence.text)
+             if forces is not None and not any(a < match.end() and match.start() < b for a, b in taken)]
+    return sorted(sentence.actors + added, key=lambda m: m.start)
+
+
 def _reason_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for cue in _REASON.finditer(text):
@@ -312,6 +339,7 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
     for sentence, found in zip(sentences, places):
         sentence.places = [m for m in found if m.resolution.resolved]
         sentence.unplaced = [m for m in found if not m.resolution.resolved]
+        sentence.actors = _with_national_forces(sentence)
     return sentences
 
 
@@ -359,7 +387,10 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
     for index, sentence in enumerate(sentences):
         if not sentence.strike:
             own = _strike_date(sentence)
-            if current and since < CONTEXT_SENTENCES and (own is None or own.reading.date == current.date.date):
+            # A vaguer date than the strike's ("had crossed back last week") is background, not another event.
+            background = own is None or own.reading.date == current.date.date if current else False
+            background = background or (current is not None and own.reading.precision > current.date.precision)
+            if current and since < CONTEXT_SENTENCES and background:
                 last_strike = sentences[current.sentences[-1]]
                 (current.context if sentence.paragraph == last_strike.paragraph else current.later).append(index)
                 since += 1
@@ -547,7 +578,8 @@ def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[
     """actor1 (those striking), actor2 (their targets), and the words that named them. A side the episode's own
     sentences leave empty is taken from the strike a "second strike" follows, else from a headline that restates
     this one (``restating``: its sentence numbers)."""
-    columns = _actors_named(episode.sentences + episode.context, sentences)
+    referring = [i for i in episode.later if _REFERS_BACK.search(sentences[i].text)]
+    columns = _actors_named(episode.sentences + episode.context + referring, sentences)
     fallbacks = []
     if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
         fallbacks.append(("the strike before it", _actor_columns(episode.follows, sentences)))
