@@ -55,11 +55,12 @@ _CASUALTY_PATTERNS = [
     re.compile(r"\b(?P<first>an?)\s+(?:[\w-]+\s+)?" + _PERSON
                + r"\s+(?:(?:was|were|had\s+been|has\s+been|reportedly)\s+)*" + _KILLED + r"\b", re.IGNORECASE),
     # "three people were in the car and all were killed", "five men ..., all of them died"
-    re.compile(r"\b(?P<first>" + NUMBER + r")\s+" + _PERSON + r"\s+(?:[\w'’-]+,?\s+){0,8}?(?:and\s+)?all\s+(?:of\s+them\s+)?"
-               r"(?:(?:were|was|had\s+been|have\s+been)\s+)?" + _KILLED + r"\b", re.IGNORECASE),
+    re.compile(r"\b(?P<first>" + NUMBER + r")\s+" + _PERSON + r"\s+(?:[\w'’-]+,?\s+){0,8}?(?:and\s+)?all\s+"
+               r"(?:of\s+them\s+)?(?:(?:were|was|had\s+been|have\s+been)\s+)?" + _KILLED + r"\b", re.IGNORECASE),
     # "30 bodies had been recovered", "seven bodies were received": a count of the dead another source gives
-    re.compile(r"\b" + _QUALIFIER + r"(?P<first>" + NUMBER + r")\s+bod(?:y|ies)\s+(?:(?:had|have|has)\s+been|were|was)\s+"
-               r"(?:\w+\s+)?(?:recovered|retrieved|received|found|pulled|brought)\b", re.IGNORECASE),
+    re.compile(r"\b" + _QUALIFIER + r"(?P<first>" + NUMBER + r")\s+bod(?:y|ies)\s+"
+               r"(?:(?:had|have|has)\s+been|were|was)\s+(?:\w+\s+)?(?:recovered|retrieved|received|found|pulled|brought)\b",
+               re.IGNORECASE),
     # "put the number at six" (of the dead, in a sentence about a toll)
     re.compile(r"\bput\s+the\s+(?:number|figure)\s+(?:of\s+(?:dead|deaths)\s+)?at\s+" + _QUALIFIER + r"(?P<first>"
                + NUMBER + r")", re.IGNORECASE),

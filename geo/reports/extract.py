@@ -22,7 +22,8 @@ How a report is read, stage by stage:
    (the one the text is telling), unless it says "a second strike", "another drone strike": that starts
    an episode of its own, on the same day if it names none. Later sentences of the same paragraph without
    a date add their actors and casualties ("KH and KSS used these facilities"), the next sentences of later
-   paragraphs their casualties;
+   paragraphs their casualties, and their actors when they speak of the strike again ("the target was a unit
+   of al-Shabaab"); a vaguer date there ("last week") is background, not another strike;
 4. each episode becomes rows: one per place counted by country ("two locations in Syria and
    one in Iraq" is three rows, two in Syria and one in Iraq), else one per specific place its sentences
    name (a town or site, "near X", an offset "N km east of X", a road "between X and Y", which is the
@@ -215,9 +216,9 @@ _REASON = re.compile(r"\b(?:in\s+(?:response|retaliation|reprisal)\s+(?:to|for)|
 _ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,8}?(?:said|says|told|reported|announced|stated|added|according)\b",
                           re.IGNORECASE)
 # Words before an actor that make it the target, not the one striking.
-_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|bombed|pounded|raided|attacked|at|used\s+by|utili[sz]ed\s+by|belonging\s+to|"
-                         r"run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$",
-                         re.IGNORECASE)
+_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|bombed|pounded|raided|attacked|at|used\s+by|"
+                         r"utili[sz]ed\s+by|belonging\s+to|run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)"
+                         r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -237,7 +238,8 @@ def _is_strike(sentence: Sentence) -> bool:
 # "a second air strike", "another drone strike", "The second strike, about an hour later": a strike other than
 # the one the text was telling, even on the same day.
 _NEXT_STRIKE = re.compile(r"\b(?:second|third|fourth|fifth|another|further|separate|later)\s+(?:[\w-]+\s+){0,2}?"
-                          r"(?:air\s*strikes?|airstrikes?|strikes?|raids?|drone\s+(?:strikes?|attacks?))\b", re.IGNORECASE)
+                          r"(?:air\s*strikes?|airstrikes?|strikes?|raids?|drone\s+(?:strikes?|attacks?))\b",
+                          re.IGNORECASE)
 
 
 def _attribution_spans(text: str) -> list[tuple[int, int]]:
@@ -387,10 +389,10 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
     for index, sentence in enumerate(sentences):
         if not sentence.strike:
             own = _strike_date(sentence)
-            # A vaguer date than the strike's ("had crossed back last week") is background, not another event.
-            background = own is None or own.reading.date == current.date.date if current else False
-            background = background or (current is not None and own.reading.precision > current.date.precision)
-            if current and since < CONTEXT_SENTENCES and background:
+            # Another day starts another story; a vaguer date ("had crossed back last week") is background.
+            goes_on = current is not None and (own is None or own.reading.date == current.date.date
+                                               or own.reading.precision > current.date.precision)
+            if goes_on and since < CONTEXT_SENTENCES:
                 last_strike = sentences[current.sentences[-1]]
                 (current.context if sentence.paragraph == last_strike.paragraph else current.later).append(index)
                 since += 1
@@ -631,12 +633,11 @@ def _restating_headlines(rows: list[_Row], sentences: list[Sentence]) -> list[in
             continue
         for place in strike_places(sentence):
             key, codes = (place.resolution.name, place.resolution.country), _countries(place.resolution)
+            wide = not _is_specific(place.resolution)  # an area or a country
             here = [r for r in rows if r.resolution is not None and (
-                (r.resolution.name, r.resolution.country) == key
-                or (not _is_specific(place.resolution) and codes & _countries(r.resolution)))]
+                (r.resolution.name, r.resolution.country) == key or (wide and codes & _countries(r.resolution)))]
             for row in here:
-                if not _is_specific(place.resolution) and not row.region and place.resolution.precision == 3 \
-                        and not place.resolution.source.endswith(":country"):
+                if wide and not row.region and not place.resolution.source.endswith(":country"):
                     row.region = place.text
             if here and index not in restating:
                 restating.append(index)

@@ -286,7 +286,8 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         if (group[0] == "run" and group not in settled and tried.strong and not tried.resolution.resolved
                 and not any(tried.start < m.end and m.start < tried.end for m in found[number])):
             found[number].append(tried)
-    return [_inside_container(sentences[n], sorted(mentions, key=lambda m: m.start)) for n, mentions in enumerate(found)]
+    return [_inside_container(sentences[number], sorted(mentions, key=lambda m: m.start))
+            for number, mentions in enumerate(found)]
 
 
 # "Achin district of Nangarhar province", "Aguelhok, in the Kidal region": the first place lies in the second.
