@@ -242,6 +242,11 @@ _NEXT_STRIKE = re.compile(r"\b(?:second|third|fourth|fifth|another|further|separ
                           re.IGNORECASE)
 
 
+# "It was the second strike in the area this week" tells of the strike before it, not of another one.
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|were|are|marks?|marked|became|becomes)\s+(?:the|a|an|its|their)\s+$",
+                            re.IGNORECASE)
+
+
 def _attribution_spans(text: str) -> list[tuple[int, int]]:
     """ ", a military source in Misrata said": the place of whoever speaks is not the strike's."""
     return [m.span() for m in _ATTRIBUTION.finditer(text)]
@@ -333,8 +338,9 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
         sentence.counts = counts.find_counts(sentence.text, gazetteer.country_code)
         sentence.casualties = counts.find_casualties(sentence.text)
         sentence.strike = not sentence.headline and _is_strike(sentence)
-        sentence.next_strike = sentence.strike and any(_outside(sentence.reasons, m.start(), m.end())
-                                                       for m in _NEXT_STRIKE.finditer(sentence.text))
+        sentence.next_strike = sentence.strike and any(
+            _outside(sentence.reasons, m.start(), m.end()) and not _COPULA_BEFORE.search(sentence.text[:m.start()])
+            for m in _NEXT_STRIKE.finditer(sentence.text))
     places = mentions.find_places([s.text for s in sentences],
                                   blocked=[[(m.start, m.end) for m in s.dates] for s in sentences],
                                   names=[[(m.start, m.end) for m in s.actors] for s in sentences])
@@ -387,8 +393,12 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
     current, since = None, 0
     undated_first = []  # strike sentences before any date (a headline, a lead): they join the first episode
     for index, sentence in enumerate(sentences):
-        if not sentence.strike:
-            own = _strike_date(sentence)
+        own = _strike_date(sentence)
+        # "It was the second strike in the area this week": a vaguer date and no place of its own tell of the
+        # strike before it, not of another one.
+        looks_back = (current is not None and own is not None and not strike_places(sentence)
+                      and own.reading.precision > current.date.precision)
+        if not sentence.strike or looks_back:
             # Another day starts another story; a vaguer date ("had crossed back last week") is background.
             goes_on = current is not None and (own is None or own.reading.date == current.date.date
                                                or own.reading.precision > current.date.precision)
@@ -399,7 +409,7 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
             else:
                 since = CONTEXT_SENTENCES
             continue
-        mention, strikers = _strike_date(sentence), _strikers(sentence)
+        mention, strikers = own, _strikers(sentence)
         if mention is not None:
             reading, words = mention.reading, mention.text
         elif current is not None:
