@@ -448,10 +448,11 @@ def test_the_target_named_in_a_later_paragraph_and_the_army_of_the_country_named
 
 
 def test_the_second_strike_of_the_week_is_the_same_strike_and_a_second_strike_somewhere_else_is_another():
+    tuesday = MONDAY + dt.timedelta(days=1)
     same = extract_events("A drone strike hit a car near Idlib on Monday, killing two. "
-                          "It was the second strike in the area this week.", MONDAY + dt.timedelta(days=1))
+                          "It was the second strike in the area this week.", tuesday)
     assert len(same) == 1 and same.iloc[0]["fatalities"] == 2
     other = extract_events("A drone strike hit a car near Idlib on Monday, killing two. "
-                           "A second strike, an hour later, killed three more near Saraqib.", MONDAY + dt.timedelta(days=1))
+                           "A second strike, an hour later, killed three more near Saraqib.", tuesday)
     assert list(other["event_date"]) == ["2021-06-28", "2021-06-28"]
     assert list(other["fatalities"]) == [2, 3] and "Saraqib" in other.iloc[1]["location_mention"]
