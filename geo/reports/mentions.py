@@ -74,11 +74,13 @@ _UNIT_AFTER = re.compile(rf"^\s+(?P<word>{_ADMIN1_WORDS}|{_ADMIN2_WORDS})\b", re
 _ADMIN1_WORD = re.compile(rf"\b(?:{_ADMIN1_WORDS})$", re.IGNORECASE)
 _ADMIN2_WORD = re.compile(rf"\b(?:{_ADMIN2_WORDS})$", re.IGNORECASE)
 UNIT_RADIUS_KM = {1: 50.0, 2: 25.0}  # the least radius a unit named by its word is given around its seat
-# A lowercase word right after a name that is not a preposition, conjunction or adverb of time: the name
-# qualifies it ("Taliban positions", "Hamas command centres").
+# A lowercase word right after a name that is not a preposition, conjunction, auxiliary, adverb of time or a
+# verb form in -ed/-ing: the name qualifies it ("Taliban positions", "Hamas command centres").
 _ATTRIBUTIVE_AFTER = re.compile(r"\s+(?!(?:in|on|at|near|and|or|but|with|from|to|of|for|by|after|before|during|since|"
                                 r"over|across|inside|outside|along|into|last|this|overnight|early|late|again|also|"
-                                r"earlier|later|on|as|while|when|where|which|who|that|the|a|an)\b)[a-z]")
+                                r"earlier|later|as|while|when|where|which|who|that|the|a|an|is|was|were|are|has|have|"
+                                r"had|will|would|could|said|says|struck|hit|fell|shot|today|yesterday|tonight|recently|"
+                                r"now|\w+ed|\w+ing)\b)[a-z]")
 _BORDER_WORD = re.compile(r"^(?:border|borders|frontier|border-crossing)$", re.IGNORECASE)
 _BORDER_START = {"in", "inside", "near", "along", "on", "at", "by", "across", "close", "the", "of"}
 _BORDER_END = {"border", "borders", "frontier", "region", "area", "zone", "strip", "areas", "regions", "crossing"}
@@ -234,8 +236,9 @@ def find_places(sentences: list[str], blocked: list[list[tuple[int, int]]] | Non
 
         # An actor named like a place is one only after a locative word, and not when it qualifies the noun
         # after it ("in Israel" is a place; "bombed Taliban positions", "struck Hamas command centres" are not).
-        names_here = [(a, b) for a, b in names[number] if not _ATTRIBUTIVE_AFTER.match(sentence[b:])]
-        attributive = [(a, b) for a, b in names[number] if (a, b) not in names_here]
+        names_here, attributive = [], []
+        for a, b in names[number]:
+            (attributive if _ATTRIBUTIVE_AFTER.match(sentence, b) else names_here).append((a, b))
         named = _overlapping(tokens, names_here)
         not_place = [never or (name and not _LOCATIVE_BEFORE.search(sentence[max(0, token.start - 40):token.start]))
                      for token, never, name in zip(tokens, _overlapping(tokens, blocked[number] + attributive), named)]
