@@ -7,6 +7,8 @@ carries one small template. Nothing is loaded from a CDN.
 * ``OfflineMap``: ``folium.Map`` whose Leaflet and jQuery come from ``static/``.
 * ``OfflineBasemap``: fetches the countries GeoJSON built by ``geo.web.assets`` and
   draws it under everything, with the sea as the map background.
+* ``BasemapContext``: place names by zoom, rivers and lakes (``geo.web.basemap_context``), fetched by
+  ``strikemap/context.js`` for the visible cells only, after the events are drawn.
 * ``EventLayer``: all events as one ``L.geoJSON`` layer. Style shows precision: a
   dot for a named town (1), a circle of ``radius_km`` for "near X" (2), the
   polygon for a region (3). Popups are built with DOM text nodes, so text from
@@ -25,6 +27,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
+from .basemap_context import CONTEXT_DIR
 
 PRELOAD_JS = static_url("strikemap/preload.js")
 LEAFLET_JS = [("strikemap_preload", PRELOAD_JS),
@@ -37,6 +40,7 @@ PRECISION_STYLE = {
     3: {"color": "#2166ac", "badge": "blue", "label": "region (shape: the whole area)"},
 }
 OFFLINE_BASEMAP = "Offline (Natural Earth)"
+CONTEXT_OVERLAY = "Place names, rivers and lakes (offline)"
 # Online base layers, opt-in: URL value -> (label, xyzservices provider name).
 ONLINE_BASEMAPS = {
     "osm": ("OpenStreetMap (online)", "OpenStreetMap.Mapnik"),
@@ -150,6 +154,36 @@ class OfflineBasemap(MacroElement):
 
 def admin1_urls(countries: tuple[str, ...]) -> list[str]:
     return [static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in countries]
+
+
+class BasemapContext(JSCSSMixin, MacroElement):
+    """Place names, rivers and lakes on the offline basemap, drawn into ``layer`` (an overlay the layer
+    control lists) by ``strikemap/context.js``: it waits for the events' first draw (or ``fallback_ms``),
+    then fetches only the cells of the view, again after each move."""
+
+    default_js = [("strikemap_context", static_url("strikemap/context.js"))]
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        StrikemapContext.start({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.options_json }});
+        {% endmacro %}
+        {% macro header(this, kwargs) %}
+        <style>
+        .strikemap-place-label {position: absolute; width: 0; height: 0;}
+        .strikemap-place-label::before {content: ""; position: absolute; left: -2.5px; top: -2.5px; width: 3px;
+            height: 3px; border: 1px solid #555; border-radius: 50%; background: #fff;}  /* the place itself */
+        .strikemap-place-label > span {position: absolute; left: 5px; top: -7px; line-height: 14px; white-space: nowrap;
+            color: #333; font: 10px sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;}
+        .strikemap-place-city > span {font-size: 11px;}
+        .strikemap-place-major > span {font-size: 12px; font-weight: bold; color: #222;}
+        </style>
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, base_url: str = static_url(CONTEXT_DIR), fallback_ms: int = 4000):
+        super().__init__()
+        self._name = "BasemapContext"
+        self.layer = layer
+        self.options_json = safe_json({"base": base_url, "fallbackMs": fallback_ms})
 
 
 class FocusWithoutScroll(MacroElement):
@@ -417,6 +451,8 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)
     OfflineBasemap(provinces, admin1_countries=admin1_countries).add_to(fmap)
+    context = folium.FeatureGroup(name=CONTEXT_OVERLAY, overlay=True).add_to(fmap)
+    BasemapContext(context).add_to(fmap)
     for key, (label, provider_name) in ONLINE_BASEMAPS.items():
         import xyzservices.providers as xyz
 
