@@ -105,6 +105,7 @@ WATER_BANDS = (
     WaterBand("water-detail", "water", 8, MAX_ZOOM, 3, resolution="h", tolerance=0.0005, decimals=4),
 )
 BANDS = PLACE_BANDS + WATER_BANDS
+Region = tuple[float, float, float, float] | None  # (west, east, south, north) degrees; None: the world
 
 
 def _minzoom(population: int, capital: bool) -> int:
@@ -161,9 +162,10 @@ def build_place_tiles(out_dir: Path, gazetteer_db: Path = config.GAZETTEER_DB) -
 
 # ------------------------------------------------------------------ water (GMT)
 
-def _gmt_lines(*options: str) -> list[tuple[int, list[tuple[float, float]]]]:
-    """``gmt coast -Rd -M`` output as (level, points) segments; the level is in each segment's header."""
-    done = subprocess.run([GMT, "coast", "-Rd", "-M", *options], capture_output=True, text=True, check=False)
+def _gmt_lines(region: Region, *options: str) -> list[tuple[int, list[tuple[float, float]]]]:
+    """``gmt coast -M`` output as (level, points) segments; the level is in each segment's header."""
+    box = "-Rd" if region is None else "-R" + "/".join(f"{v:g}" for v in region)
+    done = subprocess.run([GMT, "coast", box, "-M", *options], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"gmt coast {' '.join(options)} failed: {done.stderr.strip()[-300:]}")
     segments, level, points = [], 0, []
@@ -180,32 +182,32 @@ def _gmt_lines(*options: str) -> list[tuple[int, list[tuple[float, float]]]]:
     return segments
 
 
-def _water_features(band: WaterBand) -> list[tuple[str, object]]:
-    """(kind, geometry) of every river segment and lake of a band, simplified, world-wide."""
+def _water_features(band: WaterBand, region: Region = None) -> list[tuple[str, object]]:
+    """(kind, geometry) of every river segment and lake of a band, simplified, world-wide (or in ``region``)."""
     import numpy as np
     import shapely
 
     features = []
-    rivers = _gmt_lines(f"-D{band.resolution}", "-Ia")
+    rivers = _gmt_lines(region, f"-D{band.resolution}", "-Ia")
     for kind, levels in RIVER_KINDS.items():
         lines = [shapely.LineString(points) for level, points in rivers
                  if level in levels and level in band.river_levels]
         features += [(kind, line) for line in shapely.simplify(np.array(lines, dtype=object), band.tolerance)]
     # Lake shores come cut at GSHHG's bin edges; their pieces meet end to end, so they close again.
     shores = [shapely.LineString(points) for _, points in _gmt_lines(
-        f"-D{band.resolution}", "-W", f"-A{band.min_lake_km2:g}/2/2")]
+        region, f"-D{band.resolution}", "-W", f"-A{band.min_lake_km2:g}/2/2")]
     merged = shapely.line_merge(shapely.multilinestrings(shores))
     lakes = shapely.get_parts(shapely.polygonize(shapely.get_parts(merged)))
     features += [("lake", lake) for lake in shapely.simplify(lakes, band.tolerance, preserve_topology=True)]
     return [(kind, geometry) for kind, geometry in features if not geometry.is_empty]
 
 
-def build_water_tiles(out_dir: Path, band: WaterBand) -> set[tuple[int, int]]:
+def build_water_tiles(out_dir: Path, band: WaterBand, region: Region = None) -> set[tuple[int, int]]:
     """One FeatureCollection per cell: a MultiLineString per river kind, a MultiPolygon of lakes."""
     import numpy as np
     import shapely
 
-    features = _water_features(band)
+    features = _water_features(band, region)
     geometries = np.array([geometry for _, geometry in features], dtype=object)
     kinds = [kind for kind, _ in features]
     tree = shapely.STRtree(geometries)
@@ -250,10 +252,11 @@ def _cell_mask(band: Band, cells: set[tuple[int, int]]) -> str:
     return base64.b64encode(bytes(bits)).decode("ascii")
 
 
-def build_context(static_dir: Path = config.STATIC_DIR, gazetteer_db: Path = config.GAZETTEER_DB) -> dict:
+def build_context(static_dir: Path = config.STATIC_DIR, gazetteer_db: Path = config.GAZETTEER_DB,
+                  water_region: Region = None) -> dict:
     """Write every band and the manifest into a fresh folder, then swap it in for the old one.
 
-    Without GMT the place names are still built, and the manifest lists no water (a warning says why).
+    Rivers and lakes are built for the world, or only inside ``water_region`` (tests). Without GMT the place names are still built, and the manifest lists no water (a warning says why).
     Returns {band name: files written}.
     """
     target = static_dir / CONTEXT_DIR
@@ -263,7 +266,7 @@ def build_context(static_dir: Path = config.STATIC_DIR, gazetteer_db: Path = con
         written = build_place_tiles(staging, gazetteer_db)
         if gmt_available():
             for band in WATER_BANDS:
-                written[band.name] = build_water_tiles(staging, band)
+                written[band.name] = build_water_tiles(staging, band, water_region)
         else:
             print(f"warning: {GMT_MISSING}", file=sys.stderr)
         manifest = {"bands": [{"name": band.name, "kind": band.kind, "minzoom": band.minzoom,
