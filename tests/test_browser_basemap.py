@@ -6,6 +6,7 @@ Same set-up as tests/test_browser.py (its server, browser and fenced sessions ar
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from test_browser import PlaywrightError, browser_session, chromium, expect, ser
 
 from geo.geocoding.gazetteer import load_gazetteer
 from geo.geocoding.names import fold
+from geo.web import basemap_context as context
 
 pytestmark = pytest.mark.browser
 
@@ -86,4 +88,24 @@ def test_basemap_names_the_towns_and_draws_the_euphrates_at_zoom_10(chromium, se
         expect(labels.filter(has_text=abu_kamal.name)).to_have_count(0)
         expect(labels.filter(has_text=al_qaim.name)).to_have_count(0)
         assert_river_near(frame, abu_kamal, 3)
+        session.assert_clean()
+
+
+HOSTILE_NAME = '<img src=x onerror="window.__xss=1">Abu <b>Kamal</b>'
+
+
+def test_place_names_are_shown_as_text_never_html(chromium, server):
+    """A place name is data: a cell answering with markup in a name shows it as written, runs nothing."""
+    abu_kamal = town("Abu Kamal", "SY")
+    band = context.PLACE_BANDS[-2]  # the towns: named from zoom 8
+    cell = band.file_of(*band.cell_of(abu_kamal.lat, abu_kamal.lon))
+    hostile = json.dumps([[HOSTILE_NAME, abu_kamal.lat + 0.05, abu_kamal.lon, 8, 99_999_999]])
+    with browser_session(chromium, server) as session:
+        session.page.route(f"**/basemap/context/{cell}",
+                           lambda route: route.fulfill(body=hostile, content_type="application/json"))
+        session.open("/?lat=34.45&lon=40.95&zoom=10")
+        frame = session.map_frame(".strikemap-place-label")
+        expect(frame.locator(".strikemap-place-label", has_text=HOSTILE_NAME)).to_have_count(1)
+        assert frame.locator(".strikemap-place-labels img, .strikemap-place-labels b").count() == 0
+        assert frame.evaluate("() => window.__xss") is None
         session.assert_clean()

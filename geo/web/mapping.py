@@ -156,15 +156,24 @@ def admin1_urls(countries: tuple[str, ...]) -> list[str]:
     return [static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in countries]
 
 
-class BasemapContext(JSCSSMixin, MacroElement):
+class BasemapContext(MacroElement):
     """Place names, rivers and lakes on the offline basemap, drawn into ``layer`` (an overlay the layer
     control lists) by ``strikemap/context.js``: it waits for the events' first draw (or ``fallback_ms``),
-    then fetches only the cells of the view, again after each move."""
+    then fetches only the cells of the view, again after each move.
 
-    default_js = [("strikemap_context", static_url("strikemap/context.js"))]
+    Its script is added here, not declared in ``default_js``: streamlit-folium loads declared scripts one
+    after another before the map is drawn, and this one has no business delaying the events."""
+
     _template = Template("""
         {% macro script(this, kwargs) %}
-        StrikemapContext.start({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.options_json }});
+        (function () {
+            var script = document.createElement("script");
+            script.src = {{ this.script_json }};
+            script.onload = function () {
+                StrikemapContext.start({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.options_json }});
+            };
+            document.head.appendChild(script);
+        })();
         {% endmacro %}
         {% macro header(this, kwargs) %}
         <style>
@@ -179,10 +188,11 @@ class BasemapContext(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, layer, base_url: str = static_url(CONTEXT_DIR), fallback_ms: int = 4000):
+    def __init__(self, layer, base_url: str = static_url(CONTEXT_DIR), fallback_ms: int = 10_000):
         super().__init__()
         self._name = "BasemapContext"
         self.layer = layer
+        self.script_json = safe_json(static_url("strikemap/context.js"))
         self.options_json = safe_json({"base": base_url, "fallbackMs": fallback_ms})
 
 
