@@ -12,6 +12,7 @@ import json
 import pytest
 import shapely
 
+from geo.errors import StrikemapError
 from geo.geocoding.gazetteer import load_gazetteer
 from geo.web import basemap_context as context
 from geo.web.basemap_context import PLACE_BANDS, WATER_BANDS, build_context, context_files
@@ -107,3 +108,9 @@ def test_without_gmt_the_names_are_built_and_the_reason_is_said(tmp_path, monkey
     manifest = json.loads((tmp_path / context.MANIFEST_FILE).read_text())
     assert [b["name"] for b in manifest["bands"]] == [b.name for b in PLACE_BANDS] == list(counts)
     assert "apt-get install gmt gmt-gshhg-high" in capsys.readouterr().err
+
+
+def test_a_failing_gmt_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(context, "GMT", "false")  # a command that only fails
+    with pytest.raises(StrikemapError, match=r"rivers and lakes not built: `gmt coast -R38/44/32/37 -M"):
+        context.build_water_tiles(tmp_path, WATER_BANDS[0], BORDER_BOX)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from ..errors import StrikemapError
 
 CONTEXT_DIR = "basemap/context"
 MANIFEST_FILE = f"{CONTEXT_DIR}/manifest.json"
@@ -167,7 +168,8 @@ def _gmt_lines(region: Region, *options: str) -> list[tuple[int, list[tuple[floa
     box = "-Rd" if region is None else "-R" + "/".join(f"{v:g}" for v in region)
     done = subprocess.run([GMT, "coast", box, "-M", *options], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"gmt coast {' '.join(options)} failed: {done.stderr.strip()[-300:]}")
+        raise StrikemapError(f"rivers and lakes not built: `gmt coast {box} -M {' '.join(options)}` failed: "
+                             f"{done.stderr.strip()[-300:]}")
     segments, level, points = [], 0, []
     for line in done.stdout.splitlines():
         if line.startswith(">"):  # "> River Bin # 4699, Level 1"
