@@ -78,9 +78,15 @@ def test_basemap_names_the_towns_and_draws_the_euphrates_at_zoom_10(chromium, se
         assert under != "label"
         shot = Path(SCREENSHOTS or tmp_path) / "basemap-abu-kamal-zoom10.png"
         frame.frame_element().screenshot(path=str(shot))
-        # Only the cells of this view were fetched, not the world's 27 MB of context files.
+        # Only the cells of this view were fetched, not the world's 27 MB of context files...
         context = [u for u in session.requested if "/basemap/context/" in u]
         assert 3 <= len(context) <= 16, context
+        # ... and only once the events were drawn: the context never delays them.
+        drawn, first_context = frame.evaluate("""() => [
+            performance.getEntriesByName("strikemap-drawn")[0].startTime,
+            Math.min(...performance.getEntriesByType("resource")
+                .filter(r => r.name.includes("/basemap/context/")).map(r => r.startTime))]""")
+        assert drawn <= first_context, (drawn, first_context)
 
         # Zoomed out to 5, the towns are gone and capitals stay; the Euphrates is still there (major rivers).
         frame.evaluate("() => window.map.setView([34.45, 40.95], 5, {animate: false})")
