@@ -15,7 +15,7 @@ import shapely
 from geo.errors import StrikemapError
 from geo.geocoding.gazetteer import load_gazetteer
 from geo.web import basemap_context as context
-from geo.web.basemap_context import PLACE_BANDS, WATER_BANDS, build_context, context_files
+from geo.web.basemap_context import BORDER_BANDS, PLACE_BANDS, WATER_BANDS, build_context, context_files
 
 BORDER_BOX = (38, 44, 32, 37)  # west, east, south, north: Abu Kamal and Al-Qaim in the middle
 KM_PER_DEGREE = 111.2
@@ -30,7 +30,7 @@ def place(mention: str, country: str):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     static = tmp_path_factory.mktemp("static")
-    counts = build_context(static, water_region=BORDER_BOX)
+    counts = build_context(static, region=BORDER_BOX)
     return static, counts
 
 
@@ -82,6 +82,21 @@ def test_lakes_are_closed_polygons(built):
         assert any(lake.contains(shapely.Point(43.2, 33.9)) for lake in lakes), (band.name, lakes)
 
 
+def test_the_detailed_border_runs_between_abu_kamal_and_al_qaim(built):
+    static, _ = built
+    abu_kamal, al_qaim = place("Abu Kamal", "SY"), place("Al-Qaim", "IQ")
+    band = BORDER_BANDS[0]
+    assert context_files(static, band, abu_kamal.lat, abu_kamal.lon, band.minzoom - 1) == []  # coarse below
+    borders = [shapely.geometry.shape(f["geometry"])
+               for f in context_files(static, band, abu_kamal.lat, abu_kamal.lon, band.minzoom)]
+    between = shapely.LineString([(abu_kamal.lon, abu_kamal.lat), (al_qaim.lon, al_qaim.lat)])
+    assert any(border.crosses(between) for border in borders)
+    # ... where the gazetteer's own Syria (the same 1:10m outline) ends, to within ~20 m.
+    syria = shapely.from_wkb(load_gazetteer().geometry_wkb(load_gazetteer().country("SY").id))
+    crossing = shapely.intersection(syria.boundary, between)
+    assert min(b.distance(crossing) for b in borders) * KM_PER_DEGREE < 0.02
+
+
 def present(manifest: dict, name: str, lat: float, lon: float) -> bool:
     """The manifest's bit for the cell at (lat, lon), read the way context.js reads it."""
     entry = next(b for b in manifest["bands"] if b["name"] == name)
@@ -102,11 +117,11 @@ def test_the_manifest_lists_exactly_the_cells_that_have_files(built):
     assert not present(manifest, "places-towns", 0.0, -140.0)  # the middle of the Pacific
 
 
-def test_without_gmt_the_names_are_built_and_the_reason_is_said(tmp_path, monkeypatch, capsys):
+def test_without_gmt_the_rest_is_built_and_the_reason_is_said(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(context, "gmt_available", lambda: False)
-    counts = build_context(tmp_path)
+    counts = build_context(tmp_path, region=BORDER_BOX)
     manifest = json.loads((tmp_path / context.MANIFEST_FILE).read_text())
-    assert [b["name"] for b in manifest["bands"]] == [b.name for b in PLACE_BANDS] == list(counts)
+    assert [b["name"] for b in manifest["bands"]] == [b.name for b in PLACE_BANDS + BORDER_BANDS] == list(counts)
     assert "apt-get install gmt gmt-gshhg-high" in capsys.readouterr().err
 
 

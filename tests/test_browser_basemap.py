@@ -55,6 +55,12 @@ def assert_river_near(frame, place, pixels: float) -> None:
         raise AssertionError(f"nearest river {nearest:.1f} px from {place.name}, wanted < {pixels}") from None
 
 
+def outline_opacity(frame) -> str:
+    """The stroke opacity of the countries layer's (simplified) outlines."""
+    return frame.evaluate("() => getComputedStyle(document.querySelector('path.strikemap-country-outline'))"
+                          ".strokeOpacity")
+
+
 def test_basemap_names_the_towns_and_draws_the_euphrates_at_zoom_10(chromium, server, tmp_path):
     abu_kamal, al_qaim = town("Abu Kamal", "SY"), town("Al-Qaim", "IQ")
     with browser_session(chromium, server, viewport={"width": 1400, "height": 1000}) as session:
@@ -68,6 +74,9 @@ def test_basemap_names_the_towns_and_draws_the_euphrates_at_zoom_10(chromium, se
         assert {fold(place.name) for place in (abu_kamal, al_qaim)} == {"albu kamal", "al qaim"}
         # The Euphrates passes by Abu Kamal: a river path within a few pixels of the town's dot.
         assert_river_near(frame, abu_kamal, 6)
+        # The 1:10m border between them, in place of the countries' simplified outline (1.7 km off here).
+        expect(frame.locator("path.strikemap-borders-border").first).to_be_attached()
+        assert outline_opacity(frame) == "0"
         # Labels never take a click: what is under a label is the map (or an event), not the label.
         under = frame.evaluate("""() => {
             const r = [...document.querySelectorAll('.strikemap-place-label span')]
@@ -94,6 +103,7 @@ def test_basemap_names_the_towns_and_draws_the_euphrates_at_zoom_10(chromium, se
         expect(labels.filter(has_text=abu_kamal.name)).to_have_count(0)
         expect(labels.filter(has_text=al_qaim.name)).to_have_count(0)
         assert_river_near(frame, abu_kamal, 3)
+        assert outline_opacity(frame) == "1"
         session.assert_clean()
 
 

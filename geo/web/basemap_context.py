@@ -11,6 +11,8 @@ fetches for its visible bounds only (``geo/web/js/context.js``):
   ``gmt coast -M`` prints the rivers and lake shores as lines; lakes are closed again into polygons.
   Major rivers and large lakes at ~1 km detail up to zoom 7, every river, canal and lake at ~50 m detail
   from zoom 8.
+* **Borders and coasts** at 1:10m (Natural Earth, npm ``world-atlas``) from zoom 8, in place of the
+  countries layer's simplified outlines.
 
 Each layer is a ``Band``: drawn between two zooms, cut into cells of ``cell`` degrees, one file a cell
 (``static/basemap/context/<band>/<column>_<row>.json``). ``manifest.json`` lists the bands, with a bit
@@ -52,6 +54,8 @@ class Band:
     minzoom: int
     maxzoom: int
     cell: float  # degrees; 360 is one file for the world
+    tolerance: float = 0.0  # degrees lines are simplified by
+    decimals: int = 4  # coordinate rounding (4 decimals: ~10 m)
 
     @property
     def columns(self) -> int:
@@ -83,8 +87,6 @@ class WaterBand(Band):
     resolution: str = "h"  # GSHHG: c(rude), l(ow), i(ntermediate, ~1 km), h(igh, ~200 m)
     river_levels: tuple[int, ...] = tuple(range(11))  # WDBII levels (see RIVER_KINDS)
     min_lake_km2: float = 0.0
-    tolerance: float = 0.0  # degrees the lines are simplified by
-    decimals: int = 4  # coordinate rounding (4 decimals: ~10 m)
 
 
 # A place is named from this zoom on: capitals first, then by population (first threshold it reaches).
@@ -105,7 +107,10 @@ WATER_BANDS = (
               tolerance=0.01, decimals=3),
     WaterBand("water-detail", "water", 8, MAX_ZOOM, 3, resolution="h", tolerance=0.0005, decimals=4),
 )
-BANDS = PLACE_BANDS + WATER_BANDS
+# Borders and coasts at 1:10m (the gazetteer's own country outlines) from zoom 8, where the countries
+# layer's 2 km simplification shows (1.7 km off the Iraq-Syria border at Abu Kamal).
+BORDER_BANDS = (Band("borders-detail", "borders", 8, MAX_ZOOM, 3, tolerance=0.0002, decimals=4),)
+BANDS = PLACE_BANDS + WATER_BANDS + BORDER_BANDS
 Region = tuple[float, float, float, float] | None  # (west, east, south, north) degrees; None: the world
 
 
@@ -206,10 +211,29 @@ def _water_features(band: WaterBand, region: Region = None) -> list[tuple[str, o
 
 def build_water_tiles(out_dir: Path, band: WaterBand, region: Region = None) -> set[tuple[int, int]]:
     """One FeatureCollection per cell: a MultiLineString per river kind, a MultiPolygon of lakes."""
+    return _write_cells(out_dir, band, _water_features(band, region))
+
+
+def build_border_tiles(out_dir: Path, band: Band, world_atlas: Path = config.WORLD_ATLAS_DIR,
+                       region: Region = None) -> set[tuple[int, int]]:
+    """Natural Earth 1:10m country outlines (land borders and coasts) as lines, each shared border once."""
+    import pyogrio
+    import shapely
+
+    frame = pyogrio.read_dataframe(world_atlas / "countries-10m.json", layer="countries")
+    lines = shapely.union_all(shapely.boundary(frame.geometry.dropna().values))  # noded: shared edges merge
+    if region is not None:
+        west, east, south, north = region
+        lines = shapely.clip_by_rect(lines, west, south, east, north)
+    lines = shapely.simplify(lines, band.tolerance)
+    return _write_cells(out_dir, band, [("border", line) for line in shapely.get_parts(lines)])
+
+
+def _write_cells(out_dir: Path, band: Band, features: list[tuple[str, object]]) -> set[tuple[int, int]]:
+    """(kind, geometry) features cut into the band's cells: per cell, one multi-geometry per kind."""
     import numpy as np
     import shapely
 
-    features = _water_features(band, region)
     geometries = np.array([geometry for _, geometry in features], dtype=object)
     kinds = [kind for kind, _ in features]
     tree = shapely.STRtree(geometries)
@@ -255,10 +279,11 @@ def _cell_mask(band: Band, cells: set[tuple[int, int]]) -> str:
 
 
 def build_context(static_dir: Path = config.STATIC_DIR, gazetteer_db: Path = config.GAZETTEER_DB,
-                  water_region: Region = None) -> dict:
+                  region: Region = None) -> dict:
     """Write every band and the manifest into a fresh folder, then swap it in for the old one.
 
-    Rivers and lakes are built for the world, or only inside ``water_region`` (tests). Without GMT the place names are still built, and the manifest lists no water (a warning says why).
+    Rivers, lakes and borders are built for the world, or only inside ``region`` (tests). Without GMT
+    the rest is still built, and the manifest lists no water (a warning says why).
     Returns {band name: files written}.
     """
     target = static_dir / CONTEXT_DIR
@@ -268,9 +293,11 @@ def build_context(static_dir: Path = config.STATIC_DIR, gazetteer_db: Path = con
         written = build_place_tiles(staging, gazetteer_db)
         if gmt_available():
             for band in WATER_BANDS:
-                written[band.name] = build_water_tiles(staging, band, water_region)
+                written[band.name] = build_water_tiles(staging, band, region)
         else:
             print(f"warning: {GMT_MISSING}", file=sys.stderr)
+        for band in BORDER_BANDS:
+            written[band.name] = build_border_tiles(staging, band, region=region)
         manifest = {"bands": [{"name": band.name, "kind": band.kind, "minzoom": band.minzoom,
                                "maxzoom": band.maxzoom, "cell": band.cell, "columns": band.columns,
                                "cells": _cell_mask(band, written[band.name])}

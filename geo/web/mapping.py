@@ -109,8 +109,8 @@ class OfflineBasemap(MacroElement):
             }
             var get = window.StrikemapPreload.json;  // strikemap/preload.js
             get({{ this.url_json }}).then(function (data) {
-                L.geoJSON(data, {pane: "basemap", interactive: false,
-                    style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
+                L.geoJSON(data, {pane: "basemap", interactive: false, style: {color: "#8c8c8c", weight: 0.8,
+                    fillColor: "#f4f1ea", fillOpacity: 1, className: "strikemap-country-outline"}}).addTo(map);
                 labels(data, "strikemap-country-label", map);
                 {{ this.admin1_json }}.forEach(function (url) {
                     get(url).then(function (provinces) {
@@ -184,6 +184,8 @@ class BasemapContext(MacroElement):
             color: #333; font: 10px sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;}
         .strikemap-place-city > span {font-size: 11px;}
         .strikemap-place-major > span {font-size: 12px; font-weight: bold; color: #222;}
+        /* From zoom 8 the 1:10m borders of the context replace the countries' simplified outlines. */
+        .strikemap-detailed-borders path.strikemap-country-outline {stroke-opacity: 0;}
         </style>
         {% endmacro %}
     """)

@@ -5,7 +5,8 @@
  *                            cut into cells of `cell` degrees; `cells` is a base64 bit mask (row-major from
  *                            180 W, 90 S) of the cells that have a file
  *   <band>/<col>_<row>.json  places: [[name, lat, lon, minzoom, population], ...] most important first;
- *                            water: a GeoJSON FeatureCollection whose features have a `kind` (see WATER_STYLE)
+ *                            water, borders: a GeoJSON FeatureCollection whose features have a `kind`
+ *                            (see LINE_STYLE)
  *
  * Nothing is fetched before the events are first drawn (the "strikemap-drawn" mark of events.js), and
  * then only the cells of the bands the view needs, again after each move. Names are data: they reach
@@ -14,12 +15,17 @@
 (function () {
   "use strict";
   var WATER = "#5b9bd5";
-  var WATER_STYLE = {
+  var LINE_STYLE = {
     river: {color: WATER, weight: 1.5},
     intermittent: {color: WATER, weight: 1, dashArray: "4 3"},
     canal: {color: WATER, weight: 1, dashArray: "1 3"},
     lake: {color: WATER, weight: 0.8, fillColor: "#bcd5ea", fillOpacity: 1},
+    border: {color: "#8c8c8c", weight: 0.8},  // as the countries layer draws them (mapping.OfflineBasemap)
   };
+  // Panes of the drawn bands: over the countries (150), under online tiles (200).
+  var PANES = {water: ["context-water", 160], borders: ["context-borders", 170]};
+  // While detailed borders are drawn, the countries layer's simplified outlines are hidden (CSS).
+  var DETAILED = "strikemap-detailed-borders";
   // Label classes by the zoom a place is named from (capitals 3, cities of a million 5, ... towns 9).
   var LABEL_CLASSES = [[5, "strikemap-place-major", "bold 12px sans-serif"],
                        [7, "strikemap-place-city", "11px sans-serif"],
@@ -99,11 +105,12 @@
   });
 
   function start(map, group, o) {
-    var get = window.StrikemapPreload.json, bands = null, loaded = {}, waterLayers = {};
-    map.createPane("context-water").style.zIndex = 160;  // over the countries (150), under online tiles (200)
-    map.createPane("context-labels").style.zIndex = 310;  // over tiles and province names, under the events (400)
-    map.getPane("context-water").style.pointerEvents = "none";
-    map.getPane("context-labels").style.pointerEvents = "none";
+    var get = window.StrikemapPreload.json, bands = null, loaded = {}, layers = {};
+    Object.keys(PANES).concat("labels").forEach(function (kind) {
+      var pane = PANES[kind] || ["context-labels", 310];  // labels: over tiles and province names, under the events (400)
+      map.createPane(pane[0]).style.zIndex = pane[1];
+      map.getPane(pane[0]).style.pointerEvents = "none";
+    });
     var labels = new PlaceLabels().addTo(group);
 
     function load(band, cell) {
@@ -111,20 +118,22 @@
       if (loaded[file]) return;
       loaded[file] = get(o.base + "/" + file).then(function (data) {
         if (band.kind === "places") return labels.add(data);
-        L.geoJSON(data, {pane: "context-water", interactive: false, style: function (f) {
-          return L.extend({className: "strikemap-water strikemap-water-" + f.properties.kind},
-                          WATER_STYLE[f.properties.kind]);
-        }}).addTo(waterLayers[band.name]);
+        L.geoJSON(data, {pane: PANES[band.kind][0], interactive: false, style: function (f) {
+          var cls = "strikemap-" + band.kind;  // e.g. "strikemap-water strikemap-water-river"
+          return L.extend({className: cls + " " + cls + "-" + f.properties.kind}, LINE_STYLE[f.properties.kind]);
+        }}).addTo(layers[band.name]);
       }).catch(function (err) { console.warn("strikemap: basemap context not loaded", file, err); });
     }
 
     function update() {
-      if (!bands || !map.hasLayer(group)) return;
-      var zoom = map.getZoom(), view = map.getBounds().pad(0.2);
+      var on = !!bands && map.hasLayer(group), zoom = map.getZoom(), view = map.getBounds().pad(0.2);
+      var detailed = on && bands.some(function (b) { return b.kind === "borders" && b.minzoom <= zoom && zoom <= b.maxzoom; });
+      L.DomUtil[detailed ? "addClass" : "removeClass"](map.getContainer(), DETAILED);
+      if (!on) return;
       bands.forEach(function (band) {
         var shown = band.minzoom <= zoom && zoom <= band.maxzoom;
-        if (band.kind === "water") {
-          var layer = waterLayers[band.name] = waterLayers[band.name] || L.layerGroup();
+        if (band.kind !== "places") {
+          var layer = layers[band.name] = layers[band.name] || L.layerGroup();
           if (shown && !group.hasLayer(layer)) group.addLayer(layer);
           if (!shown && group.hasLayer(layer)) group.removeLayer(layer);
         }
@@ -142,7 +151,7 @@
       }).catch(function (err) { console.warn("strikemap: basemap context not loaded", err); });
     }
     map.on("moveend", update);
-    group.on("add", update);
+    group.on("add remove", update);
     // After the events' first draw; if that never comes (their data failed), a little later anyway.
     if (window.PerformanceObserver) {
       new PerformanceObserver(function (list) {
