@@ -127,5 +127,5 @@ def test_without_gmt_the_rest_is_built_and_the_reason_is_said(tmp_path, monkeypa
 
 def test_a_failing_gmt_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(context, "GMT", "false")  # a command that only fails
-    with pytest.raises(StrikemapError, match=r"rivers and lakes not built: `gmt coast -R38/44/32/37 -M"):
+    with pytest.raises(StrikemapError, match=r"rivers and lakes not built: `gmt coast -R38/44/32/37 -M -Di"):
         context.build_water_tiles(tmp_path, WATER_BANDS[0], BORDER_BOX)

@@ -171,7 +171,9 @@ def build_place_tiles(out_dir: Path, gazetteer_db: Path = config.GAZETTEER_DB) -
 def _gmt_lines(region: Region, *options: str) -> list[tuple[int, list[tuple[float, float]]]]:
     """``gmt coast -M`` output as (level, points) segments; the level is in each segment's header."""
     box = "-Rd" if region is None else "-R" + "/".join(f"{v:g}" for v in region)
-    done = subprocess.run([GMT, "coast", box, "-M", *options], capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="strikemap-gmt-") as scratch:  # GMT writes gmt.history where it runs
+        done = subprocess.run([GMT, "coast", box, "-M", *options], cwd=scratch, capture_output=True, text=True,
+                              check=False)
     if done.returncode != 0:
         raise StrikemapError(f"rivers and lakes not built: `gmt coast {box} -M {' '.join(options)}` failed: "
                              f"{done.stderr.strip()[-300:]}")
