@@ -280,6 +280,8 @@ def cmd_setup(args) -> int:
         print(f"gazetteer: {counts} -> {config.GAZETTEER_DB}", file=sys.stderr)
     assets = install_assets(force=args.force)
     print(f"static assets: {len(assets['vendor'])} vendor files, basemap {assets['basemap']}", file=sys.stderr)
+    if assets["context"] is not None:
+        print(f"basemap context (files by band): {assets['context']}", file=sys.stderr)
     return 0
 
 

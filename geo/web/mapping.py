@@ -7,6 +7,8 @@ carries one small template. Nothing is loaded from a CDN.
 * ``OfflineMap``: ``folium.Map`` whose Leaflet and jQuery come from ``static/``.
 * ``OfflineBasemap``: fetches the countries GeoJSON built by ``geo.web.assets`` and
   draws it under everything, with the sea as the map background.
+* ``BasemapContext``: place names by zoom, rivers and lakes (``geo.web.basemap_context``), fetched by
+  ``strikemap/context.js`` for the visible cells only, after the events are drawn.
 * ``EventLayer``: all events as one ``L.geoJSON`` layer. Style shows precision: a
   dot for a named town (1), a circle of ``radius_km`` for "near X" (2), the
   polygon for a region (3). Popups are built with DOM text nodes, so text from
@@ -27,6 +29,7 @@ from jinja2 import Template
 
 from ..io.schema import GEO_PRECISION, ID_COLUMN, POPUP_FIELDS, TIME_PRECISION
 from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
+from .basemap_context import CONTEXT_DIR
 
 PRELOAD_JS = static_url("strikemap/preload.js")
 LEAFLET_JS = [("strikemap_preload", PRELOAD_JS),
@@ -39,6 +42,7 @@ _DRAWN = {1: ("#b2182b", "red", ""), 2: ("#ef8a62", "orange", " (circle: uncerta
 PRECISION_STYLE = {code: {"color": color, "badge": badge, "label": GEO_PRECISION[code] + shape}
                    for code, (color, badge, shape) in _DRAWN.items()}
 OFFLINE_BASEMAP = "Offline (Natural Earth)"
+CONTEXT_OVERLAY = "Place names, rivers and lakes (offline)"
 # Online base layers, opt-in: URL value -> (label, xyzservices provider name).
 ONLINE_BASEMAPS = {
     "osm": ("OpenStreetMap (online)", "OpenStreetMap.Mapnik"),
@@ -100,8 +104,8 @@ class OfflineBasemap(MacroElement):
             }
             var get = window.StrikemapPreload.json;  // strikemap/preload.js
             get({{ this.url_json }}).then(function (data) {
-                L.geoJSON(data, {pane: "basemap", interactive: false,
-                    style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
+                L.geoJSON(data, {pane: "basemap", interactive: false, style: {color: "#8c8c8c", weight: 0.8,
+                    fillColor: "#f4f1ea", fillOpacity: 1, className: "strikemap-country-outline"}}).addTo(map);
                 labels(data, "strikemap-country-label", map);
                 {{ this.admin1_json }}.forEach(function (url) {
                     get(url).then(function (provinces) {
@@ -143,6 +147,48 @@ class OfflineBasemap(MacroElement):
 
 def admin1_urls(countries: tuple[str, ...]) -> list[str]:
     return [static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in countries]
+
+
+class BasemapContext(MacroElement):
+    """Place names, rivers and lakes on the offline basemap, drawn into ``layer`` (an overlay the layer
+    control lists) by ``strikemap/context.js``: it waits for the events' first draw (or ``fallback_ms``),
+    then fetches only the cells of the view, again after each move.
+
+    Its script is added here, not declared in ``default_js``: streamlit-folium loads declared scripts one
+    after another before the map is drawn, and this one has no business delaying the events."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var script = document.createElement("script");
+            script.src = {{ this.script_json }};
+            script.onload = function () {
+                StrikemapContext.start({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.options_json }});
+            };
+            document.head.appendChild(script);
+        })();
+        {% endmacro %}
+        {% macro header(this, kwargs) %}
+        <style>
+        .strikemap-place-label {position: absolute; width: 0; height: 0;}
+        .strikemap-place-label::before {content: ""; position: absolute; left: -2.5px; top: -2.5px; width: 3px;
+            height: 3px; border: 1px solid #555; border-radius: 50%; background: #fff;}  /* the place itself */
+        .strikemap-place-label > span {position: absolute; left: 5px; top: -7px; line-height: 14px; white-space: nowrap;
+            color: #333; font: 10px sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;}
+        .strikemap-place-city > span {font-size: 11px;}
+        .strikemap-place-major > span {font-size: 12px; font-weight: bold; color: #222;}
+        /* From zoom 8 the 1:10m borders of the context replace the countries' simplified outlines. */
+        .strikemap-detailed-borders path.strikemap-country-outline {stroke-opacity: 0;}
+        </style>
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, base_url: str = static_url(CONTEXT_DIR), fallback_ms: int = 10_000):
+        super().__init__()
+        self._name = "BasemapContext"
+        self.layer = layer
+        self.script_json = safe_json(static_url("strikemap/context.js"))
+        self.options_json = safe_json({"base": base_url, "fallbackMs": fallback_ms})
 
 
 class FocusWithoutScroll(MacroElement):
@@ -443,6 +489,8 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)
     OfflineBasemap(provinces, admin1_countries=admin1_countries).add_to(fmap)
+    context = folium.FeatureGroup(name=CONTEXT_OVERLAY, overlay=True).add_to(fmap)
+    BasemapContext(context).add_to(fmap)
     for key, (label, provider_name) in ONLINE_BASEMAPS.items():
         import xyzservices.providers as xyz
 
