@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 
+from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
 from .names import fold, name_key, skeleton_key
 from .resolution import Context
@@ -114,11 +115,11 @@ def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str
 # ------------------------------------------------------------------ reading the words
 
 _LEADING = re.compile(
-    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
-    r"governorate|facility|facilities|site|sites|base|targets?)\s+)+",
+    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|area|facility|facilities|site|sites|base|"
+    rf"targets?|{WORDS_PATTERN})\s+)+",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"\s+(?:area|region|district|town|city|village|province|governorate|camp)$", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s+(?:area|town|city|village|camp|{WORDS_PATTERN})$", re.IGNORECASE)
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|at|an|ed|er|es|ez|et)[-‘’'ʿ]", re.IGNORECASE)
 _CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ed", "er", "es", "ez", "et", "bin", "ibn"}
 # In running text a capitalised word is read as a place only after one of these words, at the
