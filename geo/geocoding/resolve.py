@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from . import phrases
 from .admin_words import admin_unit, unit_names
-from .candidates import (ALL_KINDS, ambiguity, best_place, candidate_spans, comma_context, is_name_word,
+from .candidates import (ALL_KINDS, ambiguity, assess, best_place, candidate_spans, comma_context, is_name_word,
                          strip_filler)
 from .gazetteer import Gazetteer, Place, load_gazetteer
 from .names import clean_mention, fold
@@ -103,9 +103,11 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
 
 
 def _with_rivals(found: Resolution, span: str, place: Place, gazetteer: Gazetteer, ctx: Context) -> Resolution:
-    """The answer with what speaks against it: its ambiguity warning and the countries sharing the name."""
+    """The answer with what speaks for and against it: score, status, rivals, the ambiguity warning
+    (``candidates.assess``) and the countries sharing the name."""
     elsewhere = sorted({p.country for p in gazetteer.lookup(span) if p.country != place.country})
-    return replace(found, warning=ambiguity(span, place, gazetteer, ctx),
+    score, status, reason, rivals = assess(span, place, gazetteer, ctx, ambiguity(span, place, gazetteer, ctx))
+    return replace(found, warning=reason, score=score, status=status, rivals=rivals,
                    extra={**found.extra, "same_name_elsewhere": elsewhere})
 
 
