@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -41,6 +42,16 @@ def _country_list(text: str) -> tuple[str, ...]:
     if bad:
         raise argparse.ArgumentTypeError(f"{', '.join(bad)}: not ISO 3166 alpha-2 country codes (e.g. SY,IQ)")
     return codes
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # also refuses "nan"
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence between 0 and 1 (e.g. 0.8)")
+    return value
 
 
 def _mentions(arguments: list[str]) -> list[str]:
@@ -65,6 +76,7 @@ def cmd_geocode(args) -> int:
                    for mention in mentions)
     unresolved = 0
     for mention, found in zip(mentions, answers):
+        found = found.with_min_confidence(args.min_confidence)
         unresolved += not found.resolved
         if found.warning:
             print(f"warning: {mention}: {found.warning}", file=sys.stderr)
@@ -107,7 +119,8 @@ def _geocode_csv(args) -> int:
     with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
         try:
             placed = geocode_column(table, args.column, country=args.country, provider=_provider(args),
-                                    focus=args.focus, progress=lambda done, total: bar.update(1))
+                                    focus=args.focus, progress=lambda done, total: bar.update(1),
+                                    min_confidence=args.min_confidence)
         except KeyError as exc:
             raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
     if fmt not in ("geojson", "csv"):
@@ -395,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--focus", type=_country_list, default=_country_list(os.environ.get("STRIKEMAP_FOCUS", "")),
                          metavar="CC,CC", help="countries your reports are about, preferred among places of "
                                                "one name, e.g. SY,IQ (default $STRIKEMAP_FOCUS)")
+    geocode.add_argument("--min-confidence", type=_confidence, metavar="X",
+                         help="answers scoring under X (0-1) are printed as unresolved, with the reason "
+                              "(exit status 1); every answer's score and status are in --json")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
     geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
     geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")

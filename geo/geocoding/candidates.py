@@ -183,7 +183,6 @@ def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
             reason = f"{how} matched, but it also names {others}"
         else:
             reason = f"{how} matched, with no context to confirm it; name the country to be sure"
-        reason = f"confidence {score:.2f}: {reason}"
     return score, ("ambiguous" if reason else "resolved"), reason, listed
 
 

@@ -81,13 +81,11 @@ class Resolution:
         record["rivals"] = [dict(r) for r in self.rivals]
         return record
 
-    def below(self, min_confidence: float) -> "Resolution":
+    def with_min_confidence(self, min_confidence: float | None) -> "Resolution":
         """This answer, or, when its score is under ``min_confidence``, an unresolved one saying why."""
-        if not self.resolved or self.score >= min_confidence:
+        if min_confidence is None or not self.resolved or self.score >= min_confidence:
             return self
-        why = f"confidence {self.score:.2f} below {min_confidence:g}"
-        if self.warning:
-            why += f" ({self.warning})"
+        why = f"confidence {self.score:.2f} is below {min_confidence:g}" + (f": {self.warning}" if self.warning else "")
         return Resolution(self.query, reason=why, score=self.score, status="unresolved", rivals=self.rivals)
 
     def shape(self):

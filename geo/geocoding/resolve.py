@@ -243,13 +243,15 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
 
 # Columns the batch form adds; prefixed so they never collide with a table's own (or ACLED's) columns.
 RESOLUTION_COLUMNS = ["geocode_name", "geocode_country", "geocode_admin1", "lat", "lon", "geocode_precision",
-                      "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning"]
+                      "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning",
+                      "geocode_confidence", "geocode_status"]
 
 
 def geocode_column(frame, column: str, country: str | None = None, progress=None, provider=None,
-                   focus: tuple[str, ...] = ()):
+                   focus: tuple[str, ...] = (), min_confidence: float | None = None):
     """Geocode one column of a table, read as one archive (``resolve_mentions``); returns a GeoDataFrame:
-    the rows, the resolution columns, the geometry. ``progress(done, total)`` drives the CLI's tqdm bar.
+    the rows, the resolution columns, the geometry. ``progress(done, total)`` drives the CLI's tqdm bar;
+    answers scoring under ``min_confidence`` are left unresolved, with the reason.
     """
     import geopandas as gpd
 
@@ -258,8 +260,10 @@ def geocode_column(frame, column: str, country: str | None = None, progress=None
     rows, shapes = [], []
     texts = frame[column].fillna("").astype(str).tolist()
     for found in resolve_mentions(texts, country, provider=provider, focus=focus, progress=progress):
+        found = found.with_min_confidence(min_confidence)
         rows.append([found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
-                     found.radius_km, found.source, found.matched, found.reason, found.warning])
+                     found.radius_km, found.source, found.matched, found.reason, found.warning,
+                     found.score, found.status])
         shapes.append(found.shape())
     added = gpd.GeoDataFrame(rows, columns=RESOLUTION_COLUMNS, index=frame.index, geometry=shapes, crs="EPSG:4326")
     added["geocode_precision"] = added["geocode_precision"].astype("Int64")
