@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import EventDataError
 from ..geocoding.resolve import resolve_mentions
-from ..geocoding.resolution import Resolution
+from ..geocoding.resolution import STATUSES, Resolution
 
 SCHEMA = [
     "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
@@ -32,9 +32,13 @@ SCHEMA = [
     # strikemap's own columns
     "location_mention", "region_mention", "radius_km", "fatalities_min", "fatalities_max",
     "fatalities_sources", "source_url", "geocoder",
+    # how far to trust the geocoder's answer (geo.geocoding.resolution.Resolution.score / .status);
+    # blank where the file gave the coordinates
+    "geo_confidence", "geo_status",
 ]
 REQUIRED = ["event_id_cnty", "event_date"]
 INTEGER_COLUMNS = ["time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"]
+FLOAT_COLUMNS = ["latitude", "longitude", "radius_km", "geo_confidence"]
 PRECISION_CODES = {1, 2, 3}
 MAX_WHOLE_NUMBER = 2 ** 53  # the largest whole number a float (how pandas parses the cell) holds exactly
 MAX_ERRORS_SHOWN = 10
@@ -159,6 +163,15 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
         problems.append(RowProblem(index, where, f"{row_label(frame, index, unit)}: latitude {lat[index]}, "
                                                  f"longitude {lon[index]} lie outside {frame.at[index, 'country']} "
                                                  f"but inside it when swapped ({where} swapped?)"))
+    confidence = pd.to_numeric(frame["geo_confidence"].where(~_blank(frame["geo_confidence"])), errors="coerce")
+    bad = ~_blank(frame["geo_confidence"]) & ~confidence.between(0, 1)
+    complain(bad, "geo_confidence",
+             lambda i: f"{name('geo_confidence')} {frame.at[i, 'geo_confidence']!r} is not a number from 0 to 1")
+    frame["geo_confidence"] = confidence.where(~bad)
+    status = frame["geo_status"].where(~_blank(frame["geo_status"]))
+    complain(status.notna() & ~status.isin(STATUSES), "geo_status",
+             lambda i: f"{name('geo_status')} {frame.at[i, 'geo_status']!r} is not one of {', '.join(STATUSES)}")
+    frame["geo_status"] = status.where(status.isin(STATUSES))
     if GEOMETRY_WKT in frame.columns:
         for index, message in _wkt_errors(frame[GEOMETRY_WKT]):
             problems.append(RowProblem(index, GEOMETRY_WKT, f"{row_label(frame, index, unit)}: {message}"))
@@ -177,7 +190,7 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     frame["event_date"] = dates
     for column, values in ints.items():
         frame[column] = values
-    text_columns = [c for c in SCHEMA if c not in INTEGER_COLUMNS + ["latitude", "longitude", "radius_km"]]
+    text_columns = [c for c in SCHEMA if c not in INTEGER_COLUMNS + FLOAT_COLUMNS]
     frame[text_columns] = frame[text_columns].astype(object).where(frame[text_columns].notna(), "")
     frame[text_columns] = frame[text_columns].astype(str)
     return frame, sorted(problems, key=lambda p: p.index)
@@ -312,6 +325,7 @@ def resolution_columns(found: Resolution) -> dict:
         latitude=found.lat, longitude=found.lon, geo_precision=found.precision,
         radius_km=found.radius_km,
         geocoder=found.source + (f"; warning: {found.warning}" if found.warning else ""),
+        geo_confidence=found.score, geo_status=found.status,
     )
 
 
@@ -331,7 +345,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
 
     others = [c for c in frame.columns if c not in SCHEMA + [GEOMETRY_WKT, "geometry"]] if keep_columns else []
     placed = frame[SCHEMA + others].copy()
-    for column in ("latitude", "longitude", "radius_km"):
+    for column in FLOAT_COLUMNS:
         placed[column] = pd.to_numeric(placed[column].replace("", None), errors="coerce")
     given = placed["latitude"].notna() & placed["longitude"].notna()
     shapes = pd.Series(None, index=placed.index, dtype=object)
@@ -353,6 +367,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
             shapes[index] = found.shape()
         else:
             placed.at[index, "geocoder"] = f"unresolved: {found.reason}"
+            placed.at[index, "geo_status"] = found.status
     return gpd.GeoDataFrame(placed, geometry=list(shapes), crs="EPSG:4326").set_index(placed.index)
 
 
@@ -404,7 +419,7 @@ def geodata_events(frame, keep_columns: bool = False):
     others = [c for c in frame.columns if c not in SCHEMA and c != frame.geometry.name] if keep_columns else []
     gdf = gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
                            index=frame.index)
-    for column in ("latitude", "longitude", "radius_km"):
+    for column in FLOAT_COLUMNS:
         gdf[column] = pd.to_numeric(gdf[column], errors="coerce")
     return gdf
 

@@ -46,11 +46,10 @@ from geoalchemy2 import Geometry, WKBElement
 
 from .. import config
 from ..errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
-from ..io.events import INTEGER_COLUMNS, SCHEMA, check_events
+from ..io.events import FLOAT_COLUMNS, INTEGER_COLUMNS, SCHEMA, check_events
 
 BUNDLED = "bundled"  # the data set seeded from data/events.csv; the same key as geo.store.datasets.BUNDLED
 VERSION = "version"  # the column of store.events() that an edit hands back as expected_version
-FLOAT_COLUMNS = ["latitude", "longitude", "radius_km"]
 TEXT_COLUMNS = [c for c in SCHEMA if c not in INTEGER_COLUMNS + FLOAT_COLUMNS]
 # What update() may change; the id names the event (to rename one, delete it and add it anew).
 EDITABLE = [c for c in SCHEMA if c != "event_id_cnty"] + ["geometry"]
@@ -140,10 +139,20 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
             if engine.dialect.name == "postgresql":
                 _require_postgis(conn)
             metadata.create_all(conn)
+            _add_missing_columns(conn)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the event store {_shown_url(engine)}: {exc.orig}") from None
     return Store(engine)
+
+
+def _add_missing_columns(conn) -> None:
+    """A store made before a column joined SCHEMA gains it, empty (``create_all`` makes only missing tables)."""
+    present = {c["name"] for c in sa.inspect(conn).get_columns(EVENTS.name)}
+    for name in SCHEMA:
+        if name not in present:
+            kind = _column_type(name)().compile(dialect=conn.dialect)
+            conn.execute(sa.text(f'ALTER TABLE {EVENTS.name} ADD COLUMN "{name}" {kind}'))
 
 
 def _engine(url: str) -> sa.Engine:
