@@ -22,7 +22,7 @@ import re
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
-from .names import fold, name_key, skeleton_key
+from .names import fold, name_key, skeleton_key, skeleton_keys
 from .resolution import Context
 
 ALL_KINDS = ("place", "admin1", "country")
@@ -141,7 +141,7 @@ def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
     """Other entries the words could name, by either spelling key, at least ``RIVAL_MIN_KM`` from the
     answer; exact-spelling ones first, then by importance."""
     found: dict[int, Place] = {}
-    for key, exact in ((name_key(name), True), (skeleton_key(name), False)):
+    for key, exact in ((name_key(name), True), *((k, False) for k in skeleton_keys(name))):
         for place in gazetteer._lookup_key(key, exact, ALL_KINDS) if key else ():
             found.setdefault(place.id, place)
     far = [p for p in found.values() if p.id != best.id and p.lat is not None and best.lat is not None
