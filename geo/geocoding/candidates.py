@@ -118,7 +118,7 @@ def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str
 # same place (a city and its own province, GeoNames' duplicate entries of one town).
 RIVAL_MIN_KM = 100.0
 # What a match is worth before its rivals are weighed: a loose spelling or a typo-tolerant guess is less.
-MATCH_WEIGHT = {"exact": 1.0, "spelling": 0.8, "fuzzy": 0.6}
+MATCH_WEIGHT = {"exact": 1.0, "spelling": 0.9, "fuzzy": 0.85}
 # With no context at all, a loose match is only a guess: its score is multiplied by this.
 LOOSE_ALONE_FACTOR = 0.75
 # An answer outside the countries or neighbourhood the context names: its score is multiplied by this.
