@@ -137,3 +137,10 @@ def test_a_district_word_is_its_seat_with_the_district_reach():
     found = resolve_mention("Bakhmutskyi raion")
     assert found.country == "UA" and found.name == "Bakhmut"
     assert found.precision == 2 and found.radius_km >= 30
+
+
+def test_a_district_word_takes_a_province_only_by_its_own_name():
+    assert resolve_mention("Kufra district").source.endswith("admin1")  # Libya's districts are provinces
+    # "Achin" is Aceh's old name, and the Afghan district seat's own: the district is the Afghan one.
+    found = resolve_mention("Achin district")
+    assert found.country == "AF" and found.precision == 2

@@ -27,7 +27,7 @@ from .admin_words import admin_unit, unit_names
 from .candidates import (ALL_KINDS, ambiguity, assess, best_place, candidate_spans, comma_context, is_name_word,
                          strip_filler)
 from .gazetteer import Gazetteer, Place, load_gazetteer
-from .names import clean_mention, fold
+from .names import clean_mention, fold, name_key
 from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECISION_TOWN, Context,  # noqa: F401
                          Resolution, area_resolution, point_geometry, to_geojson_geometry)
 
@@ -130,6 +130,8 @@ def resolve_unit(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution | 
     names = unit_names(name)
     for form in names:
         area = best_place(form, gazetteer, ctx, admin1, kinds=("admin1",), fuzzy=False)
+        if area is not None and level == 2 and not _district_may_be_province(form, area, gazetteer):
+            area = None
         if area is not None:
             found = _place_resolution(text, area, form, gazetteer, near=False)
             return _with_rivals(found, form, area, gazetteer, ctx) if found else None
@@ -140,6 +142,15 @@ def resolve_unit(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution | 
             found = replace(found, radius_km=max(found.radius_km, DISTRICT_RADIUS_KM))
             return _with_rivals(found, form, town, gazetteer, ctx)
     return None
+
+
+def _district_may_be_province(name: str, area: Place, gazetteer: Gazetteer) -> bool:
+    """Whether "<name> district" may be the province ``area``: when ``name`` is the province's own name
+    ("Sirte district": Libya's districts are its provinces), or no town elsewhere bears it. A former or
+    foreign name of a province ("Achin", once Aceh's) is a town's before it is a province's."""
+    if name_key(name) == name_key(area.name):
+        return True
+    return all(t.country == area.country for t in gazetteer.lookup(name, kinds=("place",)) if t.exact)
 
 
 # ------------------------------------------------------------------ entry points
