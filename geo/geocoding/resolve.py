@@ -115,10 +115,9 @@ def resolve_unit(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution | 
     """A name given with its administrative word (``geo.geocoding.admin_words``), or None.
 
     "Donetsk oblast", "wilayat Helmand", "Deir ez-Zor governorate": the province, never the city of the
-    same name. "Sirte district", "Kurram agency", "Bakhmutskyi raion": a province only where that name is
-    one (Libya's districts are its first-level units) and a town of the name lies in the same country
-    (so "Achin district" is not Indonesia's Aceh, once called Achin); otherwise the district's seat,
-    at precision 2 with the district's reach (``DISTRICT_RADIUS_KM``).
+    same name. "Sirte district", "Kurram agency", "Bakhmutskyi raion": a province only by that province's
+    own name (Libya's districts are its first-level units; ``_district_may_be_province``), otherwise the
+    district's seat, at precision 2 with the district's reach (``DISTRICT_RADIUS_KM``).
     """
     head, *rest = [part.strip() for part in text.split(",")]
     unit = admin_unit(head)
