@@ -12,7 +12,10 @@ The rules a careful reader applies, in one place:
   province counts as ``ADMIN1_IMPORTANCE``);
 * a city beats the province named after it ("Idlib" is the city; "Idlib province" is not);
 * a loose match on a very short name needs context, and a fuzzy match never leaves the focus;
-* an answer with a comparable rival in another country carries a warning naming it.
+* an answer with a comparable rival in another country carries a warning naming it;
+* every answer is scored (``assess``): the match's worth times its share of the importance of the
+  places the words could also name (its rivals), lowered outside the context or when a loose match has
+  no context; under ``CONFIDENT_SCORE`` it is "ambiguous", with the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
-from .names import fold, name_key, skeleton_key, skeleton_keys
+from .names import fold, name_key, skeleton_key
 from .resolution import Context
 
 ALL_KINDS = ("place", "admin1", "country")
@@ -140,11 +143,7 @@ def _same_unit(a: Place, b: Place) -> bool:
 def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
     """Other entries the words could name, by either spelling key, at least ``RIVAL_MIN_KM`` from the
     answer; exact-spelling ones first, then by importance."""
-    found: dict[int, Place] = {}
-    for key, exact in ((name_key(name), True), *((k, False) for k in skeleton_keys(name))):
-        for place in gazetteer._lookup_key(key, exact, ALL_KINDS) if key else ():
-            found.setdefault(place.id, place)
-    far = [p for p in found.values() if p.id != best.id and p.lat is not None and best.lat is not None
+    far = [p for p in gazetteer.every_match(name, ALL_KINDS) if p.id != best.id and p.lat is not None and best.lat is not None
            and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM]
     return sorted(far, key=lambda p: (not p.exact, -importance(p)))
 

@@ -85,6 +85,15 @@ class Gazetteer:
                 return list(found)
         return []
 
+    def every_match(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
+        """Every entry ``text`` may name by any of its keys (exact-key matches marked exact), not only the
+        best level ``lookup`` stops at: the rivals an answer is weighed against."""
+        found: dict[int, Place] = {}
+        for key, exact in ((name_key(text), True), *((k, False) for k in skeleton_keys(text))):
+            for place in self._lookup_key(key, exact, kinds) if key else ():
+                found.setdefault(place.id, place)
+        return list(found.values())
+
     @functools.lru_cache(maxsize=65536)
     def _lookup_key(self, key: str, exact: bool, kinds: tuple[str, ...]) -> tuple[Place, ...]:
         """One indexed query, cached: the same names come back again and again in an archive.
