@@ -17,7 +17,6 @@ together, so that each ambiguous name is read near the others.
 from __future__ import annotations
 
 import functools
-import re
 import statistics
 from collections import Counter
 from dataclasses import replace
