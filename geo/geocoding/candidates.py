@@ -14,8 +14,8 @@ The rules a careful reader applies, in one place:
 * a loose match on a very short name needs context, and a fuzzy match never leaves the focus;
 * an answer with a comparable rival in another country carries a warning naming it;
 * every answer is scored (``assess``): the match's worth times its share of the importance of the
-  places the words could also name (its rivals), lowered outside the context or when a loose match has
-  no context; under ``CONFIDENT_SCORE`` it is "ambiguous", with the reason.
+  places the words could also name (its rivals), lowered when a loose match lies outside the context
+  or has none; under ``CONFIDENT_SCORE`` it is "ambiguous", with the reason.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ RIVAL_MIN_KM = 100.0
 MATCH_WEIGHT = {"exact": 1.0, "spelling": 0.9, "fuzzy": 0.85}
 # With no context at all, a loose match is only a guess: its score is multiplied by this.
 LOOSE_ALONE_FACTOR = 0.75
-# An answer outside the countries or neighbourhood the context names: its score is multiplied by this.
+# A loose match outside the countries or neighbourhood the context names: its score is multiplied by this.
 OUTSIDE_CONTEXT_FACTOR = 0.5
 # A village weighs at least this much against its rivals: two hamlets of one name are a toss-up.
 MIN_WEIGHED_IMPORTANCE = 1_000
@@ -154,8 +154,8 @@ def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
 
     The score is the match's worth (``MATCH_WEIGHT``) times the answer's share of the importance of every
     reading that competes with it (rivals in the same context; an exact answer is not contested by loose
-    rivals), lowered when the answer lies outside the context given, or when a loose match has no
-    context at all. A ``warning`` (``ambiguity``) makes the answer ambiguous whatever its score.
+    rivals), lowered when a loose match lies outside the context given, or has no context at all.
+    A ``warning`` (``ambiguity``) makes the answer ambiguous whatever its score.
     """
     rivals = rivals_of(name, best, gazetteer)
     has_context = bool(ctx.country or ctx.focus or ctx.near_point)
@@ -165,10 +165,8 @@ def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
     standing = max(importance(best), MIN_WEIGHED_IMPORTANCE)
     share = standing / (standing + sum(max(importance(p), MIN_WEIGHED_IMPORTANCE) for p in competing))
     factor = 1.0
-    if has_context and not inside:
-        factor = OUTSIDE_CONTEXT_FACTOR
-    elif not has_context and not best.exact:
-        factor = LOOSE_ALONE_FACTOR
+    if not best.exact:  # an exact name is read as written wherever it lies; a loose one needs support
+        factor = LOOSE_ALONE_FACTOR if not has_context else 1.0 if inside else OUTSIDE_CONTEXT_FACTOR
     score = round(MATCH_WEIGHT[best.match] * share * factor, 2)
     listed = tuple({"name": p.name, "country": p.country,
                     "km": round(km_between(p.lat, p.lon, best.lat, best.lon))} for p in rivals[:MAX_RIVALS])
@@ -176,7 +174,7 @@ def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
     reason = warning
     if reason is None and score < CONFIDENT_SCORE:
         how = {"exact": "the name", "spelling": "a loose spelling", "fuzzy": "a typo-tolerant guess"}[best.match]
-        if has_context and not inside:
+        if has_context and not inside and not best.exact:
             reason = f"{how} matched in {best.country}, outside the context given"
         elif competing:
             reason = f"{how} matched, but it also names {others}"
