@@ -9,6 +9,7 @@ village abroad. Each word is declared once here, with its level; ``candidates.st
 
 from __future__ import annotations
 
+import functools
 import re
 
 # First-level units: a province by any of its names (English, Arabic, Persian/Pashto, Slavic, French).
@@ -34,6 +35,7 @@ _ADJECTIVE_ENDING = re.compile(r"(?:yi|iy|yy|ij|y|a|e|ij)$", re.IGNORECASE)
 _ADJECTIVE_SUFFIX = re.compile(r"s?['’]?k(?:yi|iy|yy|ij|y|a|e)$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def admin_unit(words: str) -> tuple[str, int] | None:
     """(the name, its level: 1 province, 2 district) when ``words`` name a unit by its administrative
     word, else None. "Kharkiv oblast" -> ("Kharkiv", 1); "wilayat Helmand" -> ("Helmand", 1)."""

@@ -20,6 +20,7 @@ The rules a careful reader applies, in one place:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -148,6 +149,7 @@ def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
     return sorted(far, key=lambda p: (not p.exact, -importance(p)))
 
 
+@functools.lru_cache(maxsize=65536)  # an archive names the same places again and again
 def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
            warning: str | None = None) -> tuple[float, str, str | None, tuple[dict, ...]]:
     """(score 0-1, status, the reason it is ambiguous or None, rivals) for ``best`` read from ``name``.
