@@ -279,9 +279,9 @@ def _events_summary(events) -> str:
 
 def cmd_setup(args) -> int:
     from .web.assets import install_assets
-    from .geocoding.gazetteer import build_gazetteer
+    from .geocoding.gazetteer import build_gazetteer, is_current
 
-    if args.force or not config.GAZETTEER_DB.exists():
+    if args.force or not is_current(config.GAZETTEER_DB):  # missing, or built by older code
         counts = build_gazetteer()
         print(f"gazetteer: {counts} -> {config.GAZETTEER_DB}", file=sys.stderr)
     assets = install_assets(force=args.force)

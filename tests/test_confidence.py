@@ -144,3 +144,17 @@ def test_a_district_word_takes_a_province_only_by_its_own_name():
     # "Achin" is Aceh's old name, and the Afghan district seat's own: the district is the Afghan one.
     found = resolve_mention("Achin district")
     assert found.country == "AF" and found.precision == 2
+
+
+def test_a_gazetteer_built_by_older_code_is_not_current(tmp_path):
+    import sqlite3
+
+    from geo.geocoding.gazetteer import SCHEMA_VERSION, is_current
+
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION - 1),))
+    assert not is_current(old)  # `python -m geo setup` rebuilds it
+    assert not is_current(tmp_path / "missing.sqlite")
+    assert is_current()  # the one these tests run on

@@ -23,6 +23,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,6 +161,20 @@ class Gazetteer:
     def neighbours(self, iso2: str) -> list[str]:
         row = self.db.execute("SELECT neighbours FROM countries WHERE iso2 = ?", (iso2,)).fetchone()
         return [c for c in (row[0] if row else "").split(",") if c]
+
+
+def is_current(path: Path | str = config.GAZETTEER_DB) -> bool:
+    """Whether the index at ``path`` exists and was built by this code's ``SCHEMA_VERSION`` (an older
+    build has other spelling keys: ``python -m geo setup`` rebuilds it)."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
 
 
 @functools.lru_cache(maxsize=4)
