@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -44,6 +45,16 @@ def _country_list(text: str) -> tuple[str, ...]:
     return codes
 
 
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # also refuses "nan"
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence between 0 and 1 (e.g. 0.8)")
+    return value
+
+
 def _mentions(arguments: list[str]) -> list[str]:
     if arguments == ["-"]:
         return [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
@@ -66,6 +77,7 @@ def cmd_geocode(args) -> int:
                    for mention in mentions)
     unresolved = 0
     for mention, found in zip(mentions, answers):
+        found = found.with_min_confidence(args.min_confidence)
         unresolved += not found.resolved
         if found.warning:
             print(f"warning: {mention}: {found.warning}", file=sys.stderr)
@@ -109,7 +121,8 @@ def _geocode_csv(args) -> int:
     with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
         try:
             placed = geocode_column(table, args.column, country=args.country, provider=_provider(args),
-                                    focus=args.focus, progress=lambda done, total: bar.update(1))
+                                    focus=args.focus, progress=lambda done, total: bar.update(1),
+                                    min_confidence=args.min_confidence)
         except KeyError as exc:
             raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
     if fmt not in ("geojson", "csv"):
@@ -273,9 +286,9 @@ def _events_summary(events) -> str:
 
 def cmd_setup(args) -> int:
     from .web.assets import install_assets
-    from .geocoding.gazetteer import build_gazetteer
+    from .geocoding.gazetteer import build_gazetteer, is_current
 
-    if args.force or not config.GAZETTEER_DB.exists():
+    if args.force or not is_current(config.GAZETTEER_DB):  # missing, or built by older code
         counts = build_gazetteer()
         print(f"gazetteer: {counts} -> {config.GAZETTEER_DB}", file=sys.stderr)
     assets = install_assets(force=args.force)
@@ -414,6 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--focus", type=_country_list, default=_country_list(os.environ.get("STRIKEMAP_FOCUS", "")),
                          metavar="CC,CC", help="countries your reports are about, preferred among places of "
                                                "one name, e.g. SY,IQ (default $STRIKEMAP_FOCUS)")
+    geocode.add_argument("--min-confidence", type=_confidence, metavar="X",
+                         help="answers scoring under X (0-1) are printed as unresolved, with the reason "
+                              "(exit status 1); every answer's score and status are in --json")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
     geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
     geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")

@@ -24,8 +24,8 @@ import pandas as pd
 from ..errors import EventDataError, RowProblem
 from ..geocoding.resolve import resolve_mentions
 from ..geocoding.resolution import Resolution
-from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER, REQUIRED,  # noqa: F401
-                     cast_columns, to_wgs84)
+from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, GEO_STATUS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER,  # noqa: F401
+                     REQUIRED, cast_columns, to_wgs84)
 
 # The schema is declared in geo.io.schema; these names stay importable from here.
 SCHEMA = COLUMNS
@@ -154,6 +154,16 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
             numbers[column] = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
             bad = ~_blank(raw) & numbers[column].isna()
             complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a number")
+    confidence = numbers["geo_confidence"]
+    outside = confidence.notna() & ~confidence.between(0, 1)
+    complain(outside, "geo_confidence", lambda i: f"{name('geo_confidence')} {frame.at[i, 'geo_confidence']!r} "
+                                                  "is not a number from 0 to 1")
+    numbers["geo_confidence"] = confidence.mask(outside)
+    status = frame["geo_status"].where(~_blank(frame["geo_status"]))
+    unknown = status.notna() & ~status.isin(list(GEO_STATUS))
+    complain(unknown, "geo_status", lambda i: f"{name('geo_status')} {frame.at[i, 'geo_status']!r} is not one of "
+                                              f"{', '.join(GEO_STATUS)}")
+    frame["geo_status"] = status.mask(unknown)
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
     lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")
@@ -256,6 +266,7 @@ def resolution_columns(found: Resolution) -> dict:
         latitude=found.lat, longitude=found.lon, geo_precision=found.precision,
         radius_km=found.radius_km,
         geocoder=found.source + (f"; warning: {found.warning}" if found.warning else ""),
+        geo_confidence=found.score, geo_status=found.status,
     )
 
 
@@ -295,6 +306,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
             shapes[index] = found.shape()
         else:
             placed.at[index, "geocoder"] = f"unresolved: {found.reason}"
+            placed.at[index, "geo_status"] = found.status
     return gpd.GeoDataFrame(placed, geometry=list(shapes), crs="EPSG:4326").set_index(placed.index)
 
 

@@ -20,6 +20,9 @@ from dataclasses import asdict, dataclass, field
 # ACLED's precision codes, which we keep: what each value of geo_precision and time_precision means.
 GEO_PRECISION = {1: "named town or site", 2: "near a town or a small area", 3: "region"}
 TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
+# How far to trust a geocoder's answer (geo.geocoding.resolution.Resolution.status).
+GEO_STATUS = {"resolved": "one place fits", "ambiguous": "needs review: a rival place or a loose spelling",
+              "unresolved": "no place found"}
 # The largest whole number a float (how pandas parses a cell) holds exactly; larger counts are typos.
 MAX_WHOLE_NUMBER = 2 ** 53
 
@@ -102,6 +105,10 @@ SCHEMA: tuple[Column, ...] = (
     Column("source_url", "url", "Source link", "the report's address or file", popup=13),
     Column("geocoder", "text", "Geocoder", "which stage placed the row, and any warning",
            table=15, popup=12, geocoded=True),
+    Column("geo_confidence", "float", "Geocoder confidence", "how sure the geocoder is of the place, 0 to 1; "
+           "blank where the file gave the coordinates", table=16, geocoded=True),
+    Column("geo_status", "text", "Geocoder status", "resolved, ambiguous (needs review) or unresolved; "
+           "blank where the file gave the coordinates", table=17, geocoded=True),
 )
 
 BY_NAME = {c.name: c for c in SCHEMA}
