@@ -341,6 +341,9 @@ TEXT_ENCODINGS = ["utf-8"] * 5 + ["utf-8-sig", "utf-16", "utf-16-be", "cp1252"]
 @example(text=point_geojson(latitude="34.45", longitude="40.92", fatalities="3"), encoding="utf-8")
 @example(text=point_geojson(latitude="north", longitude="east", fatalities="many"), encoding="utf-8")
 @example(text=point_geojson(latitude="", longitude="40.92", fatalities=""), encoding="utf-8")
+# make fuzz: a list as a feature's country (any JSON value can be a property) was unhashable in the swap check.
+@example(text=point_geojson(country=[], latitude=34.45, longitude=40.92), encoding="utf-8")
+@example(text=point_geojson(country={"name": "Syria"}, latitude=34.45, longitude=40.92), encoding="utf-8")
 def test_random_geojson_is_read_or_refused_by_name(tmp_path, text, encoding):
     with fresh_folder(tmp_path) as folder:
         path = folder / "events.geojson"

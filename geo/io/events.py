@@ -224,12 +224,13 @@ def _swapped_for_country(countries: pd.Series, lat: pd.Series, lon: pd.Series, u
     from ..geocoding.regions import country_geometry
 
     swapped = pd.Series(False, index=countries.index)
-    named = countries.where(usable & ~_blank(countries))
-    if named.isna().all():
+    # As text: a GeoJSON property can be a list or an object, which groupby cannot hash (a TypeError).
+    named = countries[usable & ~_blank(countries)].astype(str)
+    if named.empty:
         return swapped
     gazetteer = load_gazetteer()
     for country, rows in named.groupby(named).groups.items():
-        code = gazetteer.country_code(str(country))
+        code = gazetteer.country_code(country)
         outline = country_geometry(code, gazetteer) if code else None
         if outline is None:
             continue
