@@ -421,7 +421,7 @@ def make_events(n: int, seed: int = 7) -> pd.DataFrame:
         "source_url": "",
         "geocoder": "given coordinates",
     })
-    return frame[SCHEMA]
+    return frame.reindex(columns=SCHEMA)  # columns not drawn here (the geocoder's confidence) stay blank
 
 
 def _norm(weights) -> np.ndarray:

@@ -49,6 +49,7 @@ from geo.store.datasets import DEFAULT_UPLOAD_MB, UPLOAD_SUFFIX, import_upload, 
 from geo.store.event_store import open_store
 from geo.errors import EventDataError, StrikemapError
 from geo.io.events import SCHEMA, load_events
+from geo.io.schema import SCHEMA as SCHEMA_COLUMNS
 from geo.io.export import to_csv, to_geojson, write_events
 from geo.reports.extract import MAX_REPORT_CHARS, ExtractError, extract_events
 from geo.geocoding.resolve import resolve_mention
@@ -560,8 +561,8 @@ def test_extract_events_proposes_or_refuses(text, report_date):
 
 # ------------------------------------------------------------------ CSV export
 
-TEXT_COLUMNS = [c for c in SCHEMA if c not in ("latitude", "longitude", "radius_km", "time_precision", "geo_precision",
-                                               "fatalities", "fatalities_min", "fatalities_max", "event_date")]
+# Free text columns: the schema's text and links (not dates, not coded columns such as geo_status).
+TEXT_COLUMNS = [c.name for c in SCHEMA_COLUMNS if c.type in ("text", "url") and not c.codes]
 # What spreadsheet apps run as a formula: a cell starting with = + - @ (also after leading spaces, tabs or
 # line breaks, which they skip), or with a tab or carriage return.
 FORMULA_PREFIXES = ["", " ", "  ", "\t", "\r", "\n", "\r\n", " \t", "\u00a0", "\u3000", "'", "''", "' ", "'\t"]

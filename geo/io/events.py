@@ -24,8 +24,8 @@ import pandas as pd
 from ..errors import EventDataError, RowProblem
 from ..geocoding.resolve import resolve_mentions
 from ..geocoding.resolution import Resolution
-from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, GEO_STATUS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER,  # noqa: F401
-                     REQUIRED, cast_columns, to_wgs84)
+from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER, REQUIRED,  # noqa: F401
+                     cast_columns, to_wgs84)
 
 # The schema is declared in geo.io.schema; these names stay importable from here.
 SCHEMA = COLUMNS
@@ -140,11 +140,17 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
         numbers[column] = number.where(~bad)
     ints = cast_columns(pd.DataFrame(numbers))
     for column, codes in CODED_COLUMNS.items():
-        wrong = ints[column].notna() & ~ints[column].isin(list(codes))
+        # Whole-number codes as parsed above; text codes (geo_status) as written. Blank is allowed.
+        values = ints[column] if column in ints else frame[column].where(~_blank(frame[column]))
+        wrong = (values.notna() & ~values.isin(list(codes))).fillna(False)
         *first, last = map(str, codes)
         allowed = f"{', '.join(first)} or {last}"
-        complain(wrong, column, lambda i, c=column, a=allowed: f"{name(c)} must be {a}, not {ints[c][i]}")
-        ints[column] = ints[column].where(~wrong.fillna(False))
+        complain(wrong, column, lambda i, c=column, a=allowed, v=values:
+                 f"{name(c)} must be {a}, not " + (repr(v[i]) if isinstance(v[i], str) else str(v[i])))
+        if column in ints:
+            ints[column] = values.where(~wrong)
+        else:
+            frame[column] = values.mask(wrong)
     low, high = ints["fatalities_min"], ints["fatalities_max"]
     complain(low.notna() & high.notna() & (low > high), "fatalities_min",
              lambda i: f"{name('fatalities_min')} {low[i]} is more than {name('fatalities_max')} {high[i]}")
@@ -159,11 +165,6 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     complain(outside, "geo_confidence", lambda i: f"{name('geo_confidence')} {frame.at[i, 'geo_confidence']!r} "
                                                   "is not a number from 0 to 1")
     numbers["geo_confidence"] = confidence.mask(outside)
-    status = frame["geo_status"].where(~_blank(frame["geo_status"]))
-    unknown = status.notna() & ~status.isin(list(GEO_STATUS))
-    complain(unknown, "geo_status", lambda i: f"{name('geo_status')} {frame.at[i, 'geo_status']!r} is not one of "
-                                              f"{', '.join(GEO_STATUS)}")
-    frame["geo_status"] = status.mask(unknown)
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
     lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")

@@ -57,7 +57,7 @@ class Column:
     geocoded: bool = False
     table: int | None = None
     popup: int | None = None
-    codes: dict[int, str] | None = field(default=None, compare=False)
+    codes: dict[int | str, str] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -107,8 +107,8 @@ SCHEMA: tuple[Column, ...] = (
            table=15, popup=12, geocoded=True),
     Column("geo_confidence", "float", "Geocoder confidence", "how sure the geocoder is of the place, 0 to 1; "
            "blank where the file gave the coordinates", table=16, geocoded=True),
-    Column("geo_status", "text", "Geocoder status", "resolved, ambiguous (needs review) or unresolved; "
-           "blank where the file gave the coordinates", table=17, geocoded=True),
+    Column("geo_status", "text", "Geocoder status", "how far to trust the place; blank where the file gave the "
+           "coordinates", table=17, geocoded=True, codes=GEO_STATUS),
 )
 
 BY_NAME = {c.name: c for c in SCHEMA}
