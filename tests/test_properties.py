@@ -582,10 +582,9 @@ def events_table(rows: list[dict]):
     frame = pd.DataFrame(rows, columns=TEXT_COLUMNS)
     frame["event_date"] = "2021-06-27"
     frame["latitude"], frame["longitude"] = 34.45, 40.92
-    for column in ("radius_km", "time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"):
-        frame[column] = None
     points = gpd.points_from_xy(frame.longitude, frame.latitude)
-    return gpd.GeoDataFrame(frame[SCHEMA], geometry=points, crs="EPSG:4326")
+    # Every other column of the schema (numbers, codes) blank.
+    return gpd.GeoDataFrame(frame.reindex(columns=SCHEMA), geometry=points, crs="EPSG:4326")
 
 
 @settings(max_examples=examples(100), deadline=wall_clock_limit(5))
