@@ -204,16 +204,12 @@ def _add_import_command(commands) -> None:
 def cmd_extract(args) -> int:
     """Propose strike events from one report: a table on stdout, JSON lines (--json), or a file (-o)."""
     from .io.export import format_for, to_geojson, write_events
-    from .reports.extract import MAX_REPORT_CHARS, extract_events
+    from .reports.extract import MAX_REPORT_CHARS, extract_events, read_report_file
 
     if args.file == "-":
         text, source = sys.stdin.read(MAX_REPORT_CHARS + 1), ""
     else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise StrikemapError(f"{path}: no such report file")
-        with path.open("rb") as fh:  # never more than the limit, however large the file
-            text, source = fh.read(4 * MAX_REPORT_CHARS + 1).decode("utf-8-sig", errors="replace"), str(path)
+        text, source = read_report_file(args.file), str(Path(args.file))
     if args.output:
         format_for(args.output)  # an unknown suffix fails before the work
     events = extract_events(text, report_date=args.date, source=source)

@@ -1,0 +1,163 @@
+"""A batch's output folder: a partitioned GeoParquet dataset, built so that a killed run can resume.
+
+Layout of OUT_DIR while a run goes and when it is done::
+
+    _batch.json              the manifest: command, options, input files (size, mtime), partitions, context
+    .work/input/part-N.parquet   the input, staged in partitions of fixed size (deterministic: same input,
+                                 same partitions), so any worker can read its own
+    .work/done/part-N.parquet    a finished partition: written under a temporary name, then renamed
+    .work/rejects/part-N.csv     that partition's bad rows, written before it
+    part.0.parquet ...       the result: every row, spatially sorted (Hilbert curve) by dask-geopandas,
+                             each file with its bounding box in the GeoParquet metadata
+    _rejects.csv             row, column, reason for every row that could not be processed
+
+A restarted run with the same command finds the manifest, checks it is the same run (same command, options
+and input files), and submits only the partitions with no ``.work/done`` file. ``geopandas.read_parquet`` and
+``dask_geopandas.read_parquet`` skip names that start with ``_`` or ``.``, so they read only the result.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import StrikemapError
+from ..io.export import atomic_write
+
+MANIFEST = "_batch.json"
+REJECTS = "_rejects.csv"
+REJECT_COLUMNS = ["row", "column", "reason"]
+WORK = ".work"
+
+
+def input_fingerprint(paths: list[Path]) -> list[dict]:
+    """What identifies the input of a run: each file's absolute path, size and modification time."""
+    return [{"path": str(p.resolve()), "bytes": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns} for p in paths]
+
+
+def write_parquet(path: Path, frame) -> None:
+    """A (Geo)DataFrame to Parquet under a temporary name, renamed into place: a reader (or a resumed run)
+    sees the whole file or none."""
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_rejects(path: Path, rejects: list[tuple]) -> None:
+    table = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+class BatchFolder:
+    """OUT_DIR of one run (see the module docstring). ``run`` is what makes two runs the same run."""
+
+    def __init__(self, out_dir: Path | str, run: dict):
+        self.out = Path(out_dir)
+        self.run = run
+        self.work = self.out / WORK
+        self.manifest_path = self.out / MANIFEST
+        self.manifest: dict = {}
+
+    # ---------------------------------------------------------------- opening and resuming
+
+    def open(self) -> "BatchFolder":
+        """Start the run in an empty (or new) folder, or resume the same run; refuse anything else."""
+        if self.manifest_path.exists():
+            try:
+                self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise StrikemapError(f"{self.manifest_path}: not a readable batch manifest ({exc})") from None
+            if self.manifest.get("run") != self.run:
+                raise StrikemapError(
+                    f"{self.out} holds a batch of another command, options or input ({self.manifest_path}); "
+                    "give a new output folder, or remove this one to start again")
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise StrikemapError(f"{self.out} is not empty and holds no batch: give a new or empty output folder")
+        else:
+            self.manifest = {"run": self.run}
+            self._save()
+        for stale in self.work.glob("*/.*"):  # temporary files of a killed run's unfinished writes
+            stale.unlink()
+        return self
+
+    def _save(self) -> None:
+        text = json.dumps(self.manifest, indent=1, sort_keys=True)
+        atomic_write(self.manifest_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def get(self, key: str, default=None):
+        return self.manifest.get(key, default)
+
+    def set(self, **values) -> None:
+        """Record facts of the run (partition count, reading context) so a resumed run reuses them."""
+        self.manifest.update(values)
+        self._save()
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.manifest.get("finished"))
+
+    # ---------------------------------------------------------------- partitions
+
+    def input_part(self, number: int) -> Path:
+        return self.work / "input" / f"part-{number:05d}.parquet"
+
+    def done_part(self, number: int) -> Path:
+        return self.work / "done" / f"part-{number:05d}.parquet"
+
+    def rejects_part(self, number: int) -> Path:
+        return self.work / "rejects" / f"part-{number:05d}.csv"
+
+    def stage(self, table: pd.DataFrame, partition_rows: int) -> int:
+        """Write ``table`` as input partitions of ``partition_rows`` rows (once per run); their count."""
+        if self.get("partitions") is not None:
+            return self.manifest["partitions"]
+        count = max(1, -(-len(table) // partition_rows))
+        for number in range(count):
+            write_parquet(self.input_part(number), table.iloc[number * partition_rows:(number + 1) * partition_rows])
+        self.set(partitions=count)
+        return count
+
+    def missing(self) -> list[int]:
+        """The partitions not finished yet, in order."""
+        return [n for n in range(self.manifest["partitions"]) if not self.done_part(n).exists()]
+
+    # ---------------------------------------------------------------- the result
+
+    def finish(self, index: str) -> dict:
+        """Every finished partition into the result: spatially shuffled along a Hilbert curve by dask-geopandas
+        (one file per partition, with its bounding box), the rows no shape could be given appended to the last
+        file (so every file keeps a bounding box), ``index`` (the input row or report) as the index; the rejects
+        gathered into ``_rejects.csv``. Then the work files go. Returns counts for the summary."""
+        import dask_geopandas
+        import geopandas as gpd
+
+        count = self.manifest["partitions"]
+        parts = dask_geopandas.read_parquet([str(self.done_part(n)) for n in range(count)])
+        placed = parts[~parts.geometry.isna()]
+        unplaced = parts[parts.geometry.isna()].compute().set_index(index)
+        staging = self.work / "result"
+        shutil.rmtree(staging, ignore_errors=True)
+        placed_rows = len(placed.index)  # one pass over the files; spatial_shuffle cannot sort an empty frame
+        if placed_rows:
+            shuffled = placed.spatial_shuffle(by="hilbert", npartitions=count)
+            shuffled.map_partitions(lambda frame: frame.set_index(index)).to_parquet(staging, write_index=True)
+        files = sorted(staging.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
+        if len(unplaced) or not files:
+            last = staging / f"part.{max(len(files) - 1, 0)}.parquet"
+            merged = pd.concat([gpd.read_parquet(last), unplaced]) if files else unplaced
+            atomic_write(last, lambda tmp: gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
+                         .to_parquet(tmp, index=True))
+            files = files or [last]
+        for old in self.out.glob("part.*.parquet"):  # a finish killed while moving files in
+            old.unlink()
+        for file in files:
+            file.replace(self.out / file.name)
+        rejects = [pd.read_csv(self.rejects_part(n), dtype={"row": str, "column": str, "reason": str},
+                               keep_default_na=False) for n in range(count)]
+        rejected = pd.concat(rejects, ignore_index=True)
+        atomic_write(self.out / REJECTS, lambda tmp: rejected.to_csv(tmp, index=False))
+        self.set(finished=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+        return {"rows": placed_rows + len(unplaced), "unplaced": len(unplaced), "rejected": len(rejected),
+                "files": len(files)}
