@@ -51,7 +51,7 @@ def batch_client(scheduler: str | None = None, workers: int | None = None):
         else:
             cluster = stack.enter_context(LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=":0", silence_logs=logging.ERROR))
+                dashboard_address=":0", silence_logs=logging.CRITICAL))
             client = stack.enter_context(Client(cluster))
         try:
             client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)

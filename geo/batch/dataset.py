@@ -100,7 +100,7 @@ class BatchFolder:
     # ---------------------------------------------------------------- partitions
 
     def input_part(self, number: int) -> Path:
-        return self.work / "input" / f"part-{number:05d}.parquet"
+        return self.work / "input" / f"part-{number:05d}{self.get('staged_as', '.parquet')}"
 
     def done_part(self, number: int) -> Path:
         return self.work / "done" / f"part-{number:05d}.parquet"
@@ -108,15 +108,25 @@ class BatchFolder:
     def rejects_part(self, number: int) -> Path:
         return self.work / "rejects" / f"part-{number:05d}.csv"
 
-    def stage(self, table: pd.DataFrame, partition_rows: int) -> int:
-        """Write ``table`` as input partitions of ``partition_rows`` rows (once per run); their count."""
+    def stage(self, table: pd.DataFrame, partition_rows: int, as_csv: bool = False) -> int:
+        """Write ``table`` as input partitions of ``partition_rows`` rows (once per run: a resumed run finds
+        them), as Parquet, or as CSV for a reader that takes CSV files; returns their count."""
         if self.get("partitions") is not None:
             return self.manifest["partitions"]
+        self.set(partition_rows=partition_rows, staged_as=".csv" if as_csv else ".parquet")
         count = max(1, -(-len(table) // partition_rows))
         for number in range(count):
-            write_parquet(self.input_part(number), table.iloc[number * partition_rows:(number + 1) * partition_rows])
+            part = table.iloc[number * partition_rows:(number + 1) * partition_rows]
+            if as_csv:
+                atomic_write(self.input_part(number), lambda tmp: part.to_csv(tmp, index=False))
+            else:
+                write_parquet(self.input_part(number), part)
         self.set(partitions=count)
         return count
+
+    def first_row(self, number: int) -> int:
+        """The input row (or report) a partition starts at, numbered from 0."""
+        return number * self.manifest["partition_rows"]
 
     def missing(self) -> list[int]:
         """The partitions not finished yet, in order."""
@@ -132,13 +142,20 @@ class BatchFolder:
         import dask_geopandas
         import geopandas as gpd
 
+        import pyarrow.parquet as pq
+
         count = self.manifest["partitions"]
-        parts = dask_geopandas.read_parquet([str(self.done_part(n)) for n in range(count)])
-        placed = parts[~parts.geometry.isna()]
-        unplaced = parts[parts.geometry.isna()].compute().set_index(index)
+        done = [self.done_part(n) for n in range(count)]
+        filled = [str(p) for p in done if pq.read_metadata(p).num_rows]  # dask-geopandas cannot shuffle an empty one
         staging = self.work / "result"
         shutil.rmtree(staging, ignore_errors=True)
-        placed_rows = len(placed.index)  # one pass over the files; spatial_shuffle cannot sort an empty frame
+        staging.mkdir(parents=True)
+        placed_rows, unplaced = 0, gpd.read_parquet(done[0]).set_index(index)  # an empty result keeps its columns
+        if filled:
+            parts = dask_geopandas.read_parquet(filled)
+            placed = parts[~parts.geometry.isna()]
+            unplaced = parts[parts.geometry.isna()].compute().set_index(index)
+            placed_rows = len(placed.index)  # spatial_shuffle cannot sort an empty frame
         if placed_rows:
             shuffled = placed.spatial_shuffle(by="hilbert", npartitions=count)
             shuffled.map_partitions(lambda frame: frame.set_index(index)).to_parquet(staging, write_index=True)

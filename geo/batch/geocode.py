@@ -65,7 +65,7 @@ def _geocode_partition(folder: BatchFolder, number: int, column: str, *answer_ba
     from ..geocoding.resolve import mention_texts, with_resolutions
 
     rows = pd.read_parquet(folder.input_part(number))
-    rows.index = pd.RangeIndex(number * folder.get("partition_rows"), number * folder.get("partition_rows") + len(rows))
+    rows.index = pd.RangeIndex(folder.first_row(number), folder.first_row(number) + len(rows))
     answers = {}
     for batch in answer_batches:
         answers.update(batch)
@@ -107,7 +107,6 @@ def batch_geocode(input_path: Path | str, column: str, out_dir: Path | str, *, s
     if folder.get("partitions") is None:
         table = read_table(files)
         require_column(table, column, input_path, "--column")
-        folder.set(partition_rows=partition_rows)
         folder.stage(table, partition_rows)
     missing = folder.missing()
     with batch_client(scheduler, workers) as client:
