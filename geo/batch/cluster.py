@@ -14,6 +14,7 @@ import os
 import sys
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, progress
+from distributed.scheduler import KilledWorker
 
 from ..errors import StrikemapError
 
@@ -77,4 +78,8 @@ def wait_all(futures: list, what: str) -> list:
             done += 1
             if done % step == 0 or done == len(futures):
                 print(f"{what}: {done}/{len(futures)}", file=sys.stderr, flush=True)
-    return [future.result() for future in futures]
+    try:
+        return [future.result() for future in futures]
+    except KilledWorker as exc:  # the same task killed its worker again and again: a poison partition
+        raise StrikemapError(f"a task killed every worker that ran it ({exc}); rerun the same command to retry "
+                             "only the missing partitions, or look for what in that partition kills the process") from None

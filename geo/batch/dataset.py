@@ -61,8 +61,24 @@ class BatchFolder:
 
     # ---------------------------------------------------------------- opening and resuming
 
+    @property
+    def resuming(self) -> bool:
+        """Whether this is a run started before (it has its manifest): ``check`` says if it is the same run."""
+        return self.manifest_path.exists()
+
     def open(self) -> "BatchFolder":
-        """Start the run in an empty (or new) folder, or resume the same run; refuse anything else."""
+        """Start the run in an empty (or new) folder, or resume the same run; refuse anything else.
+        Call it once the input is known to be readable, so a mistyped option leaves no folder behind."""
+        self.check()
+        if not self.resuming:
+            self.manifest = {"run": self.run}
+            self._save()
+        for stale in self.work.glob("*/.*"):  # temporary files of a killed run's unfinished writes
+            stale.unlink()
+        return self
+
+    def check(self) -> None:
+        """Refuse a folder holding something else than this run (before any long reading)."""
         if self.manifest_path.exists():
             try:
                 self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
@@ -74,12 +90,6 @@ class BatchFolder:
                     "give a new output folder, or remove this one to start again")
         elif self.out.exists() and any(self.out.iterdir()):
             raise StrikemapError(f"{self.out} is not empty and holds no batch: give a new or empty output folder")
-        else:
-            self.manifest = {"run": self.run}
-            self._save()
-        for stale in self.work.glob("*/.*"):  # temporary files of a killed run's unfinished writes
-            stale.unlink()
-        return self
 
     def _save(self) -> None:
         text = json.dumps(self.manifest, indent=1, sort_keys=True)
@@ -134,11 +144,11 @@ class BatchFolder:
 
     # ---------------------------------------------------------------- the result
 
-    def finish(self, index: str) -> dict:
+    def finish(self, index: str) -> None:
         """Every finished partition into the result: spatially shuffled along a Hilbert curve by dask-geopandas
         (one file per partition, with its bounding box), the rows no shape could be given appended to the last
         file (so every file keeps a bounding box), ``index`` (the input row or report) as the index; the rejects
-        gathered into ``_rejects.csv``. Then the work files go. Returns counts for the summary."""
+        gathered into ``_rejects.csv``. Then the work files go, and the manifest records the run as finished."""
         import dask_geopandas
         import geopandas as gpd
 
@@ -152,12 +162,14 @@ class BatchFolder:
         staging.mkdir(parents=True)
         placed_rows, unplaced = 0, gpd.read_parquet(done[0]).set_index(index)  # an empty result keeps its columns
         if filled:
-            parts = dask_geopandas.read_parquet(filled)
+            # (without gathering the parts' extents: they would ride along in the frame's attrs into the metadata)
+            parts = dask_geopandas.read_parquet(filled, gather_spatial_partitions=False)
             placed = parts[~parts.geometry.isna()]
             unplaced = parts[parts.geometry.isna()].compute().set_index(index)
             placed_rows = len(placed.index)  # spatial_shuffle cannot sort an empty frame
         if placed_rows:
-            shuffled = placed.spatial_shuffle(by="hilbert", npartitions=count)
+            # "tasks": the p2p shuffle (distributed's default) loses the index into an extra column with pandas 3
+            shuffled = placed.spatial_shuffle(by="hilbert", npartitions=count, shuffle_method="tasks")
             shuffled.map_partitions(lambda frame: frame.set_index(index)).to_parquet(staging, write_index=True)
         files = sorted(staging.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
         if len(unplaced) or not files:
@@ -174,7 +186,10 @@ class BatchFolder:
                                keep_default_na=False) for n in range(count)]
         rejected = pd.concat(rejects, ignore_index=True)
         atomic_write(self.out / REJECTS, lambda tmp: rejected.to_csv(tmp, index=False))
-        self.set(finished=True)
+        self.set(finished=True, result={"rows": placed_rows + len(unplaced), "unplaced": len(unplaced),
+                                        "rejected": len(rejected), "files": len(files)})
         shutil.rmtree(self.work, ignore_errors=True)
-        return {"rows": placed_rows + len(unplaced), "unplaced": len(unplaced), "rejected": len(rejected),
-                "files": len(files)}
+
+    def summary(self, done_now: int) -> dict:
+        """What a finished run holds, and how many partitions this run did (the rest were done before)."""
+        return {"partitions": self.manifest["partitions"], "done_now": done_now, **self.manifest["result"]}

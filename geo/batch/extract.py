@@ -107,24 +107,29 @@ def batch_extract(input_path: Path | str, out_dir: Path | str, *, scheduler: str
            "partition_rows": partition_reports, "input": input_fingerprint(files)}
     if reports and date_column:
         raise StrikemapError("--date-column is for a table of reports; report files carry their own dateline")
-    folder = BatchFolder(out_dir, run).open()
-    if folder.finished:
-        return {"partitions": folder.get("partitions"), "done_now": 0, **folder.get("result")}
-    if folder.get("partitions") is None:
+    folder = BatchFolder(out_dir, run)
+    folder.check()
+
+    def read_input() -> pd.DataFrame:
         if reports:
-            table = pd.DataFrame({SOURCE: [str(path) for path in reports]})  # as typed: the single command's source
-        else:
-            table = read_table(files)
-            require_column(table, column, input_path, "--column")
-            if date_column:
-                require_column(table, date_column, input_path, "--date-column")
-        folder.stage(table, partition_reports)
+            return pd.DataFrame({SOURCE: [str(path) for path in reports]})  # as typed: the single command's source
+        table = read_table(files)
+        require_column(table, column, input_path, "--column")
+        if date_column:
+            require_column(table, date_column, input_path, "--date-column")
+        return table
+
+    table = None if folder.resuming else read_input()
+    folder.open()
+    if folder.finished:
+        return folder.summary(done_now=0)
+    if folder.get("partitions") is None:  # a run killed while staging its input
+        folder.stage(read_input() if table is None else table, partition_reports)
     missing = folder.missing()
     with batch_client(scheduler, workers) as client:
         written = [client.submit(_extract_partition, folder, n, run["column"], date_column,
                                  key=f"strikemap-extract-partition-{n:05d}-{uuid.uuid4().hex}")
                    for n in missing]
         wait_all(written, "reading reports")
-    result = folder.finish(REPORT)
-    folder.set(result=result)
-    return {"partitions": folder.get("partitions"), "done_now": len(missing), **result}
+        folder.finish(REPORT)  # inside: dask computes on the open client, so the shuffle runs on the cluster too
+    return folder.summary(done_now=len(missing))

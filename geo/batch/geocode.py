@@ -101,12 +101,17 @@ def batch_geocode(input_path: Path | str, column: str, out_dir: Path | str, *, s
     focus = tuple(sorted(c.upper() for c in focus))
     run = {"command": "geocode", "column": column, "country": country, "focus": list(focus),
            "partition_rows": partition_rows, "input": input_fingerprint(files)}
-    folder = BatchFolder(out_dir, run).open()
-    if folder.finished:
-        return {"partitions": folder.get("partitions"), "done_now": 0, **folder.get("result")}
-    if folder.get("partitions") is None:
+    folder = BatchFolder(out_dir, run)
+    folder.check()
+    table = None
+    if not folder.resuming:
         table = read_table(files)
         require_column(table, column, input_path, "--column")
+    folder.open()
+    if folder.finished:
+        return folder.summary(done_now=0)
+    if folder.get("partitions") is None:  # a run killed while staging its input
+        table = read_table(files) if table is None else table
         folder.stage(table, partition_rows)
     missing = folder.missing()
     with batch_client(scheduler, workers) as client:
@@ -128,9 +133,8 @@ def batch_geocode(input_path: Path | str, column: str, out_dir: Path | str, *, s
                                  key=f"strikemap-geocode-partition-{n:05d}-{uuid.uuid4().hex}")
                    for n in missing]
         wait_all(written, "geocoding partitions")
-    result = folder.finish(ROW)
-    folder.set(result=result)
-    return {"partitions": folder.get("partitions"), "done_now": len(missing), **result}
+        folder.finish(ROW)  # inside: dask computes on the open client, so the shuffle runs on the cluster too
+    return folder.summary(done_now=len(missing))
 
 
 def _column(folder: BatchFolder, column: str, numbers) -> pd.Series:

@@ -77,18 +77,20 @@ def batch_import(fmt: str, input_path: Path | str, out_dir: Path | str, *, sched
         raise StrikemapError(f"batch import reads acled or ucdp archives, not {fmt!r}")
     files = input_files(input_path, suffixes=(".csv",))
     run = {"command": "import", "format": fmt, "partition_rows": partition_rows, "input": input_fingerprint(files)}
-    folder = BatchFolder(out_dir, run).open()
+    folder = BatchFolder(out_dir, run)
+    folder.check()
+    table = None if folder.resuming else _read_archive(files)
+    folder.open()
     if folder.finished:
-        return {"partitions": folder.get("partitions"), "done_now": 0, **folder.get("result")}
-    if folder.get("partitions") is None:
-        folder.stage(_read_archive(files), partition_rows, as_csv=True)
+        return folder.summary(done_now=0)
+    if folder.get("partitions") is None:  # a run killed while staging its input
+        folder.stage(_read_archive(files) if table is None else table, partition_rows, as_csv=True)
     missing = folder.missing()
     with batch_client(scheduler, workers) as client:
         written = [client.submit(_import_partition, folder, n, fmt,
                                  key=f"strikemap-import-partition-{n:05d}-{uuid.uuid4().hex}")
                    for n in missing]
         wait_all(written, "importing partitions")
-    _duplicate_ids(folder, folder.get("partitions"))
-    result = folder.finish(ROW)
-    folder.set(result=result)
-    return {"partitions": folder.get("partitions"), "done_now": len(missing), **result}
+        _duplicate_ids(folder, folder.get("partitions"))
+        folder.finish(ROW)  # inside: dask computes on the open client, so the shuffle runs on the cluster too
+    return folder.summary(done_now=len(missing))
