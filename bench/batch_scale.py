@@ -170,7 +170,7 @@ def main() -> int:
     # On paper (Amdahl): the driver's phases and the cluster start stay; the workers' phases divide by N.
     one = phases[1]
     serial = one["start"] + one["read and stage"] + one["context"]
-    parallel = one["first answers"] + one["answers"] + one["partitions"] + one["finish"]
+    parallel = one["first answers"] + one["answers and partitions"] + one["finish"]
     print(f"on paper, N workers (machines x cores): {serial:.1f} s that do not shrink (cluster start, reading and "
           f"staging, counting distinct mentions and the context, all on the driver) + {parallel:.1f} s / N")
     for n in (1, 2, 4, 8, 16, 32, 64):

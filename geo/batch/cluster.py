@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, progress
 from distributed.scheduler import KilledWorker
@@ -83,3 +84,16 @@ def wait_all(futures: list, what: str) -> list:
     except KilledWorker as exc:  # the same task killed its worker again and again: a poison partition
         raise StrikemapError(f"a task killed every worker that ran it ({exc}); rerun the same command to retry "
                              "only the missing partitions, or look for what in that partition kills the process") from None
+
+
+class Stopwatch:
+    """Seconds per phase of a run (``lap`` at the end of each), for the summary and bench/batch_scale.py."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(now - self._last, 3)
+        self._last = now

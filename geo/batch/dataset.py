@@ -5,8 +5,10 @@ Layout of OUT_DIR while a run goes and when it is done::
     _batch.json              the manifest: command, options, input files (size, mtime), partitions, context
     .work/input/part-N.parquet   the input, staged in partitions of fixed size (deterministic: same input,
                                  same partitions), so any worker can read its own
-    .work/done/part-N.parquet    a finished partition: written under a temporary name, then renamed
-    .work/rejects/part-N.csv     that partition's bad rows, written before it
+    .work/done/part-N.parquet    a finished partition's rows with a shape: written under a temporary name,
+                                 then renamed, last (its presence marks the partition done)
+    .work/done/part-N-unplaced.parquet  its rows without one (unresolved), written before
+    .work/rejects/part-N.csv     its bad rows, written first
     part.0.parquet ...       the result: every row, spatially sorted (Hilbert curve) by dask-geopandas,
                              each file with its bounding box in the GeoParquet metadata
     _rejects.csv             row, column, reason for every row that could not be processed
@@ -26,6 +28,7 @@ import pandas as pd
 
 from ..errors import StrikemapError
 from ..io.export import atomic_write
+from .inputs import consistent_types
 
 MANIFEST = "_batch.json"
 REJECTS = "_rejects.csv"
@@ -47,6 +50,14 @@ def write_parquet(path: Path, frame) -> None:
 def write_rejects(path: Path, rejects: list[tuple]) -> None:
     table = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def _indexed_by(frame, index: str):
+    """A partition indexed by the input row (or report), without the extents read_parquet keeps in its attrs
+    (a GeoSeries, which the Parquet writer's JSON metadata cannot hold)."""
+    frame = frame.set_index(index)
+    frame.attrs = {}
+    return frame
 
 
 class BatchFolder:
@@ -144,33 +155,42 @@ class BatchFolder:
 
     # ---------------------------------------------------------------- the result
 
+    def unplaced_part(self, number: int) -> Path:
+        return self.work / "done" / f"part-{number:05d}-unplaced.parquet"
+
+    def write_partition(self, number: int, frame, rejects: list[tuple]) -> None:
+        """A finished partition (on a worker): its rejects, its rows without a shape, then its rows with one,
+        each file written under a temporary name and renamed; the last rename marks the partition done."""
+        write_rejects(self.rejects_part(number), rejects)
+        shapeless = frame.geometry.isna()
+        write_parquet(self.unplaced_part(number), consistent_types(frame[shapeless].reset_index()))
+        write_parquet(self.done_part(number), consistent_types(frame[~shapeless].reset_index()))
+
     def finish(self, index: str) -> None:
-        """Every finished partition into the result: spatially shuffled along a Hilbert curve by dask-geopandas
-        (one file per partition, with its bounding box), the rows no shape could be given appended to the last
-        file (so every file keeps a bounding box), ``index`` (the input row or report) as the index; the rejects
-        gathered into ``_rejects.csv``. Then the work files go, and the manifest records the run as finished."""
+        """Every finished partition into the result: the rows with a shape spatially shuffled along a Hilbert
+        curve by dask-geopandas (one file per partition, with its bounding box), those without one appended to
+        the last file (so every file keeps a bounding box), ``index`` (the input row or report) as the index;
+        the rejects gathered into ``_rejects.csv``. Then the work files go, and the manifest records the run
+        as finished. Dask computes on the open client, so on a cluster the shuffle runs on its workers."""
         import dask_geopandas
         import geopandas as gpd
-
         import pyarrow.parquet as pq
 
         count = self.manifest["partitions"]
-        done = [self.done_part(n) for n in range(count)]
-        filled = [str(p) for p in done if pq.read_metadata(p).num_rows]  # dask-geopandas cannot shuffle an empty one
+        placed = [str(self.done_part(n)) for n in range(count) if pq.read_metadata(self.done_part(n)).num_rows]
+        unplaced = pd.concat([gpd.read_parquet(self.unplaced_part(n)) for n in range(count)]).set_index(index)
         staging = self.work / "result"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        placed_rows, unplaced = 0, gpd.read_parquet(done[0]).set_index(index)  # an empty result keeps its columns
-        if filled:
-            # (without gathering the parts' extents: they would ride along in the frame's attrs into the metadata)
-            parts = dask_geopandas.read_parquet(filled, gather_spatial_partitions=False)
-            placed = parts[~parts.geometry.isna()]
-            unplaced = parts[parts.geometry.isna()].compute().set_index(index)
-            placed_rows = len(placed.index)  # spatial_shuffle cannot sort an empty frame
-        if placed_rows:
-            # "tasks": the p2p shuffle (distributed's default) loses the index into an extra column with pandas 3
-            shuffled = placed.spatial_shuffle(by="hilbert", npartitions=count, shuffle_method="tasks")
-            shuffled.map_partitions(lambda frame: frame.set_index(index)).to_parquet(staging, write_index=True)
+        placed_rows = sum(pq.read_metadata(p).num_rows for p in placed)
+        if placed:
+            # The parts' extents come from their files' metadata and give the curve its total bounds (without
+            # them every partition would recompute the bounds of all). The new extents are not computed: each
+            # file's bounding box is written anyway. The "tasks" shuffle, as distributed's default p2p one loses
+            # the index into an extra column with pandas 3.
+            shuffled = dask_geopandas.read_parquet(placed).spatial_shuffle(
+                by="hilbert", npartitions=count, calculate_partitions=False, shuffle_method="tasks")
+            shuffled.map_partitions(_indexed_by, index).to_parquet(staging, write_index=True)
         files = sorted(staging.glob("part.*.parquet"), key=lambda p: int(p.name.split(".")[1]))
         if len(unplaced) or not files:
             last = staging / f"part.{max(len(files) - 1, 0)}.parquet"

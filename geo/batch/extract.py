@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..errors import StrikemapError
 from .cluster import batch_client, wait_all
-from .dataset import BatchFolder, input_fingerprint, write_parquet, write_rejects
-from .inputs import TABLE_SUFFIXES, consistent_types, input_files, read_table, require_column
+from .dataset import BatchFolder, input_fingerprint
+from .inputs import TABLE_SUFFIXES, input_files, read_table, require_column
 
 REPORT_SUFFIXES = (".txt", ".html", ".htm")
 PARTITION_REPORTS = 200
@@ -77,8 +77,7 @@ def _extract_partition(folder: BatchFolder, number: int, column: str | None, dat
     else:
         found = gpd.GeoDataFrame(columns=SCHEMA + AUDIT_COLUMNS, geometry=[], crs="EPSG:4326")
         found.index.name = REPORT
-    write_rejects(folder.rejects_part(number), rejects)
-    write_parquet(folder.done_part(number), consistent_types(gpd.GeoDataFrame(found, crs="EPSG:4326").reset_index()))
+    folder.write_partition(number, gpd.GeoDataFrame(found, crs="EPSG:4326"), rejects)
     return len(found)
 
 

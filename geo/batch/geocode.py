@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cluster import batch_client, wait_all
-from .dataset import BatchFolder, input_fingerprint, write_parquet, write_rejects
-from .inputs import consistent_types, input_files, read_table, require_column
+from .cluster import Stopwatch, batch_client, wait_all
+from .dataset import BatchFolder, input_fingerprint
+from .inputs import input_files, read_table, require_column
 
 # Rows per partition: a partition is the unit of work, of restart and of output file.
 PARTITION_ROWS = 100_000
@@ -75,8 +75,7 @@ def _geocode_partition(folder: BatchFolder, number: int, column: str, *answer_ba
     kept = rows[[not bad for bad in failed]]
     placed = with_resolutions(kept, [f for f, bad in zip(found, failed) if not bad])
     placed.index.name = ROW
-    write_rejects(folder.rejects_part(number), rejects)
-    write_parquet(folder.done_part(number), consistent_types(placed.reset_index()))
+    folder.write_partition(number, placed, rejects)
     return len(placed)
 
 
@@ -97,6 +96,7 @@ def batch_geocode(input_path: Path | str, column: str, out_dir: Path | str, *, s
     Returns what was done: partitions in all and done by this run, rows, unplaced, rejected."""
     from ..geocoding.resolve import mention_texts, reading_context
 
+    clock = Stopwatch()
     files = input_files(input_path)
     focus = tuple(sorted(c.upper() for c in focus))
     run = {"command": "geocode", "column": column, "country": country, "focus": list(focus),
@@ -114,27 +114,33 @@ def batch_geocode(input_path: Path | str, column: str, out_dir: Path | str, *, s
         table = read_table(files) if table is None else table
         folder.stage(table, partition_rows)
     missing = folder.missing()
+    clock.lap("read and stage")
     with batch_client(scheduler, workers) as client:
+        clock.lap("start")
         if folder.get("context") is None:
             counts = Counter(mention_texts(_column(folder, column, range(folder.get("partitions")))))
             firsts = {}
             for batch in wait_all([client.submit(_first_answers, b, country, focus, pure=False)
                                    for b in _batches(sorted(counts), MENTIONS_PER_TASK)], "reading the archive"):
                 firsts.update(batch)
+            clock.lap("first answers")
             context_focus, centre = reading_context([firsts[t] for t, n in counts.items() if t in firsts
                                                      for _ in range(n)], focus)
             folder.set(context={"focus": list(context_focus), "centre": list(centre) if centre else None})
         context = folder.get("context")
         centre = tuple(context["centre"]) if context["centre"] else None
         needed = sorted(set(mention_texts(_column(folder, column, missing))))
+        clock.lap("context")
         answers = [client.submit(_answers, b, country, tuple(context["focus"]), centre, pure=False)
                    for b in _batches(needed, MENTIONS_PER_TASK)]
         written = [client.submit(_geocode_partition, folder, n, column, *answers,
                                  key=f"strikemap-geocode-partition-{n:05d}-{uuid.uuid4().hex}")
                    for n in missing]
         wait_all(written, "geocoding partitions")
+        clock.lap("answers and partitions")
         folder.finish(ROW)  # inside: dask computes on the open client, so the shuffle runs on the cluster too
-    return folder.summary(done_now=len(missing))
+        clock.lap("finish")
+    return {**folder.summary(done_now=len(missing)), "seconds": clock.seconds}
 
 
 def _column(folder: BatchFolder, column: str, numbers) -> pd.Series:

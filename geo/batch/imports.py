@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..errors import StrikemapError
 from .cluster import batch_client, wait_all
-from .dataset import BatchFolder, input_fingerprint, write_parquet, write_rejects
-from .inputs import consistent_types, input_files
+from .dataset import BatchFolder, input_fingerprint
+from .inputs import input_files
 
 PARTITION_ROWS = 50_000
 ROW = "row"  # the output's index: the row's number in the archive's data rows (from 0)
@@ -39,9 +39,7 @@ def _import_partition(folder: BatchFolder, number: int, fmt: str) -> int:
     rejected = {problem.index for problem in summary.rejected}
     rows = len(pd.read_csv(folder.input_part(number), dtype=str, keep_default_na=False, usecols=[0]))
     events.index = pd.Index([first + i for i in range(rows) if i not in rejected], name=ROW)
-    write_rejects(folder.rejects_part(number),
-                  [(first + p.index, p.column, p.message) for p in summary.rejected])
-    write_parquet(folder.done_part(number), consistent_types(events.reset_index()))
+    folder.write_partition(number, events, [(first + p.index, p.column, p.message) for p in summary.rejected])
     return len(events)
 
 
