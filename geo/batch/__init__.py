@@ -6,6 +6,7 @@ This package owns the distributed runs and nothing else: what a row or report be
 
 - ``cluster``: the Dask client (a ``LocalCluster`` of worker processes, or a scheduler by address), the
   per-worker gazetteer (a ``WorkerPlugin``) and progress;
+- ``inputs``: the input (CSV or Parquet, a file or a folder of parts), read as the single-process commands read it;
 - ``dataset``: the output folder: staged input parts, finished partitions written under a temporary
   name and renamed, the manifest that makes a restarted run do only the missing partitions, the rejects
   file, and the final spatially shuffled GeoParquet dataset (dask-geopandas);

@@ -9,6 +9,7 @@ Layout of OUT_DIR while a run goes and when it is done::
                                  then renamed, last (its presence marks the partition done)
     .work/done/part-N-unplaced.parquet  its rows without one (unresolved), written before
     .work/rejects/part-N.csv     its bad rows, written first
+    .work/result/                the spatially sorted files, moved into OUT_DIR when all are written
     part.0.parquet ...       the result: every row, spatially sorted (Hilbert curve) by dask-geopandas,
                              each file with its bounding box in the GeoParquet metadata
     _rejects.csv             row, column, reason for every row that could not be processed
