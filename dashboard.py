@@ -1,7 +1,8 @@
 """strikemap dashboard: the events on an offline map, filtered, charted in time, downloadable.
 
-Thin on purpose: layout and widgets only; everything else is in ``geo/``.
-Run with ``make run`` or ``STRIKEMAP_EVENTS=path streamlit run dashboard.py``.
+Thin on purpose: layout and widgets only; everything else is in ``geo/``. What the page keeps between
+reruns is one ``geo.web.page_state.PageState``; every callback is one move of it, after which the link
+follows. Run with ``make run`` or ``STRIKEMAP_EVENTS=path streamlit run dashboard.py``.
 Every filter lives in the URL (``geo.web.filters.Filters``), so a link reproduces the view:
 ``/?start=2021-06-01&end=2021-06-30&precision=2&actor=...&q=...``.
 """
@@ -11,39 +12,34 @@ from __future__ import annotations
 import datetime as dt
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (BUNDLED, Dataset, add_events, editable_copy, import_upload, list_datasets, load_dataset,
-                          save_import)
+from geo.store.datasets import (UPLOAD_TYPES, Dataset, add_events, as_form_text, changed_fields, data_stamp,
+                                edit_event, editable_copy, import_upload, list_datasets, load_dataset, save_import)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
-from geo.io.importers import IMPORT_FORMATS
-from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, placement_changes, review_table
+from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
+from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, review_table
 from geo.store.event_store import VERSION, default_author, open_store
 from geo.io.events import date_span
-from geo.io.export import EXPORT_FORMATS, export_bytes
-from geo.web.filters import MULTI, Filters, MapView, apply_filters, facet_values
+# The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
+# precision picker's labels come from the one declared event schema.
+from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS
+from geo.io.export import export_bytes
+from geo.io.read import problems_table
+from geo.web.filters import MULTI, MapView, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
+from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
+                                weekly_counts)
 
-st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
-
-# Row selection needs the rows in the browser (Streamlit's lazy tables cannot select), so the table is capped.
-TABLE_LIMIT = 2000
-TABLE_COLUMNS = ["event_id_cnty", "event_date", "location_mention", "location", "country", "admin1",
-                 "geo_precision", "radius_km", "event_type", "actor1", "actor2", "fatalities_min",
-                 "fatalities_max", "source", "geocoder"]
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
-EXPORT_LABELS = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (geometry as WKT)",
-                 "csv-latlon": "CSV (latitude/longitude)", "gpkg": "GeoPackage", "parquet": "GeoParquet"}
-PRECISION_LABELS = {1: "1 · named town or site", 2: "2 · near a town", 3: "3 · region"}
-# Basemap choices, by their URL value ("offline", the default, is left out of links).
-BASEMAPS = {"offline": OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
+EXPORT_LABELS = {name: FORMATS[name].export_title for name in EXPORT_FORMATS}
+BASEMAP_LABELS = {OFFLINE_TILES: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -66,16 +62,14 @@ def _open_store(url: str):
         return None, str(exc)
 
 
-def data_stamp(dataset: Dataset):
-    """What changes when the data set does: the file's modification time, or the store's revision."""
-    if dataset.editable:
-        return event_store()[0].revision()
-    return dataset.path.stat().st_mtime if dataset.path.exists() else 0.0
+def cached_events(key: str, stamp):
+    """A data set's events (its file's bad rows set aside: see cached_load)."""
+    return cached_load(key, stamp).events
 
 
 @st.cache_data(show_spinner=False)
-def cached_events(key: str, stamp):
-    """A data set's events, keyed on its key and stamp, so a changed file or store reloads it."""
+def cached_load(key: str, stamp):
+    """A data set's events and set-aside rows, keyed on its key and stamp, so a changed file or store reloads it."""
     store = event_store()[0]
     bar = st.progress(0.0, text="Geocoding events…")
 
@@ -114,95 +108,28 @@ def published_url(key: str, stamp) -> str:
     return url
 
 
-# ------------------------------------------------------------------ state <-> URL
+# ------------------------------------------------------------------ page state and the link
 
-def _current_filters() -> Filters:
-    state = st.session_state
-    start, end = state["range_slider"]
-    multi = {attribute: tuple(state.get(f"f_{name}", ())) for name, (attribute, _) in MULTI.items()}
-    low, high = state.get("f_fatalities", (None, None))
-    return Filters(start=start, end=end, precisions=tuple(sorted(state.get("f_precision", ()))),
-                   fatalities_min=low or None, fatalities_max=high if high != state.get("fatalities_top") else None,
-                   text=state.get("f_text", "").strip(), **multi)
+def page_state() -> PageState:
+    return PageState(st.session_state)
 
 
-def _sync_url() -> None:
+def sync_url(page: PageState) -> None:
     """Write the view into the URL, so the link in the address bar reproduces it."""
-    if "range_slider" not in st.session_state or st.session_state.get("reinitialise"):
-        return  # another data set is being opened: its first run writes the URL (see _initialise)
-    query = _current_filters().to_query()
-    if st.session_state.get("dataset", BUNDLED) != BUNDLED:
-        query["data"] = st.session_state["dataset"]
-    if st.session_state.get("show_shapes") is False:
-        query["shapes"] = "0"
-    if st.session_state.get("tiles", "offline") != "offline":
-        query["tiles"] = st.session_state["tiles"]
-    if st.session_state.get("view"):
-        query.update(st.session_state["view"].to_query())
-    st.query_params.from_dict(query)
+    st.query_params.from_dict(page.to_query())
 
 
-def _basemap_chosen() -> None:
-    # A new base layer rebuilds the map: reopen it where the analyst is looking, not where the link began.
-    st.session_state["opening_view"] = st.session_state.get("view")
-    _sync_url()
+def changed(move=None, *args) -> None:
+    """A widget's callback: one move of the page state (none for a filter: its widget holds it), then the link."""
+    page = page_state()
+    if move is not None:
+        move(page, *args)
+    sync_url(page)
 
 
-def _set_range(start: dt.date, end: dt.date) -> None:
-    st.session_state["range_slider"] = (start, end)
-    st.session_state["range_dates"] = (start, end)
-
-
-def _slider_moved() -> None:
-    _set_range(*st.session_state["range_slider"])
-    _sync_url()
-
-
-def _dates_typed() -> None:
-    picked = st.session_state["range_dates"]
-    if isinstance(picked, (tuple, list)) and len(picked) == 2:
-        _set_range(*picked)
-        _sync_url()
-
-
-def _step(days: int) -> None:
-    """Move the window by ``days`` keeping its width, within the timeline."""
-    low, high = st.session_state["timeline_bounds"]
-    start, end = st.session_state["range_slider"]
-    shift = max(min(dt.timedelta(days=days), high - end), low - start)
-    _set_range(start + shift, end + shift)
-    _sync_url()
-
-
-def _initialise(first: dt.date, last: dt.date, fatalities_top: int) -> None:
-    """First run of a session: every widget starts from the URL."""
-    wanted = Filters.from_query(st.query_params)
-    for problem in wanted.problems:
-        st.warning(f"Ignoring part of the link: {problem}.")
-    start, end = wanted.start or first, wanted.end or last
-    # A shared link's window is kept exactly, even where it reaches past the data.
-    st.session_state["timeline_bounds"] = (min(first, start), max(last, end))
-    _set_range(start, end)
-    for name, (attribute, _) in MULTI.items():
-        st.session_state[f"f_{name}"] = list(getattr(wanted, attribute))
-    st.session_state["f_precision"] = list(wanted.precisions)
-    st.session_state["fatalities_top"] = fatalities_top
-    st.session_state["f_fatalities"] = (min(wanted.fatalities_min or 0, fatalities_top),
-                                        min(wanted.fatalities_max if wanted.fatalities_max is not None
-                                            else fatalities_top, fatalities_top))
-    st.session_state["f_text"] = wanted.text
-    st.session_state["table"] = {"selection": {"rows": [], "columns": []}}
-    st.session_state["show_shapes"] = st.query_params.get("shapes") != "0"
-    tiles = st.query_params.get("tiles", "offline")
-    if tiles not in BASEMAPS:
-        st.warning(f"Ignoring part of the link: tiles={tiles!r} is not one of {', '.join(BASEMAPS)}.")
-    st.session_state["tiles"] = tiles if tiles in BASEMAPS else "offline"
-    view, problems = MapView.from_query(st.query_params)
+def warn_about_link(problems: list[str]) -> None:
     for problem in problems:
         st.warning(f"Ignoring part of the link: {problem}.")
-    # The map opens where the link says; later moves are written back to the link (see event_map).
-    st.session_state["opening_view"] = st.session_state["view"] = view
-    _sync_url()
 
 
 # ------------------------------------------------------------------ data sets and imports
@@ -213,57 +140,33 @@ def show_refusal(headline: str, exc: Exception) -> None:
     st.code(str(exc), language=None)
 
 
-def _open_dataset(key: str) -> None:
-    """Show another data set from its own beginning: its whole timeline, no filters. The widgets keep
-    their keys (removing a widget's key mid-session makes Streamlit replay its callback); the next run
-    sets them afresh before they are drawn (see _initialise)."""
-    st.session_state["reinitialise"] = True
-    for name in ("view", "opening_view", "last_click"):
-        st.session_state.pop(name, None)
-    st.query_params.from_dict({"data": key} if key != BUNDLED else {})
+def open_from_page(page: PageState, key: str) -> None:
+    """The page opens a data set itself (an import, added proposals, a copy): show it from a fresh run."""
+    page.open_dataset(key)
+    sync_url(page)
+    st.rerun()
 
 
-def _dataset_chosen() -> None:
-    st.session_state["dataset"] = st.session_state[_select_key()]
-    _open_dataset(st.session_state["dataset"])
-
-
-def _select_key() -> str:
-    # The select's key changes whenever the page opens a data set itself (an import, added proposals, a
-    # copy): a select keyed once would send its old choice back on a later rerun and reopen that one.
-    return f"dataset-select-{st.session_state.get('dataset_switches', 0)}"
-
-
-def data_sidebar() -> Dataset:
+def data_sidebar(page: PageState) -> Dataset:
     """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
     store, store_problem = event_store()
     datasets = list_datasets(store)
-    if "pending_dataset" in st.session_state:  # set by an import, before the select exists
-        st.session_state["dataset"] = st.session_state.pop("pending_dataset")
-        st.session_state["dataset_switches"] = st.session_state.get("dataset_switches", 0) + 1
-    if "dataset" not in st.session_state:
-        wanted = st.query_params.get("data", BUNDLED)
-        if wanted not in datasets:
-            st.warning(f"Ignoring part of the link: data={wanted!r} is not a data set here.")
-            wanted = BUNDLED
-        st.session_state["dataset"] = wanted
-    elif st.session_state["dataset"] not in datasets:
-        st.session_state["dataset"] = BUNDLED  # its file was removed
+    warn_about_link(page.settle_dataset(st.query_params, datasets))
     with st.sidebar:
         st.header("Data")
-        st.selectbox("Data set", list(datasets), index=list(datasets).index(st.session_state["dataset"]),
-                     key=_select_key(), on_change=_dataset_chosen,
+        st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
+                     key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
                      format_func=lambda key: datasets[key].label)
-        st.text_input("Your name (recorded with every change)", key="author", placeholder=default_author())
+        st.text_input("Your name (recorded with every change)", key=PageState.author.key, placeholder=default_author())
         if store_problem:
             st.warning("The event store is not available, so imports, reviewed events and edits cannot be "
                        "saved; the bundled data set still works.")
             st.code(store_problem, language=None)
-            return datasets[st.session_state["dataset"]]
+            return datasets[page.dataset]
         st.caption(f"Event store: {store.url}")
         with st.expander("Import a file"), st.form("import", border=False):
-            fmt = st.selectbox("Format", list(IMPORT_FORMATS), format_func=lambda f: IMPORT_FORMATS[f].capitalize())
-            upload = st.file_uploader("File", type=["csv", "txt", "geojson", "json", "gpkg", "parquet"])
+            fmt = st.selectbox("Format", IMPORT_FORMATS, format_func=lambda f: FORMATS[f].label)
+            upload = st.file_uploader("File", type=UPLOAD_TYPES)
             only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
                                  placeholder="Air/drone strike")
             skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
@@ -271,39 +174,31 @@ def data_sidebar() -> Dataset:
                 if upload is None:
                     st.warning("Choose a file to import first.")
                 else:
-                    _import(upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
-        if "import_report" in st.session_state:
+                    import_file(page, upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+        if page.import_report is not None:
             st.success("Imported and opened:")
-            st.text("\n".join(st.session_state.pop("import_report")))
-    return datasets[st.session_state["dataset"]]
+            st.text("\n".join(page.import_report))
+            del page.import_report
+    return datasets[page.dataset]
 
 
-def _author() -> str:
-    return st.session_state.get("author", "").strip() or default_author()
-
-
-def _import(upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
-    data = upload.getvalue()
+def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
     try:
         with st.spinner("Importing (rows without coordinates are geocoded)…"):
-            events, summary = import_upload(data, upload.name, fmt, sub_event_types=sub_event_types,
+            events, summary = import_upload(upload.getvalue(), upload.name, fmt, sub_event_types=sub_event_types,
                                             on_bad_rows="skip" if skip_bad_rows else "error")
-            if events.empty:
-                raise StrikemapError(f"{upload.name!r}: no events left to import")
-            saved = save_import(event_store()[0], events, upload.name, fmt, author=_author())
+            saved = save_import(event_store()[0], events, upload.name, fmt, author=page.recorded_author)
     except StrikemapError as exc:
         show_refusal("Import refused; nothing was saved and the open data set is unchanged.", exc)
         return
-    st.session_state["import_report"] = summary.lines()
-    st.session_state["pending_dataset"] = saved.key
-    _open_dataset(saved.key)
-    st.rerun()
+    page.import_report = summary.lines()
+    open_from_page(page, saved.key)
 
 
-def propose_from_report(dataset: Dataset, events) -> None:
+def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
     """Paste a report, review the events it proposes, add the ticked ones to the open data set (in the
     event store; the bundled data set gets an editable working copy first)."""
-    with st.expander("Propose events from a report", expanded="proposals" in st.session_state):
+    with st.expander("Propose events from a report", expanded=page.proposals is not None):
         with st.form("report", border=False):
             text = st.text_area("Report text (or HTML)", height=180, max_chars=MAX_REPORT_CHARS,
                                 placeholder="Paste a news report or statement about strikes…")
@@ -320,130 +215,141 @@ def propose_from_report(dataset: Dataset, events) -> None:
                 if proposals is not None and proposals.empty:
                     st.info("No strike found in this report.")
                 elif proposals is not None:
-                    st.session_state["proposals"] = proposals
-        proposals = st.session_state.get("proposals")
+                    page.proposals = proposals
+        proposals = page.proposals
         if proposals is None:
             return
         st.caption(f"{len(proposals)} proposed event(s). Untick what is wrong, correct what needs it; an edited "
                    "place mention is geocoded again when added. Nothing joins the data until you add it.")
         table = review_table(proposals)
-        reviewed = st.data_editor(table, key="review", hide_index=True, width="stretch",
+        reviewed = st.data_editor(table, key=PageState.review.key, hide_index=True, width="stretch",
                                   disabled=[c for c in table.columns if c not in (ACCEPT, *EDITABLE)],
                                   column_config={ACCEPT: st.column_config.CheckboxColumn("add", default=True)})
         add, drop, _ = st.columns([2, 1, 3])
         if add.button("Add ticked events to the data set", type="primary", disabled=event_store()[0] is None):
             try:
                 accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
-                saved = add_events(event_store()[0], dataset, events, accepted, author=_author())
+                saved = add_events(event_store()[0], dataset, events, accepted, author=page.recorded_author)
             except StrikemapError as exc:
                 show_refusal("Nothing was added.", exc)
                 return
-            st.session_state.pop("proposals")
-            st.session_state["import_report"] = [f"{len(accepted)} reviewed event(s) added: {saved.label}"]
-            st.session_state["pending_dataset"] = saved.key
-            _open_dataset(saved.key)
-            st.rerun()
+            del page.proposals
+            page.import_report = [f"{len(accepted)} reviewed event(s) added: {saved.label}"]
+            open_from_page(page, saved.key)
         if drop.button("Discard proposals"):
-            st.session_state.pop("proposals")
+            del page.proposals
             st.rerun()
 
 
-# Fields an analyst corrects in the dashboard; the place mention is geocoded again when it changes.
-EDIT_FIELDS = {"event_date": "Date (YYYY-MM-DD)", "location_mention": "Place as written",
-               "actor1": "Actor 1", "actor2": "Actor 2", "fatalities_min": "Fatalities, lowest reported",
-               "fatalities_max": "Fatalities, highest reported", "notes": "Notes"}
-
-
-def edit_event(dataset: Dataset, events, event_id: str) -> None:
+def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None:
     """Correct the selected event, see its history, undo a change. Only store data sets are editable."""
     store = event_store()[0]
-    with st.expander(f"Edit {event_id} and see its history", expanded="edit_report" in st.session_state):
-        if "edit_report" in st.session_state:
-            st.success(st.session_state.pop("edit_report"))
+    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None):
+        if page.edit_report is not None:
+            st.success(page.edit_report)
+            del page.edit_report
         if not dataset.editable:
             st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
                        "in the event store keeps every correction with who made it, when and why.")
             if store is not None and st.button("Make an editable copy"):
-                copy = editable_copy(store, dataset, events, author=_author())
-                st.session_state["pending_dataset"] = copy.key
-                _open_dataset(copy.key)
-                st.rerun()
+                open_from_page(page, editable_copy(store, dataset, events, author=page.recorded_author).key)
             return
         row = events[events["event_id_cnty"] == event_id].iloc[0]
         version = int(row[VERSION])
         # The version this form was filled from is the one a save expects: if anyone saved since, the save
         # is refused (EditConflictError), never applied over their change. A new form generation (after a
         # save, an undo or a refusal) starts again from the current values.
-        loaded = st.session_state.setdefault(f"edit-loaded-{event_id}", version)
-        generation = st.session_state.setdefault(f"edit-generation-{event_id}", 0)
-        with st.form(f"edit-{event_id}-{generation}", border=False):
+        form = page.edit_form(event_id, version)
+        with st.form(form.key("form"), border=False):
             values = {}
             for column, label in EDIT_FIELDS.items():
-                current = "" if pd.isna(row[column]) else str(row[column])
                 widget = st.text_area if column == "notes" else st.text_input
-                values[column] = widget(label, current, key=f"edit-{column}-{event_id}-{generation}")
+                values[column] = widget(label, as_form_text(row[column]), key=form.key(column))
             comment = st.text_input("Why (kept in the history)", placeholder="e.g. SOHR's later count",
-                                    key=f"edit-comment-{event_id}-{generation}")
+                                    key=form.key("comment"))
             if st.form_submit_button("Save", type="primary"):
-                _save_edit(store, dataset, row, values, loaded, comment)
+                save_edit(page, store, dataset, row, values, form.loaded_version, comment)
         history = store.history(event_id, dataset.store_name)
         st.caption(f"History of {event_id} (version {version})")
         st.dataframe(history.astype(str), hide_index=True, width="stretch")
         undo_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=f"undo-{event_id}")
-        if button_col.button("Undo", key=f"undo-button-{event_id}"):
+        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=form.undo_key("change"))
+        if button_col.button("Undo", key=form.undo_key("button")):
             try:
-                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=_author())
+                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=page.recorded_author)
             except StrikemapError as exc:
                 show_refusal("Not undone.", exc)
                 return
-            _edit_done(event_id, f"Change {change} undone.")
+            page.edit_done(event_id, f"Change {change} undone.")
+            st.rerun()
 
 
-def _edit_done(event_id: str, report: str) -> None:
-    st.session_state["edit_report"] = report
-    _restart_form(event_id)
-    st.rerun()
-
-
-def _restart_form(event_id: str) -> None:
-    st.session_state.pop(f"edit-loaded-{event_id}", None)
-    st.session_state[f"edit-generation-{event_id}"] = st.session_state.get(f"edit-generation-{event_id}", 0) + 1
-
-
-def _save_edit(store, dataset: Dataset, row, values: dict, expected_version: int, comment: str) -> None:
+def save_edit(page: PageState, store, dataset: Dataset, row, values: dict, expected_version: int,
+              comment: str) -> None:
     event_id = row["event_id_cnty"]
-    changes = {c: v for c, v in values.items() if v != ("" if pd.isna(row[c]) else str(row[c]))}
+    changes = changed_fields(row, values)
     if not changes:
         st.info("Nothing changed.")
         return
     try:
-        if "location_mention" in changes:
-            changes.update(placement_changes(changes["location_mention"]))
-        store.update(event_id, changes, expected_version=expected_version, author=_author(),
-                     comment=comment.strip() or "edited in the dashboard", dataset=dataset.store_name)
+        edit_event(store, dataset, event_id, changes, expected_version, author=page.recorded_author,
+                   comment=comment.strip() or "edited in the dashboard")
     except EditConflictError as exc:  # says who changed it since, and when
         st.error("Not saved: someone else changed this event since you opened it. Your edit is below; the "
                  "form will show their version next time.")
         st.code(str(exc), language=None)
-        st.text("Your edit: " + "; ".join(f"{c} = {values[c]!r}" for c in values if c in changes))
-        _restart_form(event_id)
+        st.text("Your edit: " + "; ".join(f"{c} = {v!r}" for c, v in changes.items()))
+        page.restart_edit_form(event_id)
         return
     except StrikemapError as exc:
         show_refusal("Not saved; the event is as it was.", exc)
         return
-    _edit_done(event_id, f"Saved {event_id} ({', '.join(sorted(changes))}).")
+    page.edit_done(event_id, f"Saved {event_id} ({', '.join(sorted(changes))}).")
+    st.rerun()
 
 
-# ------------------------------------------------------------------ chart and map
+# ------------------------------------------------------------------ filters, timeline, chart and map
 
-def weekly_chart(undated, filters: Filters) -> None:
+def filter_sidebar(page: PageState, facets: dict[str, list[str]]) -> None:
+    with st.sidebar:
+        st.header("Filters")
+        for name, label in FACET_LABELS.items():
+            attribute = MULTI[name][0]
+            options = sorted(set(facets[name]) | set(getattr(page, attribute)))  # a link's choice stays listed
+            st.multiselect(label, options, key=getattr(PageState, attribute).key, on_change=changed,
+                           placeholder="all")
+        st.multiselect("Geo precision", [1, 2, 3], key=PageState.precisions.key, on_change=changed,
+                       format_func=PRECISION_LABELS.get, placeholder="all")
+        st.slider("Fatalities (reported range overlaps)", 0, page.fatalities_top, key=PageState.fatalities.key,
+                  on_change=changed)
+        st.text_input("Search notes and places", key=PageState.text.key, on_change=changed,
+                      placeholder="e.g. storage, Al-Qaim")
+        st.toggle("Show uncertainty shapes", key=PageState.show_shapes.key, on_change=changed,
+                  help="Circles of the uncertainty radius and region outlines; off shows points only.")
+        st.selectbox("Basemap", list(BASEMAP_LABELS), key=PageState.tiles.key, on_change=changed,
+                     args=(PageState.basemap_chosen,), format_func=BASEMAP_LABELS.get,
+                     help="The base the map (and the link) opens with; the map's layer control switches too. "
+                          "Online tiles need internet; the offline Natural Earth basemap stays underneath "
+                          "and the map says so when tiles cannot load.")
+
+
+def timeline_controls(page: PageState) -> None:
+    first, last = page.timeline
+    slider_col, dates_col = st.columns([3, 1])
+    with slider_col:
+        st.slider("Timeline", min_value=first, max_value=last, key=PageState.window.key, on_change=changed,
+                  args=(PageState.window_slid,), format="YYYY-MM-DD")
+    with dates_col:
+        st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
+                      on_change=changed, args=(PageState.window_typed,))
+    back, forward, _ = st.columns([1, 1, 6])
+    back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch")
+    forward.button("week ▶", on_click=changed, args=(PageState.step, 7), width="stretch")
+
+
+def weekly_chart(undated, window: tuple[dt.date, dt.date]) -> None:
     """Events per week passing every filter but the dates, with the chosen window in red."""
-    weekly = (pd.to_datetime(undated["event_date"]).dt.to_period("W").dt.start_time.value_counts()
-              .rename_axis("week").reset_index(name="events"))
-    weekly["in window"] = (weekly["week"].dt.date <= filters.end) & (
-        weekly["week"].dt.date + dt.timedelta(days=6) >= filters.start)
-    chart = alt.Chart(weekly).mark_bar().encode(
+    chart = alt.Chart(weekly_counts(undated, window)).mark_bar().encode(
         x=alt.X("week:T", title=None), y=alt.Y("events:Q", title="events / week"),
         color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
                         legend=None),
@@ -453,143 +359,131 @@ def weekly_chart(undated, filters: Filters) -> None:
 
 
 @st.fragment
-def event_map(events, shown, table_rows, focus_id) -> None:
+def event_map(events_key: tuple, events, shown, table_ids, focus_id) -> None:
     """The map. A fragment: panning reruns only this function (to keep the view in the link), while
     a click on an event reruns the page so its table row is selected."""
-    events_key = (dataset.key, stamp)
-    tiles = st.session_state["tiles"]
-    fmap = base_map(bounds_of(events), online_tiles=None if tiles == "offline" else tiles,
+    page = page_state()
+    fmap = base_map(bounds_of(events), online_tiles=None if page.tiles == OFFLINE_TILES else page.tiles,
                     admin1_countries=cached_countries(*events_key),
-                    view=st.session_state["opening_view"],  # fixed per session: a new view would remount
+                    view=page.opening_view,  # fixed per session: a new view would remount
                     dataset_url=published_url(*events_key))
-    layer = events_feature_group(events, shown, published_url(*events_key), st.session_state["show_shapes"],
-                                 focus_id)
+    layer = events_feature_group(events, shown, published_url(*events_key), page.show_shapes, focus_id)
     answer = st_folium(fmap, feature_group_to_add=layer, layer_control=layer_control(),
-                       returned_objects=["last_object_clicked_tooltip", "center", "zoom"], key="map",
+                       returned_objects=["last_object_clicked_tooltip", "center", "zoom"], key=PageState.map.key,
                        height=560, use_container_width=True)
-    view = MapView.from_map(answer)
-    if view and view != st.session_state.get("view"):
-        st.session_state["view"] = view
-        _sync_url()
+    if page.map_moved(MapView.from_map(answer)):
+        sync_url(page)
     # A click on the map selects the event's row in the table (the event's id comes back as its tooltip).
-    clicked_id = ((answer or {}).get("last_object_clicked_tooltip") or "").strip()
-    if clicked_id and clicked_id != st.session_state.get("last_click"):
-        st.session_state["last_click"] = clicked_id
-        matches = table_rows.index[table_rows["event_id_cnty"] == clicked_id]
-        if len(matches) and matches[0] < TABLE_LIMIT:
-            st.session_state["table"] = {"selection": {"rows": [int(matches[0])], "columns": []}}
-            st.rerun(scope="app")
+    if page.map_clicked(((answer or {}).get("last_object_clicked_tooltip") or "").strip(), table_ids):
+        st.rerun(scope="app")
+
+
+def export_buttons(page: PageState, shown, shows: tuple) -> None:
+    """Download exactly the shown events. ``shows`` names the view: data set, its version, filters."""
+    format_col, button_col, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+    export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=EXPORT_LABELS.get,
+                                         key=PageState.export_format.key, help="Every format keeps the place "
+                                         "mentions as written and how each was resolved; dates are ISO strings.")
+    suffix, mime = FORMATS[export_format].suffix, FORMATS[export_format].mime
+    # Two steps: "Prepare" makes the file of exactly this view, then an ordinary download button hands it over.
+    # (A download button that makes its file on click loses it under load: Streamlit drops such a file once two
+    # script runs of any session have ended, often before the browser fetches it; see bench/load_sessions.py.)
+    shows = (*shows, export_format)
+    short_format = EXPORT_LABELS[export_format].split(" (")[0]
+    prepared = page.export_ready(shows)
+    if prepared is not None:
+        start, end = page.window
+        button_col.download_button(f"Download shown events ({short_format})", data=prepared,
+                                   file_name=f"strikemap_{start.isoformat()}_{end.isoformat()}{suffix}",
+                                   mime=mime, type="primary", on_click="ignore")
+    elif button_col.button(f"Prepare download ({len(shown):,} events, {short_format})"):
+        with st.spinner("Writing the file…"):
+            page.keep_export(shows, export_bytes(shown, export_format)[0])
+        st.rerun()
 
 
 # ------------------------------------------------------------------ page
 
-ensure_assets()
-st.title("strikemap")
-st.caption("Air-strike reports as mapped events")
-dataset = data_sidebar()
-st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
-try:
-    stamp = data_stamp(dataset)
-    events = cached_events(dataset.key, stamp)
-except StrikemapError as exc:
-    st.error("Could not load the events file.")
-    st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
-    st.stop()
+def load_or_stop(dataset: Dataset):
+    """(events, stamp, first and last dates) of the data set; a file that cannot be read, or holds no events,
+    ends the page here."""
+    try:
+        stamp = data_stamp(dataset, event_store()[0])
+        loaded = cached_load(dataset.key, stamp)
+    except StrikemapError as exc:
+        st.error("Could not load the events file.")
+        st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
+        st.stop()
+    events = loaded.events
+    if loaded.set_aside:
+        with st.expander(f"{loaded.rows_set_aside:,} rows set aside (not shown: fix them in the file)"):
+            # Plain text and a data table: the values are the file's, never Markdown or HTML.
+            st.text(f"{loaded.rows_set_aside:,} rows of {dataset.label} have a bad cell and are not on the map.")
+            st.dataframe(problems_table(loaded.set_aside), hide_index=True, width="stretch")
+    span = date_span(events)
+    if span is None:
+        st.info("The events file holds no events yet.")
+        st.stop()
+    return events, stamp, span
 
-span = date_span(events)
-if span is None:
-    st.info("The events file holds no events yet.")
-    st.stop()
-# The timeline runs over whole months, so "all of February" is always a reachable window.
-first = span[0].replace(day=1)
-last = (span[1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-fatalities_top = int(max(events["fatalities_max"].fillna(events["fatalities"]).fillna(0).max(), 1))
-if "range_slider" not in st.session_state or st.session_state.pop("reinitialise", False):
-    _initialise(first, last, fatalities_top)
-first, last = st.session_state["timeline_bounds"]
 
-with st.sidebar:
-    st.header("Filters")
-    facets = cached_facets(dataset.key, stamp)
-    for name, label in FACET_LABELS.items():
-        options = sorted(set(facets[name]) | set(st.session_state.get(f"f_{name}", [])))
-        st.multiselect(label, options, key=f"f_{name}", on_change=_sync_url, placeholder="all")
-    st.multiselect("Geo precision", [1, 2, 3], key="f_precision", on_change=_sync_url,
-                   format_func=PRECISION_LABELS.get, placeholder="all")
-    st.slider("Fatalities (reported range overlaps)", 0, fatalities_top, key="f_fatalities", on_change=_sync_url)
-    st.text_input("Search notes and places", key="f_text", on_change=_sync_url,
-                  placeholder="e.g. storage, Al-Qaim")
-    st.toggle("Show uncertainty shapes", key="show_shapes", on_change=_sync_url,
-              help="Circles of the uncertainty radius and region outlines; off shows points only.")
-    st.selectbox("Basemap", list(BASEMAPS), key="tiles", on_change=_basemap_chosen, format_func=BASEMAPS.get,
-                 help="The base the map (and the link) opens with; the map's layer control switches too. "
-                      "Online tiles need internet; the offline Natural Earth basemap stays underneath "
-                      "and the map says so when tiles cannot load.")
+def list_unplaced(shown) -> None:
+    unplaced = shown[shown.geometry.isna()]
+    if len(unplaced):
+        # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
+        st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map:")
+        st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
-filters = _current_filters()
-shown = apply_filters(events, filters)
-# The chart shows every filter but the dates, so the window can be seen against the whole record.
-undated = apply_filters(events, filters.replace(start=None, end=None))
 
-slider_col, dates_col = st.columns([3, 1])
-with slider_col:
-    st.slider("Timeline", min_value=first, max_value=last, key="range_slider", on_change=_slider_moved,
-              format="YYYY-MM-DD")
-with dates_col:
-    st.date_input("Date range", min_value=first, max_value=last, key="range_dates", on_change=_dates_typed)
-back, forward, _ = st.columns([1, 1, 6])
-back.button("◀ week", on_click=_step, args=(-7,), width="stretch")
-forward.button("week ▶", on_click=_step, args=(7,), width="stretch")
+def events_table(page: PageState, dataset: Dataset, events, table_rows) -> None:
+    if len(table_rows) > TABLE_LIMIT:
+        st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the "
+                   "filters to see the rest, or download them all.")
+    st.dataframe(table_rows.head(TABLE_LIMIT), hide_index=True, width="stretch", key=PageState.table.key,
+                 on_select="rerun", selection_mode="single-row")
+    row = page.selected_row(len(table_rows))
+    if row is not None:
+        chosen = table_rows.iloc[row]
+        st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")
+        edit_panel(page, dataset, events, chosen["event_id_cnty"])
 
-# The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
-# them, and the map's iframe should start loading before the browser is busy with the chart's code.
-chart_box = st.container()
 
-unplaced = shown[shown.geometry.isna()]
-st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
-            f"{filters.end.isoformat()}")
-if len(unplaced):
-    # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
-    st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map:")
-    st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
+def main() -> None:
+    st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
+    ensure_assets()
+    st.title("strikemap")
+    st.caption("Air-strike reports as mapped events")
+    page = page_state()
+    dataset = data_sidebar(page)
+    st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
+    events, stamp, span = load_or_stop(dataset)
+    if page.needs_opening:
+        warn_about_link(page.open_from_link(st.query_params, timeline_bounds(span), fatalities_top(events)))
+        sync_url(page)
+    filter_sidebar(page, cached_facets(dataset.key, stamp))
 
-table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
-selected = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
-focus_id = table_rows.iloc[selected[0]]["event_id_cnty"] if selected and selected[0] < len(table_rows) else None
+    filters = page.filters()
+    shown = apply_filters(events, filters)
+    # The chart shows every filter but the dates, so the window can be seen against the whole record.
+    undated = apply_filters(events, filters.replace(start=None, end=None))
+    timeline_controls(page)
+    # The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
+    # them, and the map's iframe should start loading before the browser is busy with the chart's code.
+    chart_box = st.container()
+    st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
+                f"{filters.end.isoformat()}")
+    list_unplaced(shown)
 
-event_map(events, shown, table_rows, focus_id)
-if len(undated):
-    with chart_box:
-        weekly_chart(undated, filters)
+    table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
+    selected = page.selected_row(len(table_rows))
+    focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
+    event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
+    if len(undated):
+        with chart_box:
+            weekly_chart(undated, page.window)
+    export_buttons(page, shown, (dataset.key, stamp, filters))
+    events_table(page, dataset, events, table_rows)
+    propose_from_report(page, dataset, events)
 
-format_col, button_col, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
-export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=EXPORT_LABELS.get,
-                                     key="export_format", help="Every format keeps the place mentions as written "
-                                     "and how each was resolved; dates are ISO strings.")
-suffix, mime = EXPORT_FORMATS[export_format]
-# Two steps: "Prepare" makes the file of exactly this view, then an ordinary download button hands it over.
-# (A download button that makes its file on click loses it under load: Streamlit drops such a file once two
-# script runs of any session have ended, often before the browser fetches it; see bench/load_sessions.py.)
-export_view = (dataset.key, stamp, filters, export_format)
-short_format = EXPORT_LABELS[export_format].split(" (")[0]
-if st.session_state.get("export_view") == export_view:
-    button_col.download_button(f"Download shown events ({short_format})", data=st.session_state["export_file"],
-                               file_name=f"strikemap_{filters.start.isoformat()}_{filters.end.isoformat()}{suffix}",
-                               mime=mime, type="primary", on_click="ignore")
-elif button_col.button(f"Prepare download ({len(shown):,} events, {short_format})"):
-    with st.spinner("Writing the file…"):
-        st.session_state["export_file"] = export_bytes(shown, export_format)[0]
-    st.session_state["export_view"] = export_view
-    st.rerun()
-if len(table_rows) > TABLE_LIMIT:
-    st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the filters "
-               "to see the rest, or download them all.")
-st.dataframe(table_rows.head(TABLE_LIMIT), hide_index=True, width="stretch", key="table", on_select="rerun",
-             selection_mode="single-row")
-rows = st.session_state.get("table", {}).get("selection", {}).get("rows", [])
-if rows and rows[0] < len(table_rows):
-    chosen = table_rows.iloc[rows[0]]
-    st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")
-    edit_event(dataset, events, chosen["event_id_cnty"])
 
-propose_from_report(dataset, events)
+main()

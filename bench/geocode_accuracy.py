@@ -1,6 +1,7 @@
 """Geocoder accuracy on the labelled mention set, ours beside a plain exact-name peer.
 
     .venv/bin/python bench/geocode_accuracy.py [--csv tests/data/mentions.csv] [--no-geotext]
+    .venv/bin/python bench/geocode_accuracy.py --csv tests/data/theatres/mentions.csv
 
 A report, not a test: it always exits 0 (``tests/test_accuracy.py`` asserts the
 thresholds, with the same checks, imported from here). For every mention of the set
@@ -18,12 +19,17 @@ thresholds, with the same checks, imported from here). For every mention of the 
 
 How a mention is judged (``judge``):
 
-* ``point`` / ``near``: distance from the answer's lat/lon to the truth; hit within
-  25 km (also reported within 10 km). Unresolved is a miss; resolved and > 25 km off is
-  *wrongly resolved*.
+* ``point`` / ``near``: distance from the answer's lat/lon to the truth; hit within the row's
+  ``tolerance_km`` (25 km when the set has no such column; also reported within 10 km).
+  Unresolved is a miss; resolved and farther off is *wrongly resolved*.
 * ``region``: the answer must match the spec in the ``region`` column (``check_region``
   documents each check); resolved but not matching is *wrongly resolved*.
 * ``negative``: must stay unresolved; resolved is a *false positive*.
+
+A set with a ``theatre`` column (``tests/data/theatres/mentions.csv``) also gets, per theatre, the
+one-by-one hit rate of ours and of the exact-name peer, and every answer landing more than 100 km
+from the truth (from the area, for a region row), each marked flagged (the Resolution says it is
+ambiguous: a ``warning``, or a ``status`` other than "resolved") or confident.
 """
 
 from __future__ import annotations
@@ -45,13 +51,16 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_CSV = ROOT / "tests" / "data" / "mentions.csv"
 COLUMNS = ["mention", "kind", "expected_lat", "expected_lon", "expected_country", "region", "family", "note"]
+# The theatre sets add these two (tests/data/README.md): a set has all of COLUMNS, then optionally both.
+THEATRE_COLUMNS = ["theatre", "tolerance_km"]
 KINDS = ("point", "near", "region", "negative")
 # Every spelling family the set must cover (the set may use more, e.g. "vowel").
 FAMILIES = ("article", "ayn_hamza", "abu", "deir", "doubled", "ending", "hyphen_space", "french", "diacritics",
             "plain", "context", "phrase", "negative", "site")
 
 NEAR_KM = 10.0  # "within 10 km"
-HIT_KM = 25.0  # "within 25 km": a point/near hit; farther is wrongly resolved
+HIT_KM = 25.0  # "within 25 km": a point/near hit; farther is wrongly resolved (a row's tolerance_km overrides it)
+FAR_KM = 100.0  # an answer this far from the truth must never be a confident one (issue 11)
 # Region checks (documented in check_region and tests/data/README.md).
 BORDER_REACH_KM = 60.0  # the zone lies within this distance of the border line ...
 BORDER_COVER = 0.80  # ... and covers at least this share of the line's length
@@ -80,6 +89,8 @@ class Mention:
     region: str
     family: str
     note: str
+    theatre: str = ""
+    tolerance_km: float = HIT_KM
 
     def expected(self) -> str:
         if self.kind in ("point", "near"):
@@ -94,8 +105,9 @@ def load_mentions(path: Path | str = DEFAULT_CSV) -> list[Mention]:
     rows = []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames != COLUMNS:
-            raise ValueError(f"{path}: columns must be {COLUMNS}, got {reader.fieldnames}")
+        if reader.fieldnames not in (COLUMNS, COLUMNS + THEATRE_COLUMNS):
+            raise ValueError(f"{path}: columns must be {COLUMNS} (optionally + {THEATRE_COLUMNS}), "
+                             f"got {reader.fieldnames}")
         for line, row in enumerate(reader, start=2):
             kind = row["kind"]
             if kind not in KINDS:
@@ -106,8 +118,15 @@ def load_mentions(path: Path | str = DEFAULT_CSV) -> list[Mention]:
                 raise ValueError(f"{path}:{line}: a {kind} mention needs expected_lat/expected_lon")
             if kind == "region" and not row["region"]:
                 raise ValueError(f"{path}:{line}: a region mention needs a region spec")
+            tolerance = row.get("tolerance_km") or ""
+            try:
+                tolerance_km = float(tolerance) if tolerance.strip() else HIT_KM
+            except ValueError:
+                raise ValueError(f"{path}:{line}: tolerance_km {tolerance!r} is not a number") from None
+            if not 0 < tolerance_km <= FAR_KM:
+                raise ValueError(f"{path}:{line}: tolerance_km {tolerance_km:g} is outside (0, {FAR_KM:g}]")
             rows.append(Mention(line, row["mention"], kind, lat, lon, row["expected_country"], row["region"],
-                                row["family"], row["note"]))
+                                row["family"], row["note"], row.get("theatre") or "", tolerance_km))
     return rows
 
 
@@ -181,13 +200,15 @@ class Answer:
     country: str | None = None
     source: str | None = None
     reason: str | None = None
+    flag: str | None = None  # why the geocoder itself doubts the answer (ambiguous name, ...); None if confident
 
     def describe(self) -> str:
         if not self.resolved:
             return f"unresolved ({self.reason})" if self.reason else "unresolved"
         kind = self.geometry.geom_type if self.geometry is not None else "no geometry"
         return (f"{self.name} [{self.country}] {self.lat:.4f},{self.lon:.4f} p{self.precision} "
-                f"r={self.radius_km if self.radius_km is not None else '-'}km {kind} ({self.source})")
+                f"r={self.radius_km if self.radius_km is not None else '-'}km {kind} ({self.source})"
+                + (f" flagged: {self.flag}" if self.flag else ""))
 
 
 def ours(text: str) -> Answer:
@@ -209,7 +230,16 @@ def _answer(found) -> Answer:
     if not found.resolved:
         return Answer(False, reason=found.reason, source=found.source)
     return Answer(True, found.lat, found.lon, found.precision, found.radius_km, found.shape(), found.name,
-                  found.country, found.source)
+                  found.country, found.source, flag=_doubt(found))
+
+
+def _doubt(found) -> str | None:
+    """What the Resolution says against itself: a ``status`` other than "resolved" (with its reason), or
+    a ``warning``. ``status`` is read only if the Resolution has it (issue 11 adds it)."""
+    status = getattr(found, "status", None)
+    if status and status != "resolved":
+        return f"{status}: {found.warning or found.reason or ''}".rstrip(": ")
+    return found.warning or None
 
 
 def _fold(text: str) -> str:
@@ -322,7 +352,8 @@ def judge(mention: Mention, answer: Answer) -> Verdict:
         return Verdict(False, False, False, detail="unresolved")
     if mention.kind in ("point", "near"):
         km = km_between(mention.lat, mention.lon, answer.lat, answer.lon)
-        return Verdict(km <= HIT_KM, True, km > HIT_KM, km, km <= NEAR_KM, f"{km:.1f} km off")
+        hit = km <= mention.tolerance_km
+        return Verdict(hit, True, not hit, km, km <= NEAR_KM, f"{km:.1f} km off (tolerance {mention.tolerance_km:g})")
     ok, detail = check_region(mention.region, answer)
     return Verdict(ok, True, not ok, detail=detail)
 
@@ -563,17 +594,18 @@ def report(mentions: list[Mention], runs: list[Run]) -> None:
         say(f"{label:58}" + "".join(f"{fmt(s[key]):>{width}}" for s in sums))
 
     line(f"point+near within {NEAR_KM:g} km (of {s0['point_near']})", "within10")
-    line(f"point+near within {HIT_KM:g} km (of {s0['point_near']})", "within25")
+    line(f"point+near within tolerance (of {s0['point_near']})", "within25")
     line(f"region phrases matching their spec (of {s0['regions']})", "region_hit")
     line(f"negatives resolved = false positives (of {s0['negatives']})", "false_positive")
-    line(f"wrongly resolved (>{HIT_KM:g} km / wrong region), of {s0['positives']} positives", "wrong")
+    line(f"wrongly resolved (beyond tolerance / wrong region), of {s0['positives']} positives", "wrong")
     line("wrongly resolved, as a share of the positives resolved", "wrong_of_resolved")
     line("positives left unresolved", "unresolved")
     line("point mentions answered as a region (precision 3; info)", "point_as_region")
     say(f"{'time for the whole set (s)':58}" + "".join(f"{r.seconds:>{width}.2f}" for r in runs))
 
     say("")
-    say("hit rate by kind (point/near: within 25 km; region: matches spec; negative: unresolved)")
+    say("hit rate by kind (point/near: within tolerance, 25 km unless the row says; region: matches spec; "
+        "negative: unresolved)")
     for kind in KINDS:
         say(f"  {kind:56}" + "".join(f"{_pct(s['by_kind'][kind]):>{width}}" for s in sums))
     say("")
@@ -597,13 +629,77 @@ def report(mentions: list[Mention], runs: list[Run]) -> None:
     as_region = [(m, a) for m, a, v in zip(mentions, ours_run.answers, ours_run.verdicts)
                  if v.ok and m.kind == "point" and a.precision == PRECISION_REGION]
     say("")
-    say(f"point mentions {ours_run.label} places within {HIT_KM:g} km but answers as a region (precision 3), "
+    say(f"point mentions {ours_run.label} places within tolerance but answers as a region (precision 3), "
         f"not counted as wrong: {len(as_region)}"
         + (": " + ", ".join(f"{m.mention!r} -> {a.name} ({a.source})" for m, a in as_region) if as_region else ""))
     better = [m for i, m in enumerate(mentions) if not ours_run.verdicts[i].ok and any(p.verdicts[i].ok for p in peers)]
     say("")
     say(f"mentions a peer gets right and {ours_run.label} does not: {len(better)}"
         + (": " + ", ".join(repr(m.mention) for m in better) if better else ""))
+    if any(m.theatre for m in mentions):
+        report_theatres(mentions, runs)
+
+
+def km_from_truth(mention: Mention, answer: Answer) -> float | None:
+    """How far a resolved answer's point lies from the truth: the labelled point, or the nearest edge of the
+    region spec's area (0 inside it). None for negatives and unresolved answers."""
+    if not answer.resolved or mention.kind == "negative":
+        return None
+    if mention.kind in ("point", "near"):
+        return km_between(mention.lat, mention.lon, answer.lat, answer.lon)
+    import shapely
+    from shapely.ops import nearest_points
+
+    target = spec_target(parse_spec(mention.region))
+    if target is None or target.is_empty:
+        return None
+    point = shapely.Point(answer.lon, answer.lat)
+    nearest = nearest_points(target, point)[0]
+    return km_between(nearest.y, nearest.x, answer.lat, answer.lon)
+
+
+def report_theatres(mentions: list[Mention], runs: list[Run]) -> None:
+    """Per theatre: every run's hit rate; then every answer of ours one by one (and of the exact-name
+    peer) more than FAR_KM from the truth, flagged by the geocoder or confident."""
+    say = print
+    width = 18
+    theatres = sorted({m.theatre for m in mentions})
+    say("")
+    say("hit rate by theatre (point/near within tolerance, region matching, negative unresolved)")
+    say(f"  {'':56}" + "".join(f"{r.label:>{width}}" for r in runs))
+    for theatre in theatres + [None]:
+        rows = [i for i, m in enumerate(mentions) if theatre is None or m.theatre == theatre]
+        label = f"{theatre or 'all theatres'} ({len(rows)})"
+        cells = "".join(f"{_pct(sum(r.verdicts[i].ok for i in rows) / len(rows)):>{width}}" for r in runs)
+        say(f"  {label:56}" + cells)
+    for theatre in theatres:
+        rows = [i for i, m in enumerate(mentions) if m.theatre == theatre]
+        parts = []
+        for kind in KINDS:
+            of_kind = [i for i in rows if mentions[i].kind == kind]
+            if of_kind:
+                parts.append(f"{kind} " + "/".join(f"{sum(r.verdicts[i].ok for i in of_kind)}" for r in runs)
+                             + f" of {len(of_kind)}")
+        say(f"    {theatre}: " + "; ".join(parts) + f"  [{' / '.join(r.label for r in runs)}]")
+
+    by_label = {r.label: r for r in runs}
+    for label in ("strikemap 1-by-1", ExactNamePeer.label):
+        result = by_label.get(label)
+        if result is None:
+            continue
+        far = []
+        for m, a in zip(mentions, result.answers):
+            km = km_from_truth(m, a)
+            if km is not None and km > FAR_KM:
+                far.append((m, a, km))
+        confident = [f for f in far if not f[1].flag]
+        say("")
+        say(f"{label}: answers more than {FAR_KM:g} km from the truth: {len(far)} "
+            f"({len(confident)} confident, {len(far) - len(confident)} flagged as ambiguous)")
+        for m, a, km in sorted(far, key=lambda f: (f[0].theatre, -f[2])):
+            state = f"FLAGGED ({a.flag})" if a.flag else "CONFIDENT"
+            say(f"  [{m.theatre}/{m.kind}/{m.family}] {m.mention!r} line {m.line}: {km:,.0f} km off, "
+                f"{a.name} [{a.country}] p{a.precision}, {state}")
 
 
 def code_version() -> str:

@@ -3,7 +3,7 @@
 Shaped like sqlite-utils' ``cli.py``: each command parses its arguments, calls one
 library function whose keywords match the options, and turns our errors into a
 one-line message and exit status 2. The forms below are a contract other tools
-rely on (DESIGN.md); tests cover them.
+rely on (the README's "Command line" section); tests cover them.
 
     python -m geo geocode --json "Al-Bukamal" "the Iraq-Syria border region"
     echo "Al Qa'im" | python -m geo geocode --json -
@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
 from . import config
 from .errors import StrikemapError
+from .io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS, suffix_format
 
 
 def _iso_date(text: str) -> dt.date:
@@ -42,6 +44,16 @@ def _country_list(text: str) -> tuple[str, ...]:
     if bad:
         raise argparse.ArgumentTypeError(f"{', '.join(bad)}: not ISO 3166 alpha-2 country codes (e.g. SY,IQ)")
     return codes
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # also refuses "nan"
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence between 0 and 1 (e.g. 0.8)")
+    return value
 
 
 def _mentions(arguments: list[str]) -> list[str]:
@@ -66,6 +78,7 @@ def cmd_geocode(args) -> int:
                    for mention in mentions)
     unresolved = 0
     for mention, found in zip(mentions, answers):
+        found = found.with_min_confidence(args.min_confidence)
         unresolved += not found.resolved
         if found.warning:
             print(f"warning: {mention}: {found.warning}", file=sys.stderr)
@@ -92,23 +105,25 @@ def _provider(args):
 
 def _geocode_csv(args) -> int:
     """The batch form: one column of a CSV geocoded into GeoJSON or CSV, progress on stderr."""
-    import pandas as pd
     from tqdm import tqdm
 
-    from .io.events import read_events_table
+    from .io.read import read_csv_table
     from .io.export import format_for, write_events
     from .geocoding.resolve import geocode_column
 
     if not args.column or not args.output:
         raise StrikemapError("--csv needs --column NAME and -o OUT.geojson|OUT.csv")
     fmt = format_for(args.output, None)
-    table = read_events_table(args.csv)
-    if not isinstance(table, pd.DataFrame) or hasattr(table, "geometry"):
+    if not args.csv.exists():
+        raise StrikemapError(f"{args.csv}: no such file")
+    if suffix_format(args.csv, "import") is not FORMATS["csv"]:
         raise StrikemapError(f"{args.csv}: --csv expects a CSV file")
+    table = read_csv_table(args.csv)
     with tqdm(total=len(table), unit="mention", file=sys.stderr, disable=None, desc="geocoding") as bar:
         try:
             placed = geocode_column(table, args.column, country=args.country, provider=_provider(args),
-                                    focus=args.focus, progress=lambda done, total: bar.update(1))
+                                    focus=args.focus, progress=lambda done, total: bar.update(1),
+                                    min_confidence=args.min_confidence)
         except KeyError as exc:
             raise StrikemapError(f"{args.csv}: {exc.args[0]}") from None
     if fmt not in ("geojson", "csv"):
@@ -120,23 +135,31 @@ def _geocode_csv(args) -> int:
     return 1 if unresolved else 0
 
 
+def _read_setting_aside(path: Path):
+    """The events file's rows, bad ones set aside and each named in a warning on stderr: (events, how many)."""
+    from .io.read import read_events
+
+    events, summary = read_events(path, on_bad_rows="skip")
+    for problem in summary.set_aside:
+        print(f"warning: {summary.file}: set aside {problem.message}", file=sys.stderr)
+    return events, len(summary.set_aside)
+
+
 def cmd_build(args) -> int:
-    from .io.events import load_events
     from .io.export import write_events
 
-    events = load_events(args.events)
+    events, set_aside = _read_setting_aside(args.events)
     write_events(events, args.output, "geojson")
     unresolved = events[events.geometry.isna()]
     print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
     for row in unresolved.itertuples():
         print(f"warning: {row.event_id_cnty}: {row.location_mention!r}: {row.geocoder}", file=sys.stderr)
-    return 1 if len(unresolved) else 0
+    return 1 if len(unresolved) or set_aside else 0
 
 
 def cmd_export(args) -> int:
     from urllib.parse import parse_qs, urlsplit
 
-    from .io.events import load_events
     from .io.export import format_for, write_events
     from .web.filters import Filters, apply_filters
 
@@ -148,31 +171,26 @@ def cmd_export(args) -> int:
     if view.problems:
         raise StrikemapError("--view: " + "; ".join(view.problems))
     view = view.replace(start=args.start or view.start, end=args.end or view.end)
-    shown = apply_filters(load_events(args.events), view)
+    events, set_aside = _read_setting_aside(args.events)
+    shown = apply_filters(events, view)
     write_events(shown, args.output, fmt)
     print(f"wrote {len(shown)} events to {args.output} ({fmt})", file=sys.stderr)
-    return 0
-
-
-# Kept here as plain lists so `python -m geo --help` starts without pandas; a test holds them equal to
-# geo.io.export.EXPORT_FORMATS and geo.io.importers.IMPORT_FORMATS.
-EXPORT_FORMATS = ["geojson", "csv", "csv-latlon", "gpkg", "parquet"]
-IMPORT_FORMATS = ["acled", "ucdp", "csv", "geojson", "gpkg", "parquet"]
+    return 1 if set_aside else 0
 
 
 def cmd_import(args) -> int:
     from .io.export import format_for, write_events
-    from .io.importers import import_with_summary
+    from .io.read import read_events
 
     fmt = format_for(args.output)  # a bad suffix fails now, not after a long read
-    events, summary = import_with_summary(args.fmt, args.file, sub_event_types=args.sub_event_type,
-                                          on_bad_rows=args.on_bad_rows, encoding=args.encoding,
-                                          max_mb=args.max_mb, progress=True)
+    events, summary = read_events(args.file, args.fmt, sub_event_types=args.sub_event_type,
+                                  on_bad_rows=args.on_bad_rows, encoding=args.encoding, max_mb=args.max_mb,
+                                  progress=True)
     write_events(events, args.output, fmt)
     for line in summary.lines():
         print(line, file=sys.stderr)
     print(f"wrote {len(events)} events to {args.output} ({fmt})", file=sys.stderr)
-    return 1 if summary.unplaced or summary.rejected else 0
+    return 1 if summary.unplaced or summary.set_aside else 0
 
 
 def _add_import_command(commands) -> None:
@@ -181,24 +199,26 @@ def _add_import_command(commands) -> None:
 
     command = commands.add_parser(
         "import", help="read an ACLED, UCDP GED or strikemap file into our schema",
-        description="Read FILE (FORMAT: " + ", ".join(IMPORT_FORMATS) + ") into our schema, every column kept, "
-                    "and write it to OUT (.geojson, .csv, .gpkg or .parquet) only if it all reads. Rows without "
-                    "coordinates are geocoded. Exit status 1 if any row is unplaced or rejected, 2 on bad input.",
+        description="Read FILE (in FORMAT, below) into our schema, every column kept, and write it to OUT ("
+                    + ", ".join(FORMATS[f].suffix for f in EXPORT_FORMATS if FORMATS[f].by_suffix)
+                    + ") only if it all reads. Rows without coordinates are geocoded. Exit status 1 if any row "
+                      "is unplaced or set aside, 2 on bad input.",
         epilog='examples: python -m geo import acled 2021-syria-iraq.csv --sub-event-type "Air/drone strike" '
                '-o strikes.geojson\n'
                '          python -m geo import ucdp GEDEvent_v25_1.csv -o ged.parquet',
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    command.add_argument("fmt", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
+    command.add_argument("fmt", choices=IMPORT_FORMATS, metavar="FORMAT",
+                         help="; ".join(f"{f}: {FORMATS[f].label}" for f in IMPORT_FORMATS))
     command.add_argument("file", type=Path, metavar="FILE")
     command.add_argument("-o", "--output", type=Path, required=True, metavar="OUT")
     command.add_argument("--sub-event-type", action="extend", type=types, default=[], metavar="TYPE",
                          help='keep only these sub-event types, e.g. "Air/drone strike" (repeat, or a comma list)')
     command.add_argument("--on-bad-rows", choices=["error", "skip"], default="error",
-                         help="error (default): refuse the file if any row is bad; skip: import the others "
-                              "and list the bad ones")
+                         help="error (default): refuse the file if any row is bad; skip: set the bad rows "
+                              "aside (each listed) and import the others")
     command.add_argument("--encoding", default="utf-8", help="the CSV's text encoding (default utf-8, BOM or not)")
     command.add_argument("--max-mb", type=float, metavar="MB",
-                         help="refuse larger files (default $STRIKEMAP_MAX_IMPORT_MB or 500)")
+                         help="refuse larger files, in MiB (default $STRIKEMAP_MAX_IMPORT_MB or 500)")
     command.set_defaults(run=cmd_import)
 
 
@@ -263,13 +283,25 @@ def _events_summary(events) -> str:
 
 def cmd_setup(args) -> int:
     from .web.assets import install_assets
-    from .geocoding.gazetteer import build_gazetteer
+    from .geocoding.gazetteer import build_gazetteer, is_current
 
-    if args.force or not config.GAZETTEER_DB.exists():
+    if args.force or not is_current(config.GAZETTEER_DB):  # missing, or built by older code
         counts = build_gazetteer()
         print(f"gazetteer: {counts} -> {config.GAZETTEER_DB}", file=sys.stderr)
     assets = install_assets(force=args.force)
     print(f"static assets: {len(assets['vendor'])} vendor files, basemap {assets['basemap']}", file=sys.stderr)
+    if assets["context"] is not None:
+        print(f"basemap context (files by band): {assets['context']}", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .io.schema import as_records, markdown_table
+
+    if args.json:
+        print(json.dumps(as_records(), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(markdown_table())
     return 0
 
 
@@ -502,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--focus", type=_country_list, default=_country_list(os.environ.get("STRIKEMAP_FOCUS", "")),
                          metavar="CC,CC", help="countries your reports are about, preferred among places of "
                                                "one name, e.g. SY,IQ (default $STRIKEMAP_FOCUS)")
+    geocode.add_argument("--min-confidence", type=_confidence, metavar="X",
+                         help="answers scoring under X (0-1) are printed as unresolved, with the reason "
+                              "(exit status 1); every answer's score and status are in --json")
     geocode.add_argument("--csv", type=Path, metavar="FILE", help="batch: geocode a column of this CSV file")
     geocode.add_argument("--column", metavar="NAME", help="batch: the column holding the mentions")
     geocode.add_argument("-o", "--output", type=Path, help="batch: OUT.geojson or OUT.csv (resolution columns added)")
@@ -520,8 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=_iso_date, help="first day, YYYY-MM-DD (inclusive)")
     export.add_argument("--end", type=_iso_date, help="last day, YYYY-MM-DD (inclusive)")
     export.add_argument("--format", choices=EXPORT_FORMATS,
-                        help="default: from the file suffix (.geojson, .csv, .gpkg, .parquet); csv carries each "
-                             "shape as WKT in geometry_wkt, csv-latlon only latitude/longitude")
+                        help="default: from the file suffix; "
+                             + "; ".join(f"{f} = {FORMATS[f].export_title}" for f in EXPORT_FORMATS))
     export.add_argument("--view", metavar="LINK", help="a dashboard link (or its query string): export exactly "
                         "what it shows, e.g. 'start=2021-06-01&country=Syria&precision=2'")
     export.add_argument("--events", type=Path, default=events_default, help=f"events file (default {events_default})")
@@ -547,6 +582,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog="example: python -m geo setup --force")
     setup.add_argument("--force", action="store_true", help="rebuild even if present")
     setup.set_defaults(run=cmd_setup)
+    schema = commands.add_parser("schema", help="the event table's columns: type, where shown, meaning",
+                                 epilog="example: python -m geo schema --markdown")
+    form = schema.add_mutually_exclusive_group()
+    form.add_argument("--markdown", action="store_true", help="a Markdown table, as in the README (the default)")
+    form.add_argument("--json", action="store_true", help="a JSON list of the columns, for other tools")
+    schema.set_defaults(run=cmd_schema)
     _add_store_command(commands)
     _add_batch_command(commands)
     return parser

@@ -5,13 +5,83 @@ anything of ours, or the built-in (``ValueError``, ``FileNotFoundError``) they
 already expect.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 
 class StrikemapError(Exception):
     """Root of every error strikemap raises on purpose."""
 
 
+# A refusal lists this many bad rows one a line, then says how many more there are.
+MAX_ERRORS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell of an events file, as fields: callers show them their own way (a CLI line, a table).
+
+    ``file`` is the name shown to a person (an upload's own name, not the scratch copy's path); ``row``
+    numbers the row as the file does (a CSV's header is line 1, so its first data row is 2; features count
+    from 1), ``index`` is its 0-based position among the data rows; ``column`` is the file's own column
+    name; ``reason`` is the sentence a person reads ("event_date '30/02/2021' is not a date ...").
+    """
+
+    file: str
+    index: int
+    unit: str  # "row" (a CSV line) or "feature" (GeoJSON, GeoPackage, GeoParquet)
+    column: str
+    value: object
+    reason: str
+    event_id: str = ""
+
+    @property
+    def row(self) -> int:
+        return self.index + (2 if self.unit == "row" else 1)
+
+    @property
+    def label(self) -> str:
+        """"row 4 (SYR1)": the row as the file numbers it, and its event id when it has one."""
+        return f"{self.unit} {self.row}" + (f" ({self.event_id})" if self.event_id else "")
+
+    @property
+    def message(self) -> str:
+        return f"{self.label}: {self.reason}"
+
+
 class EventDataError(StrikemapError, ValueError):
-    """An events file is malformed: the message names the file, row and column."""
+    """An events file (or an edit) is malformed: the message is built from the fields.
+
+    ``file`` is the name a person knows the file by, ``path`` where it is on disk (a scratch copy for an
+    upload), ``reason`` what is wrong with the whole file, ``problems`` the bad rows (``RowProblem``), and
+    ``advice`` what to do about them.
+    """
+
+    def __init__(self, reason: str = "", *, file: str | None = None, path=None,
+                 problems: tuple[RowProblem, ...] | list[RowProblem] = (), advice: str = ""):
+        self.reason, self.file, self.path = reason, file, path
+        self.problems, self.advice = tuple(problems), advice
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        advice = f" ({self.advice})" if self.advice else ""
+        if not self.problems:
+            return f"{where}{self.reason}{advice}"
+        if len(self.problems) == 1:
+            return f"{where}{self.problems[0].message}{advice}"
+        shown = "\n  ".join(p.message for p in self.problems[:MAX_ERRORS_SHOWN])
+        more = len(self.problems) - MAX_ERRORS_SHOWN
+        return (f"{where}{len(self.problems)} problem(s){advice}:\n  {shown}"
+                + (f"\n  ... and {more} more" if more > 0 else ""))
+
+    def __reduce__(self):  # keyword fields: pickle (Streamlit's cache, multiprocessing) rebuilds them all
+        return _rebuild_event_data_error, (self.reason, self.file, self.path, self.problems, self.advice)
+
+
+def _rebuild_event_data_error(reason, file, path, problems, advice) -> EventDataError:
+    return EventDataError(reason, file=file, path=path, problems=problems, advice=advice)
 
 
 class GazetteerMissingError(StrikemapError, FileNotFoundError):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_START_TIMEOUT_S = 60
+PORT_ATTEMPTS = 3
 
 
 def free_port() -> int:
@@ -58,36 +59,56 @@ def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboa
 
 @contextmanager
 def _serve(script: Path, events_file: Path | None):
-    port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("STRIKEMAP_EVENTS", None)
     if events_file is not None:
         env["STRIKEMAP_EVENTS"] = str(events_file)
+    # A port free when asked can be taken by another process before streamlit binds it (the machine runs
+    # other tests too): then streamlit exits at once, and a fresh port is tried.
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        proc, base = _start(script, env)
+        if proc.returncode is None:
+            break
+        if attempt == PORT_ATTEMPTS:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode} before answering on {base} "
+                               f"(and on {PORT_ATTEMPTS - 1} other free ports before it)")
+    try:
+        yield base
+    finally:
+        _stop(proc)
+
+
+def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    """(the process, its base URL) once /_stcore/health answers "ok", or once it exited (a returncode)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode} before answering on {base}")
+        while proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
                     if response.read().decode().strip() == "ok":
-                        break
+                        return proc, base
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not answer on {base}/_stcore/health in {SERVER_START_TIMEOUT_S} s")
             time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        return proc, base
+    except BaseException:
+        _stop(proc)
+        raise
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -7,10 +7,24 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from geo import config
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles for the property-based tests (tests/test_properties.py). A verdict must not depend on
+# the run: under CI the examples are derandomized (drawn from a hash of each test, the same every run), no
+# example database is read or written, and nothing depends on the wall clock (no deadlines, no too_slow health
+# check: a loaded machine is slow, not wrong). A failure prints its reproduce blob. Outside CI the "default"
+# profile stays Hypothesis' own (random, with a local .hypothesis/ database). Random exploration is `make fuzz`:
+# the "fuzz" profile, more examples by $STRIKEMAP_FUZZ_SCALE (test_properties.examples), failures kept in
+# .hypothesis/ and printed with their blob, to be pinned as @example regression cases.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", derandomize=False, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")  # Hypothesis loads its own "ci" by itself; this one is ours, stated here
 ABU_KAMAL = (34.45, 40.92)
 AL_QAIM = (34.39, 40.99)
 

@@ -9,6 +9,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from geo.web.page_state import PageState
 
 APP = str(ROOT / "dashboard.py")
 
@@ -161,11 +162,11 @@ def params_of(app) -> dict:
 def test_every_filter_reads_from_and_writes_to_the_url(monkeypatch):
     app = run_app(monkeypatch, actor="Popular Mobilisation Forces (PMF)", precision="2", q="Al-Qaim")
     assert drawn_events(app) == ["SM-IRQ-2021-0001"] and shown_count(app) == (1, 4)
-    assert app.multiselect(key="f_actor").value == ["Popular Mobilisation Forces (PMF)"]
-    app.multiselect(key="f_actor").set_value([]).run()
-    app.text_input(key="f_text").set_value("").run()
+    assert app.multiselect(key=PageState.actors.key).value == ["Popular Mobilisation Forces (PMF)"]
+    app.multiselect(key=PageState.actors.key).set_value([]).run()
+    app.text_input(key=PageState.text.key).set_value("").run()
     assert shown_count(app) == (4, 4)
-    app.multiselect(key="f_country").set_value(["Syria"]).run()
+    app.multiselect(key=PageState.countries.key).set_value(["Syria"]).run()
     params = params_of(app)
     assert params["country"] == ["Syria"] and params["precision"] == ["2"] and "actor" not in params
     assert sorted(drawn_events(app)) == ["SM-SYR-2021-0001", "SM-SYR-2021-0002", "SM-SYR-2021-0003"]
@@ -194,7 +195,7 @@ def test_uncertainty_toggle_is_part_of_the_view(monkeypatch):
 
 def test_selecting_a_row_focuses_its_event_on_the_map(monkeypatch):
     app = run_app(monkeypatch)
-    app.session_state["table"] = {"selection": {"rows": [3], "columns": []}}
+    app.session_state[PageState.table.key] = {"selection": {"rows": [3], "columns": []}}
     app.run()
     row_id = app.dataframe[0].value.iloc[3]["event_id_cnty"]
     assert layer_options(app)["focus"] == row_id
@@ -220,7 +221,7 @@ def test_large_tables_are_capped_and_still_selectable(monkeypatch, tmp_path):
     assert shown_count(app) == (6000, 6000) and len(drawn_events(app)) == 6000
     assert len(app.dataframe[0].value) == 2000
     assert any("first 2,000 of 6,000" in c.value for c in app.caption)
-    app.session_state["table"] = {"selection": {"rows": [5], "columns": []}}
+    app.session_state[PageState.table.key] = {"selection": {"rows": [5], "columns": []}}
     app.run()
     assert layer_options(app)["focus"] == app.dataframe[0].value.iloc[5]["event_id_cnty"]
 
@@ -287,7 +288,7 @@ def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch
     next(d for d in app.date_input if d.label.startswith("Report date")).set_value(dt.date(2021, 6, 28))
     next(b for b in app.button if b.label == "Propose events").click().run()
     assert not app.exception, app.exception
-    assert len(app.session_state["proposals"]) == 4
+    assert len(app.session_state[PageState.proposals.key]) == 4
     next(b for b in app.button if b.label == "Add ticked events to the data set").click().run()
     assert not app.exception, app.exception
     assert shown_count(app) == (8, 8)  # the 4 bundled events and the 4 reviewed proposals
@@ -319,7 +320,7 @@ def _editable_copy(tmp_path):
 
 def _select_row(app, event_id: str):
     rows = list(app.dataframe[0].value["event_id_cnty"])
-    app.session_state["table"] = {"selection": {"rows": [rows.index(event_id)], "columns": []}}
+    app.session_state[PageState.table.key] = {"selection": {"rows": [rows.index(event_id)], "columns": []}}
     return app.run()
 
 
@@ -392,3 +393,17 @@ def test_the_bundled_data_set_is_read_only_in_the_page(monkeypatch, tmp_path):
     data = app.query_params["data"]
     assert (data if isinstance(data, str) else data[0]).startswith("store:")
     assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)
+
+
+def test_choosing_a_data_set_opens_it_from_its_beginning(monkeypatch, tmp_path):
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    store, copy = _editable_copy(tmp_path)
+    app = run_app(monkeypatch, start="2021-06-01", end="2021-06-30", country="Iraq")
+    assert shown_count(app) == (1, 4)
+    next(s for s in app.selectbox if s.label == "Data set").set_value(copy.key).run()
+    assert not app.exception, app.exception
+    assert shown_count(app) == (4, 4)  # the whole timeline, no filter
+    assert app.multiselect(key=PageState.countries.key).value == []
+    params = params_of(app)
+    assert params["data"] == [copy.key] and params["start"] == ["2021-02-01"] and "country" not in params
+    assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)  # the editable copy

@@ -294,9 +294,17 @@ class KillTheRun(WorkerPlugin):
 @pytest.fixture
 def kill_plugin(local_cluster):
     with Client(local_cluster) as client:
-        def register(plugin):
-            client.register_plugin(plugin)
-        yield register
+        def registered(plugin) -> bool:
+            # A worker killed by the test before may still be listed while its nanny starts the new one: the
+            # broadcast to it fails; wait for two workers and try again.
+            client.wait_for_workers(2, timeout=WAIT_S)
+            try:
+                client.register_plugin(plugin)
+            except OSError:  # distributed's CommClosedError
+                return False
+            return True
+
+        yield lambda plugin: wait_until(lambda: registered(plugin), "the plugin registered on every worker")
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_no_row(local_cluster, kill_plugin, single_mentions, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from geo.errors import EventDataError
-from geo.io.events import SCHEMA, date_span, filter_events, load_events
+from geo.io.events import SCHEMA, date_span, load_events
 from geo.geocoding.resolve import resolve_mention
 
 from conftest import ABU_KAMAL, AL_QAIM, ROOT, km_between
@@ -60,13 +60,6 @@ def test_fatalities_ranges_and_sources(bundled):
     february = bundled[bundled.event_date == "2021-02-25"].iloc[0]
     assert (february.fatalities_min, february.fatalities_max) == (1, 22)
     assert "SOHR" in february.fatalities_sources and "militia" in february.fatalities_sources
-
-
-def test_filter_is_inclusive_on_both_ends(bundled):
-    assert len(filter_events(bundled, "2021-06-27", "2021-06-27")) == 3
-    assert len(filter_events(bundled, "2021-02-25", "2021-06-26")) == 1
-    assert len(filter_events(bundled, "2021-03-01", "2021-05-31")) == 0
-    assert len(filter_events(bundled, None, None)) == 4
 
 
 def test_unknown_place_is_kept_without_geometry(events_csv):
@@ -134,7 +127,8 @@ def test_acled_style_csv_with_coordinates_and_semicolons(tmp_path):
         "34.4523;40.9185;2;Reuters;note;1\n", encoding="utf-8")
     events = load_events(acled)
     row = events.iloc[0]
-    assert row.event_date == "2021-02-25" and row.geocoder == "given coordinates"
+    # No location_mention column: read as ACLED's export (its columns say so), with ACLED's precision code.
+    assert row.event_date == "2021-02-25" and row.geocoder == "given coordinates (ACLED geo_precision 2)"
     assert row.geometry.equals(shapely.Point(40.9185, 34.4523))
 
 

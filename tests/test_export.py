@@ -1,12 +1,14 @@
 """Exports: RFC 7946 GeoJSON, CSV without formula injection, GeoPackage; atomic writes."""
 
+import datetime as dt
 import json
 
 import geopandas as gpd
 import pytest
 
 from geo.errors import ExportError
-from geo.io.events import filter_events, load_events
+from geo.io.events import load_events
+from geo.web.filters import Filters, apply_filters
 from geo.io.export import to_csv, to_geojson, write_events
 from geo.geocoding.resolve import resolve_mention
 
@@ -91,7 +93,7 @@ def test_failed_write_leaves_the_old_file_intact(tmp_path, bundled):
 
 
 def test_filtered_export_holds_exactly_the_window(tmp_path, bundled):
-    june = filter_events(bundled, "2021-06-01", "2021-06-30")
+    june = apply_filters(bundled, Filters(start=dt.date(2021, 6, 1), end=dt.date(2021, 6, 30)))
     data = json.loads(to_geojson(june))
     assert {f["properties"]["event_date"] for f in data["features"]} == {"2021-06-27"}
     assert len(data["features"]) == 3

@@ -7,14 +7,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import cli
 
 from geo.io import importers
 from geo.cli import main
 from geo.errors import EventDataError
 from geo.io.events import SCHEMA
-from geo.io.export import EXPORT_FORMATS, write_events
-from geo.io.importers import IMPORT_FORMATS, import_events, import_with_summary
+from geo.io.export import write_events
+from geo.io.importers import import_events, import_with_summary
 
 from conftest import ROOT, km_between
 
@@ -70,7 +69,7 @@ def test_acled_samples_import_with_every_row_placed_and_every_column_kept(path, 
     events, summary = import_with_summary("acled", path)
     raw = raw_table(path, sep)
     assert len(events) == len(raw) == 13 and events.geometry.notna().all()
-    assert summary.placed == 13 and not summary.unplaced and not summary.rejected
+    assert summary.placed == 13 and not summary.unplaced and not summary.set_aside
     assert list(events.columns[:len(SCHEMA)]) == SCHEMA
     extras = [c for c in raw.columns if c not in SCHEMA]
     assert list(events.columns[len(SCHEMA):-1]) == extras  # ACLED's own columns follow ours, in file order
@@ -119,7 +118,7 @@ def test_ucdp_sample_imports_with_every_row_placed_and_every_column_kept(ucdp):
     events, summary = ucdp
     raw = raw_table(UCDP)
     assert len(events) == len(raw) == 10 and events.geometry.notna().all()
-    assert summary.placed == 10 and summary.geocoded == 1 and not summary.rejected
+    assert summary.placed == 10 and summary.geocoded == 1 and not summary.set_aside
     for column in raw.columns:
         assert column in events.columns
         if column in ("latitude", "longitude"):  # numbers now; the row without them got the geocoder's
@@ -374,17 +373,17 @@ BAD_INPUTS = {
     "UCDP low above high": (_ucdp_low_above_high, ["row 4 (UCDP-398214)", "low 40 is more than high 4"]),
     "duplicate id": (_duplicate_id, ["row 10 (IRQ41112)", "event_id_cnty", "more than once", "first at row 4"]),
     "missing columns": (_missing_columns, ["missing column(s) event_id_cnty, event_date", "found id, date, place"]),
-    "UCDP given as ACLED": (_ucdp_given_as_acled, ["not an ACLED CSV export", "looks like a UCDP GED CSV",
+    "UCDP given as ACLED": (_ucdp_given_as_acled, ["expected ACLED export (CSV), but missing", "looks like UCDP GED (CSV)",
                                                    "import ucdp"]),
-    "GeoJSON given as ACLED": (_geojson_given_as_acled, ["JSON (GeoJSON?)", "not an ACLED CSV", "import geojson"]),
-    "PNG": (_png, ["a PNG image, not an ACLED CSV export"]),
-    "CSV given as GeoJSON": (_csv_given_as_geojson, ["a text file, not GeoJSON", "import acled|ucdp|csv"]),
+    "GeoJSON given as ACLED": (_geojson_given_as_acled, ["JSON (GeoJSON?); expected ACLED export (CSV)", "import geojson"]),
+    "PNG": (_png, ["a PNG image; expected ACLED export (CSV)"]),
+    "CSV given as GeoJSON": (_csv_given_as_geojson, ["a text file; expected GeoJSON", "import acled|ucdp|csv"]),
     "empty file": (_empty, ["the file is empty (0 bytes)"]),
     "header only": (_header_only, ["a header line but no rows"]),
     "not UTF-8": (_latin1, ["row 5, column notes", "b'\\xe9'", "not utf-8 text", "--encoding"]),
     "UTF-16": (_utf16, ["UTF-16 text", "--encoding utf-16"]),
     "GeoJSON in lat, lon order": (_swapped_geojson, ["feature 1 (X1)", "outside the Earth", "lat, lon order"]),
-    "broken GeoPackage": (_not_a_geopackage, ["not readable as a GeoPackage"]),
+    "broken GeoPackage": (_not_a_geopackage, ["not readable as GeoPackage"]),
 }
 
 
@@ -445,12 +444,14 @@ def test_skip_imports_the_good_rows_and_lists_the_bad(tmp_path, capsys):
     source = write_rows(tmp_path / "acled.csv", rows)
     assert main(["import", "acled", str(source), "--on-bad-rows", "skip", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "2 rejected" in err and "rejected row 4 (IRQ41112): event_date 'sometime in 2021'" in err
-    assert "rejected row 8 (IRQ40560): coordinates latitude=95.1" in err
+    assert "2 set aside" in err and "set aside row 4 (IRQ41112): event_date 'sometime in 2021'" in err
+    assert "set aside row 8 (IRQ40560): coordinates latitude=95.1" in err
     ids = [f["properties"]["event_id_cnty"] for f in json.loads(out.read_text())["features"]]
     assert len(ids) == 11 and "IRQ41112" not in ids and "IRQ40560" not in ids
     events, summary = import_with_summary("acled", source, on_bad_rows="skip")
-    assert [(p.index + 2, p.column) for p in summary.rejected] == [(4, "event_date"), (8, "latitude/longitude")]
+    assert [(p.row, p.column, p.value) for p in summary.set_aside] == [
+        (4, "event_date", "sometime in 2021"), (8, "latitude/longitude", ("95.1", rows[7][rows[0].index("longitude")]))]
+    assert all(p.file == str(source) for p in summary.set_aside)
 
 
 def test_filter_that_matches_nothing_names_what_is_there(tmp_path):
@@ -473,8 +474,3 @@ def test_large_files_show_progress_on_stderr(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "reading a.csv" in err and "geocoding" in err and "outlines" in err
     assert "13 rows read" in err and "12 by their own coordinates" in err and "1 geocoded" in err
-
-
-def test_the_cli_lists_every_format_the_library_has():
-    assert cli.IMPORT_FORMATS == list(IMPORT_FORMATS)
-    assert cli.EXPORT_FORMATS == list(EXPORT_FORMATS)

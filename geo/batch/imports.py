@@ -36,25 +36,18 @@ def _import_partition(folder: BatchFolder, number: int, fmt: str) -> int:
     """One partition on a worker: imported, its rejected rows listed, written; the events written."""
     first = folder.first_row(number)
     events, summary = _import_file(fmt, folder.input_part(number))
-    rejected = {problem.index for problem in summary.rejected}
+    rejected = {problem.index for problem in summary.set_aside}
     rows = len(pd.read_csv(folder.input_part(number), dtype=str, keep_default_na=False, usecols=[0]))
     events.index = pd.Index([first + i for i in range(rows) if i not in rejected], name=ROW)
-    folder.write_partition(number, events, [(first + p.index, p.column, p.message) for p in summary.rejected])
+    folder.write_partition(number, events, [(first + p.index, p.column, p.reason) for p in summary.set_aside])
     return len(events)
 
 
 def _read_archive(files: list[Path]) -> pd.DataFrame:
     """Every cell as text, as the importer reads it, so the staged CSV parts say exactly what the file said."""
-    from ..io.events import csv_separator
+    from ..io.read import read_csv_table
 
-    frames = []
-    for file in files:
-        try:
-            frames.append(pd.read_csv(file, sep=csv_separator(file), dtype=str, keep_default_na=False,
-                                      encoding="utf-8-sig"))
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise StrikemapError(f"{file}: not a readable UTF-8 CSV file ({exc}); `python -m geo import` on it "
-                                 "names the row and column") from None
+    frames = [read_csv_table(file) for file in files]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 

@@ -1,5 +1,5 @@
 """A batch's input: a CSV or Parquet file, or a folder of such parts, read as the single-process commands
-read them (CSV cells as text, blank as missing: ``geo.io.events.read_events_table``)."""
+read them (CSV cells as text: ``geo.io.read.read_csv_table``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def input_files(path: Path | str, suffixes: tuple[str, ...] = TABLE_SUFFIXES) ->
 
 def read_table(files: list[Path]) -> pd.DataFrame:
     """The rows of every file, in order, numbered from 0 across them."""
-    from ..io.events import read_events_table
+    from ..io.read import read_csv_table
 
     frames = []
     for file in files:
@@ -41,7 +41,7 @@ def read_table(files: list[Path]) -> pd.DataFrame:
             except Exception as exc:  # pyarrow has no error family of its own for a bad file
                 raise StrikemapError(f"{file}: not a readable Parquet file ({exc})") from None
         else:
-            frames.append(read_events_table(file))
+            frames.append(read_csv_table(file))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 

@@ -12,14 +12,19 @@ The rules a careful reader applies, in one place:
   province counts as ``ADMIN1_IMPORTANCE``);
 * a city beats the province named after it ("Idlib" is the city; "Idlib province" is not);
 * a loose match on a very short name needs context, and a fuzzy match never leaves the focus;
-* an answer with a comparable rival in another country carries a warning naming it.
+* an answer with a comparable rival in another country carries a warning naming it;
+* every answer is scored (``assess``): the match's worth times its share of the importance of the
+  places the words could also name (its rivals), lowered when a loose match lies outside the context
+  or has none; under ``CONFIDENT_SCORE`` it is "ambiguous", with the reason.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
+from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
 from .names import fold, name_key, skeleton_key
 from .resolution import Context
@@ -59,7 +64,9 @@ def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _near(place: Place, ctx: Context) -> bool:
-    return ctx.near_point is not None and km_between(place.lat, place.lon, *ctx.near_point) <= CONTEXT_RADIUS_KM
+    # A place without a point (the Vatican: Natural Earth's outline is empty) is near nothing, not a TypeError.
+    return (ctx.near_point is not None and place.lat is not None
+            and km_between(place.lat, place.lon, *ctx.near_point) <= CONTEXT_RADIUS_KM)
 
 
 def _in_context(place: Place, ctx: Context) -> bool:
@@ -111,14 +118,83 @@ def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str
     return f"ambiguous name: also {others}; name the country (\"{name}, <country>\") or pass --country to choose"
 
 
+# ------------------------------------------------------------------ confidence
+
+# A same-named entry this far or farther from the answer is another reading of the words; nearer, it is the
+# same place (a city and its own province, GeoNames' duplicate entries of one town).
+RIVAL_MIN_KM = 100.0
+# What a match is worth before its rivals are weighed: a loose spelling or a typo-tolerant guess is less.
+MATCH_WEIGHT = {"exact": 1.0, "spelling": 0.9, "fuzzy": 0.85}
+# With no context at all, a loose match is only a guess: its score is multiplied by this.
+LOOSE_ALONE_FACTOR = 0.75
+# A loose match outside the countries or neighbourhood the context names: its score is multiplied by this.
+OUTSIDE_CONTEXT_FACTOR = 0.5
+# A village weighs at least this much against its rivals: two hamlets of one name are a toss-up.
+MIN_WEIGHED_IMPORTANCE = 1_000
+# Under this score an answer is "ambiguous": an exact name whose rivals weigh a sixth of it or more, or
+# any loose or typo match not confirmed by context.
+CONFIDENT_SCORE = 0.85
+MAX_RIVALS = 5
+
+
+def _same_unit(a: Place, b: Place) -> bool:
+    """A town and the province named after it, in one country, are one reading, however far apart their
+    points lie (a desert province's centre can be 300 km from its capital)."""
+    return a.country == b.country and {a.kind, b.kind} == {"place", "admin1"}
+
+
+def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
+    """Other entries the words could name, by either spelling key, at least ``RIVAL_MIN_KM`` from the
+    answer; exact-spelling ones first, then by importance."""
+    far = [p for p in gazetteer.every_match(name, ALL_KINDS) if p.id != best.id and p.lat is not None and best.lat is not None
+           and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM]
+    return sorted(far, key=lambda p: (not p.exact, -importance(p)))
+
+
+@functools.lru_cache(maxsize=65536)  # an archive names the same places again and again
+def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
+           warning: str | None = None) -> tuple[float, str, str | None, tuple[dict, ...]]:
+    """(score 0-1, status, the reason it is ambiguous or None, rivals) for ``best`` read from ``name``.
+
+    The score is the match's worth (``MATCH_WEIGHT``) times the answer's share of the importance of every
+    reading that competes with it (rivals in the same context; an exact answer is not contested by loose
+    rivals), lowered when a loose match lies outside the context given, or has no context at all.
+    A ``warning`` (``ambiguity``) makes the answer ambiguous whatever its score.
+    """
+    rivals = rivals_of(name, best, gazetteer)
+    has_context = bool(ctx.country or ctx.focus or ctx.near_point)
+    inside = _in_context(best, ctx)
+    competing = [p for p in rivals if (p.exact or not best.exact)
+                 and (not has_context or not inside or _in_context(p, ctx))]
+    standing = max(importance(best), MIN_WEIGHED_IMPORTANCE)
+    share = standing / (standing + sum(max(importance(p), MIN_WEIGHED_IMPORTANCE) for p in competing))
+    factor = 1.0
+    if not best.exact:  # an exact name is read as written wherever it lies; a loose one needs support
+        factor = LOOSE_ALONE_FACTOR if not has_context else 1.0 if inside else OUTSIDE_CONTEXT_FACTOR
+    score = round(MATCH_WEIGHT[best.match] * share * factor, 2)
+    listed = tuple({"name": p.name, "country": p.country,
+                    "km": round(km_between(p.lat, p.lon, best.lat, best.lon))} for p in rivals[:MAX_RIVALS])
+    others = ", ".join(f"{r['name']} ({r['country']}, {r['km']:,} km away)" for r in listed[:3])
+    reason = warning
+    if reason is None and score < CONFIDENT_SCORE:
+        how = {"exact": "the name", "spelling": "a loose spelling", "fuzzy": "a typo-tolerant guess"}[best.match]
+        if has_context and not inside and not best.exact:
+            reason = f"{how} matched in {best.country}, outside the context given"
+        elif competing:
+            reason = f"{how} matched, but it also names {others}"
+        else:
+            reason = f"{how} matched, with no context to confirm it; name the country to be sure"
+    return score, ("ambiguous" if reason else "resolved"), reason, listed
+
+
 # ------------------------------------------------------------------ reading the words
 
 _LEADING = re.compile(
-    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|district|area|region|province|"
-    r"governorate|facility|facilities|site|sites|base|targets?)\s+)+",
+    r"^(?:(?:in|at|on|from|to|of|into|the|a|an|town|city|village|area|facility|facilities|site|sites|base|"
+    rf"targets?|{WORDS_PATTERN})\s+)+",
     re.IGNORECASE,
 )
-_TRAILING = re.compile(r"\s+(?:area|region|district|town|city|village|province|governorate|camp)$", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s+(?:area|town|city|village|camp|{WORDS_PATTERN})$", re.IGNORECASE)
 _ARTICLE_PREFIX = re.compile(r"^(?:al|el|ad|ar|as|ash|az|at|an|ed|er|es|ez|et)[-‘’'ʿ]", re.IGNORECASE)
 _CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ed", "er", "es", "ez", "et", "bin", "ibn"}
 # In running text a capitalised word is read as a place only after one of these words, at the

@@ -20,16 +20,18 @@ import functools
 import json
 import math
 import os
+import re
 import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
 from ..errors import GazetteerMissingError
-from .names import fold, name_key, skeleton_key
+from .names import fold, name_key, skeleton_keys
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: skeleton keys fold long vowels, th/dh and Somali x; seat names
 # rapidfuzz ratio (0-100) a typo must reach; "Narnia" vs the Italian town "Narni" scores 90.9 and stays out.
 FUZZY_MIN_SCORE = 92.0
 ALIASES_CSV = Path(__file__).with_name("country_aliases.csv")
@@ -78,11 +80,20 @@ class Gazetteer:
 
     def lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
         """Every entry whose name matches ``text``: exact-key matches first, else skeleton matches."""
-        for key, exact in ((name_key(text), True), (skeleton_key(text), False)):
+        for key, exact in ((name_key(text), True), *((k, False) for k in skeleton_keys(text))):
             found = self._lookup_key(key, exact, kinds) if key else ()
             if found:
                 return list(found)
         return []
+
+    def every_match(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
+        """Every entry ``text`` may name by any of its keys (exact-key matches marked exact), not only the
+        best level ``lookup`` stops at: the rivals an answer is weighed against."""
+        found: dict[int, Place] = {}
+        for key, exact in ((name_key(text), True), *((k, False) for k in skeleton_keys(text))):
+            for place in self._lookup_key(key, exact, kinds) if key else ():
+                found.setdefault(place.id, place)
+        return list(found.values())
 
     @functools.lru_cache(maxsize=65536)
     def _lookup_key(self, key: str, exact: bool, kinds: tuple[str, ...]) -> tuple[Place, ...]:
@@ -152,6 +163,20 @@ class Gazetteer:
         return [c for c in (row[0] if row else "").split(",") if c]
 
 
+def is_current(path: Path | str = config.GAZETTEER_DB) -> bool:
+    """Whether the index at ``path`` exists and was built by this code's ``SCHEMA_VERSION`` (an older
+    build has other spelling keys: ``python -m geo setup`` rebuilds it)."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
+
+
 @functools.lru_cache(maxsize=4)
 def load_gazetteer(path: str | None = None) -> Gazetteer:
     """The shared read-only gazetteer (opened once per process and path)."""
@@ -159,6 +184,12 @@ def load_gazetteer(path: str | None = None) -> Gazetteer:
 
 
 # ---------------------------------------------------------------- building
+
+# GeoNames names some district seats "the centre of X": Persian "Markaz-e Woluswālī-ye Āchīn", Arabic
+# "Markaz Mudhaykirah". Reports call them X.
+_SEAT_PREFIX = re.compile(r"^markaz(?:[- ]e)?(?:[- ](?:woluswal[iī]|wuluswal[iī]|hukumat[iī]?)(?:[- ]ye?)?)?[- ]+",
+                          re.IGNORECASE)
+
 
 def _keep_alternate(name: str) -> bool:
     """Latin- or Arabic-script names only; codes such as "BGW" and numbered names add only noise."""
@@ -175,11 +206,10 @@ def _keep_alternate(name: str) -> bool:
 def _name_rows(place_id: int, names: set[str]) -> set[tuple[str, int, int]]:
     rows = set()
     for name in names:
-        exact, loose = name_key(name), skeleton_key(name)
+        exact = name_key(name)
         if exact:
             rows.add((exact, 1, place_id))
-        if loose and loose != exact:
-            rows.add((loose, 0, place_id))
+        rows |= {(loose, 0, place_id) for loose in skeleton_keys(name) if loose != exact}
     return rows
 
 
@@ -308,6 +338,7 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
              int(city["geonameid"])),
         )
         names = {city["name"]} | {n for n in city.get("alternatenames", []) if _keep_alternate(n)}
+        names |= {_SEAT_PREFIX.sub("", n) for n in names if _SEAT_PREFIX.match(n)}
         name_rows |= _name_rows(next_id, names)
         next_id += 1
 

@@ -5,8 +5,8 @@ Two keys per name:
 * ``name_key``: case, diacritics, ayn/hamza marks, hyphens and the Arabic
   article (al-, el-, ad-, ar-, as-, ash-, az- ...) removed. "Al Qā’im",
   "Al-Qaim" and "Qaim" share the key ``qaim``.
-* ``skeleton_key``: a looser key that also folds Abu/Albu/Bou, Deir/Dayr,
-  ou/u, e/a, q/k, doubled letters and -ah/-eh endings, and drops spaces.
+* ``skeleton_key``: a looser key that also folds Abu/Albu/Bou, Deir/Dayr, long (doubled)
+  vowels, th/dh, Somali x/h, ou/u, e/a, q/k, doubled letters and -ah/-eh endings, and drops spaces.
   "Boukamal", "Al Bu Kamal" and "Abu Kemal" share ``bukamal``. A match on
   this key only is reported as a weaker match.
 
@@ -55,6 +55,12 @@ _DOUBLED = re.compile(r"([^aeiou])\1+")  # consonants only: "ee" and "oo" are vo
 _DIN = re.compile(r"(?<=[a-z])[uea]d+in$")
 _SKELETON_RULES = [
     (re.compile(r"^(?:deir|dayr|dair|deyr|der)"), "dr"),  # "monastery" in every spelling
+    # A doubled vowel is a long one (Somali "Luuq", "Saakow"); "ee" is read both ways (``skeleton_keys``).
+    (re.compile(r"([aiu])\1"), r"\1"),
+    # Arabic dhal and tha are written th, dh or d: "Thamar" / "Dhamar", "Dhi Qar" / "Thi Qar".
+    (re.compile(r"(?:th|dh)"), "d"),
+    # Somali writes the Arabic ha with x: "Xarardheere" / "Harardhere".
+    (re.compile(r"x"), "h"),
     (re.compile(r"(?:ou|oo|w(?=[^aeiou]|$))"), "u"),
     (re.compile(r"(?:ee|ie)"), "i"),
     (re.compile(r"(?:ay|ai|ei|ey)"), "e"),
@@ -87,6 +93,16 @@ def skeleton_key(text: str) -> str:
     for pattern, replacement in _SKELETON_RULES:
         joined = pattern.sub(replacement, joined)
     return joined
+
+
+def skeleton_keys(text: str) -> tuple[str, ...]:
+    """Every loose key of a name: ``skeleton_key``, and where the name has "ee", the key with it read as a
+    long e (Somali "Baardheere" = "Bardhere") besides the English reading ("Heet" = "Hit")."""
+    key = skeleton_key(text)
+    folded = fold(text)
+    if "ee" not in folded:
+        return (key,) if key else ()
+    return tuple(k for k in dict.fromkeys((key, skeleton_key(folded.replace("ee", "e")))) if k)
 
 
 def clean_mention(text: str) -> str:

@@ -27,7 +27,7 @@ from .candidates import best_place, country_code, km_between, strip_filler
 from .gazetteer import Gazetteer
 from .names import fold
 from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECISION_TOWN, Context, Resolution,
-                         area_resolution, point_geometry)
+                         area_resolution, doubt_of, point_geometry)
 
 _COUNTRY_WORDS = r"[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){0,3}"
 _BORDER = r"(?:border|frontier)"
@@ -228,7 +228,7 @@ def offset(text: str, ctx: Context, resolve_name) -> Resolution | None:
         query=text, name=f"{round(distance_km, 1):g} km {bearing} of {anchor.name}", country=anchor.country,
         admin1=anchor.admin1, lat=round(lat, 5), lon=round(lon, 5), precision=PRECISION_NEAR,
         radius_km=round(spread_km + (anchor.radius_km or 0), 1), geometry=point_geometry(lon, lat),
-        source=f"offset:{anchor.source}", matched=match.group(0), warning=anchor.warning,
+        source=f"offset:{anchor.source}", matched=match.group(0), **doubt_of(anchor),
     )
 
 
@@ -252,4 +252,5 @@ def between(text: str, ctx: Context, resolve_name) -> Resolution | None:
     line = shapely.LineString([(first.lon, first.lat), (second.lon, second.lat)])
     area = regions.corridor(line, f"between {first.name} and {second.name}")
     countries = "/".join(sorted({first.country, second.country}))
-    return area_resolution(text, area, area.description, countries, match.group(0), "region:between")
+    found = area_resolution(text, area, area.description, countries, match.group(0), "region:between")
+    return replace(found, **doubt_of(first, second))

@@ -17,21 +17,22 @@ together, so that each ambiguous name is read near the others.
 from __future__ import annotations
 
 import functools
-import re
 import statistics
 from collections import Counter
 from dataclasses import replace
 
 from . import phrases
-from .candidates import (ALL_KINDS, ambiguity, best_place, candidate_spans, comma_context, is_name_word,
+from .admin_words import admin_unit, unit_names
+from .candidates import (ALL_KINDS, ambiguity, assess, best_place, candidate_spans, comma_context, is_name_word,
                          strip_filler)
 from .gazetteer import Gazetteer, Place, load_gazetteer
-from .names import clean_mention, fold
+from .names import clean_mention, fold, name_key
 from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECISION_TOWN, Context,  # noqa: F401
                          Resolution, area_resolution, point_geometry, to_geojson_geometry)
 
 MAX_MENTION_CHARS = 500
-_PROVINCE_WORD = re.compile(r"\b(?:province|governorate|muhafazat?)\b", re.IGNORECASE)
+# A district is named by its seat's point: the unit reaches this far around it.
+DISTRICT_RADIUS_KM = 30.0
 # Offline answers an online provider (when one is switched on) is asked to improve on.
 WEAK_SOURCES = ("unresolved", "gazetteer:spelling", "gazetteer:fuzzy")
 # resolve_mentions: a country is in a report's focus when this share of its confident answers lie there.
@@ -79,11 +80,14 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
                  kinds: tuple[str, ...] | None = None) -> Resolution | None:
     """The place a name (with an optional ", Country" or ", Province") stands for, or None."""
     gazetteer = gazetteer or load_gazetteer()
+    if kinds is None:
+        unit = resolve_unit(text, ctx, gazetteer)
+        if unit is not None:
+            return unit
     head, *rest = [part.strip() for part in text.split(",")]
     country, admin1 = comma_context(rest, gazetteer)
     ctx = ctx.with_country(country)
-    # "Deir ez-Zor governorate" is the province, not the city of the same name.
-    kinds = kinds or (("admin1",) if _PROVINCE_WORD.search(head) else ALL_KINDS)
+    kinds = kinds or ALL_KINDS
     spans = candidate_spans(strip_filler(head))
     # Every span by its spellings first; typo-tolerant matching only when none of them matches.
     for span, fuzzy in [(span, False) for span in spans] + [(span, True) for span in spans]:
@@ -93,10 +97,58 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
         found = _place_resolution(text, place, span, gazetteer, near)
         if found is None:  # a country without an outline to draw (the Vatican's is empty): not this span
             continue
-        elsewhere = sorted({p.country for p in gazetteer.lookup(span) if p.country != place.country})
-        return replace(found, warning=ambiguity(span, place, gazetteer, ctx),
-                       extra={**found.extra, "same_name_elsewhere": elsewhere})
+        return _with_rivals(found, span, place, gazetteer, ctx)
     return None
+
+
+def _with_rivals(found: Resolution, span: str, place: Place, gazetteer: Gazetteer, ctx: Context) -> Resolution:
+    """The answer with what speaks for and against it: score, status, rivals, the ambiguity warning
+    (``candidates.assess``) and the countries sharing the name."""
+    elsewhere = sorted({p.country for p in gazetteer.lookup(span) if p.country != place.country})
+    score, status, reason, rivals = assess(span, place, gazetteer, ctx, ambiguity(span, place, gazetteer, ctx))
+    return replace(found, warning=reason, score=score, status=status, rivals=rivals,
+                   extra={**found.extra, "same_name_elsewhere": elsewhere})
+
+
+def resolve_unit(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution | None:
+    """A name given with its administrative word (``geo.geocoding.admin_words``), or None.
+
+    "Donetsk oblast", "wilayat Helmand", "Deir ez-Zor governorate": the province, never the city of the
+    same name. "Sirte district", "Kurram agency", "Bakhmutskyi raion": a province only by that province's
+    own name (Libya's districts are its first-level units; ``_district_may_be_province``), otherwise the
+    district's seat, at precision 2 with the district's reach (``DISTRICT_RADIUS_KM``).
+    """
+    head, *rest = [part.strip() for part in text.split(",")]
+    unit = admin_unit(head)
+    if unit is None:
+        return None
+    name, level = unit
+    country, admin1 = comma_context(rest, gazetteer)
+    ctx = ctx.with_country(country)
+    names = unit_names(name)
+    for form in names:
+        area = best_place(form, gazetteer, ctx, admin1, kinds=("admin1",), fuzzy=False)
+        if area is not None and level == 2 and not _district_may_be_province(form, area, gazetteer):
+            area = None
+        if area is not None:
+            found = _place_resolution(text, area, form, gazetteer, near=False)
+            return _with_rivals(found, form, area, gazetteer, ctx) if found else None
+    for form in names if level == 2 else ():
+        town = best_place(form, gazetteer, ctx, admin1, kinds=("place",), fuzzy=False)
+        if town is not None:
+            found = _place_resolution(text, town, form, gazetteer, near=True)
+            found = replace(found, radius_km=max(found.radius_km, DISTRICT_RADIUS_KM))
+            return _with_rivals(found, form, town, gazetteer, ctx)
+    return None
+
+
+def _district_may_be_province(name: str, area: Place, gazetteer: Gazetteer) -> bool:
+    """Whether "<name> district" may be the province ``area``: when ``name`` is the province's own name
+    ("Sirte district": Libya's districts are its provinces), or no town elsewhere bears it. A former or
+    foreign name of a province ("Achin", once Aceh's) is a town's before it is a province's."""
+    if name_key(name) == name_key(area.name):
+        return True
+    return all(t.country == area.country for t in gazetteer.lookup(name, kinds=("place",)) if t.exact)
 
 
 # ------------------------------------------------------------------ entry points
@@ -184,6 +236,7 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
 
     found = (
         phrases.site(cleaned)
+        or resolve_unit(cleaned, ctx, gazetteer)
         or phrases.border(cleaned, gazetteer, ctx)
         or phrases.direction(cleaned, gazetteer, ctx)
         or phrases.rural(cleaned, gazetteer, ctx, name)
@@ -208,19 +261,21 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
 
 # Columns the batch form adds; prefixed so they never collide with a table's own (or ACLED's) columns.
 RESOLUTION_COLUMNS = ["geocode_name", "geocode_country", "geocode_admin1", "lat", "lon", "geocode_precision",
-                      "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning"]
+                      "geocode_radius_km", "geocode_source", "geocode_matched", "geocode_reason", "geocode_warning",
+                      "geocode_confidence", "geocode_status"]
 
 
 def geocode_column(frame, column: str, country: str | None = None, progress=None, provider=None,
-                   focus: tuple[str, ...] = ()):
+                   focus: tuple[str, ...] = (), min_confidence: float | None = None):
     """Geocode one column of a table, read as one archive (``resolve_mentions``); returns a GeoDataFrame:
-    the rows, the resolution columns, the geometry. ``progress(done, total)`` drives the CLI's tqdm bar.
+    the rows, the resolution columns, the geometry. ``progress(done, total)`` drives the CLI's tqdm bar;
+    answers scoring under ``min_confidence`` are left unresolved, with the reason.
     """
     if column not in frame.columns:
         raise KeyError(f"no column {column!r}; the columns are {', '.join(map(str, frame.columns))}")
     answers = resolve_mentions(mention_texts(frame[column]), country, provider=provider, focus=focus,
                                progress=progress)
-    return with_resolutions(frame, answers)
+    return with_resolutions(frame, [found.with_min_confidence(min_confidence) for found in answers])
 
 
 def mention_texts(column) -> list[str]:
@@ -233,7 +288,8 @@ def with_resolutions(frame, answers: list[Resolution]):
     import geopandas as gpd
 
     rows = [[found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
-             found.radius_km, found.source, found.matched, found.reason, found.warning] for found in answers]
+             found.radius_km, found.source, found.matched, found.reason, found.warning,
+             found.score, found.status] for found in answers]
     shapes = [found.shape() for found in answers]
     added = gpd.GeoDataFrame(rows, columns=RESOLUTION_COLUMNS, index=frame.index, geometry=shapes, crs="EPSG:4326")
     added["geocode_precision"] = added["geocode_precision"].astype("Int64")

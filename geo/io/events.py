@@ -1,11 +1,13 @@
-"""The event table: schema, loading and validating files, geocoding, filtering.
+"""The event table: schema, checking rows, placing them, filtering.
 
 One row per event, ACLED's column names wherever ACLED has one (so ACLED
 exports load as they are), plus what ACLED lacks: the place mention as written
 (``location_mention``), ``radius_km``, ``fatalities_min``/``fatalities_max``
 with ``fatalities_sources``, ``source_url`` and the ``geocoder`` stage that
-placed the row. ``load_events(path)`` returns a GeoDataFrame in EPSG:4326 whose
-geometry is the resolution's: a point for a town, a polygon for a region.
+placed the row. ``check_events`` checks a raw table (bad cells become ``RowProblem``s),
+``place_events`` turns it into a GeoDataFrame in EPSG:4326 whose geometry is the
+resolution's: a point for a town, a polygon for a region. Files are read by
+``geo.io.read.read_events``; ``load_events(path)`` is its strict form.
 
 Dates stay ISO strings (YYYY-MM-DD): they sort and compare correctly as text,
 and JSON writers need no conversion.
@@ -13,46 +15,26 @@ and JSON writers need no conversion.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import EventDataError
+from ..errors import EventDataError, RowProblem
 from ..geocoding.resolve import resolve_mentions
 from ..geocoding.resolution import Resolution
+from .schema import (CODED_COLUMNS, COLUMNS, FLOAT_COLUMNS, GEO_STATUS, INTEGER_COLUMNS, MAX_WHOLE_NUMBER,  # noqa: F401
+                     REQUIRED, cast_columns, to_wgs84)
 
-SCHEMA = [
-    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
-    "actor1", "actor2", "country", "admin1", "location", "latitude", "longitude",
-    "geo_precision", "source", "notes", "fatalities",
-    # strikemap's own columns
-    "location_mention", "region_mention", "radius_km", "fatalities_min", "fatalities_max",
-    "fatalities_sources", "source_url", "geocoder",
-]
-REQUIRED = ["event_id_cnty", "event_date"]
-INTEGER_COLUMNS = ["time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max"]
-PRECISION_CODES = {1, 2, 3}
-MAX_WHOLE_NUMBER = 2 ** 53  # the largest whole number a float (how pandas parses the cell) holds exactly
+# The schema is declared in geo.io.schema; these names stay importable from here.
+SCHEMA = COLUMNS
 MAX_ERRORS_SHOWN = 10
 # Our CSV export carries each row's shape (a region's polygon) as WKT in this column; reading it back keeps it.
 GEOMETRY_WKT = "geometry_wkt"
 # A point this close to its named country (degrees, ~50 km) fits it: borders are drawn at 1:10m scale and
 # sources place border events on either side.
 COUNTRY_SLACK_DEG = 0.5
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One bad row: ``index`` is its 0-based data row in the file, ``column`` the file's column that is wrong,
-    ``message`` the full sentence ("row 4 (SYR1): event_date '30/02/2021' is not a date ...")."""
-
-    index: int
-    column: str
-    message: str
 
 
 def _is_blank(value) -> bool:
@@ -75,11 +57,14 @@ def parse_date(value) -> str:
         raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
+def _event_id(frame: pd.DataFrame, index) -> str:
     event_id = frame.at[index, "event_id_cnty"] if "event_id_cnty" in frame else ""
-    # CSV rows count the header line; features count from 1.
-    number = index + 2 if unit == "row" else index + 1
-    return f"{unit} {number}" + (f" ({event_id})" if not _is_blank(event_id) else "")
+    return "" if _is_blank(event_id) else str(event_id)
+
+
+def row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
+    """"row 4 (SYR1)": CSV rows count the header line; features count from 1."""
+    return RowProblem("", index, unit, "", None, "", _event_id(frame, index)).label
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -91,7 +76,13 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     iso = pd.to_datetime(values.where(~_blank(values)).astype(str), format="%Y-%m-%d", errors="coerce")
     dates = iso.dt.strftime("%Y-%m-%d").astype(object).where(iso.notna(), None)
     problems = pd.Series(None, index=values.index, dtype=object)
+    # A missing date in the words of the file, not of the reader: each leaves its own placeholder (CSV import
+    # '', STRIKEMAP_EVENTS 'nan', GeoJSON 'NaT'), and "'NaT' is not a date" names nothing the file holds.
+    blank = _blank(values)
     for index in values.index[iso.isna()]:
+        if blank[index]:
+            problems[index] = "is empty (expected a date, YYYY-MM-DD)"
+            continue
         try:
             dates[index] = parse_date(values[index])
         except ValueError as exc:
@@ -105,15 +96,17 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
 
     The index is the row's position in the file (0-based, header not counted), so a table that was
     filtered first still names its rows as the file numbers them. Bad cells are left blank in the
-    copy. ``column_names`` says how the file names our columns (an importer's mapping), so messages
-    quote the file's own column. Missing columns are not a row problem: they raise EventDataError.
+    copy. ``origin`` is the file's name as a person knows it. ``column_names`` says how the file names
+    our columns (an importer's mapping), so problems quote the file's own column. Missing columns are
+    not a row problem: they raise EventDataError.
     Column-wise (100,000 rows in about a second); messages are built only for the rows that fail.
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
     has_place = "location_mention" in frame.columns or {"latitude", "longitude"} <= set(frame.columns)
     if missing or not has_place:
         need = missing + ([] if has_place else ["location_mention (or latitude and longitude)"])
-        raise EventDataError(f"{origin}: missing column(s) {', '.join(need)}; found {', '.join(map(str, frame.columns))}")
+        raise EventDataError(f"missing column(s) {', '.join(need)}; found {', '.join(map(str, frame.columns))}",
+                             file=origin)
     frame = frame.copy()
     for column in SCHEMA:
         if column not in frame.columns:
@@ -124,44 +117,69 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     def name(column: str) -> str:
         return names.get(column, column)
 
+    def problem(index, column: str, value, reason: str) -> RowProblem:
+        return RowProblem(origin, index, unit, column, value, reason, _event_id(frame, index))
+
     def complain(mask: pd.Series, column: str, message) -> None:
         for index in frame.index[mask.fillna(False).astype(bool)]:
-            problems.append(RowProblem(index, name(column), f"{row_label(frame, index, unit)}: {message(index)}"))
+            problems.append(problem(index, name(column), frame.at[index, column], message(index)))
 
     dates, date_problems = _parse_dates(frame["event_date"])
     complain(date_problems.notna(), "event_date", lambda i: f"{name('event_date')} {date_problems[i]}")
-    ints = {}
+    # Each number column as parsed, its bad cells blank. Every cell that is no usable number is reported here,
+    # quoting the file's own value, before geo.io.schema.cast_columns gives each column its type.
+    numbers = {}
     for column in INTEGER_COLUMNS:
         raw = frame[column]
         number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
-        # "1e20" is whole, but no Int64 holds it (the cast below would raise): a count that large is a typo.
+        # "1e20" is whole, but no Int64 holds it: a count that large is a typo.
         too_large = number > MAX_WHOLE_NUMBER
         bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0) | too_large)
         complain(bad, column, lambda i, c=column, big=too_large: f"{name(c)} {frame.at[i, c]!r} is " + (
             f"more than {MAX_WHOLE_NUMBER:,}" if big[i] else "not a whole number >= 0"))
-        ints[column] = number.where(~bad).astype("Int64")
-    for column in ("time_precision", "geo_precision"):
-        wrong = ints[column].notna() & ~ints[column].isin(PRECISION_CODES)
-        complain(wrong, column, lambda i, c=column: f"{name(c)} must be 1, 2 or 3, not {ints[c][i]}")
+        numbers[column] = number.where(~bad)
+    ints = cast_columns(pd.DataFrame(numbers))
+    for column, codes in CODED_COLUMNS.items():
+        wrong = ints[column].notna() & ~ints[column].isin(list(codes))
+        *first, last = map(str, codes)
+        allowed = f"{', '.join(first)} or {last}"
+        complain(wrong, column, lambda i, c=column, a=allowed: f"{name(c)} must be {a}, not {ints[c][i]}")
         ints[column] = ints[column].where(~wrong.fillna(False))
     low, high = ints["fatalities_min"], ints["fatalities_max"]
     complain(low.notna() & high.notna() & (low > high), "fatalities_min",
              lambda i: f"{name('fatalities_min')} {low[i]} is more than {name('fatalities_max')} {high[i]}")
+    for column in FLOAT_COLUMNS:  # latitude and longitude are checked together, below
+        if column not in ("latitude", "longitude"):
+            raw = frame[column]
+            numbers[column] = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
+            bad = ~_blank(raw) & numbers[column].isna()
+            complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a number")
+    confidence = numbers["geo_confidence"]
+    outside = confidence.notna() & ~confidence.between(0, 1)
+    complain(outside, "geo_confidence", lambda i: f"{name('geo_confidence')} {frame.at[i, 'geo_confidence']!r} "
+                                                  "is not a number from 0 to 1")
+    numbers["geo_confidence"] = confidence.mask(outside)
+    status = frame["geo_status"].where(~_blank(frame["geo_status"]))
+    unknown = status.notna() & ~status.isin(list(GEO_STATUS))
+    complain(unknown, "geo_status", lambda i: f"{name('geo_status')} {frame.at[i, 'geo_status']!r} is not one of "
+                                              f"{', '.join(GEO_STATUS)}")
+    frame["geo_status"] = status.mask(unknown)
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
     lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
     lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")
     on_earth = lat.between(-90, 90) & lon.between(-180, 180)
     where = f"{name('latitude')}/{name('longitude')}"
     for index in frame.index[given & ~on_earth]:
-        for message in _coordinate_errors(frame.at[index, "latitude"], frame.at[index, "longitude"]):
-            problems.append(RowProblem(index, where, f"{row_label(frame, index, unit)}: {message}"))
+        pair = (frame.at[index, "latitude"], frame.at[index, "longitude"])
+        for message in _coordinate_errors(*pair):
+            problems.append(problem(index, where, pair, message))
     for index in frame.index[_swapped_for_country(frame["country"], lat, lon, given & on_earth)]:
-        problems.append(RowProblem(index, where, f"{row_label(frame, index, unit)}: latitude {lat[index]}, "
-                                                 f"longitude {lon[index]} lie outside {frame.at[index, 'country']} "
-                                                 f"but inside it when swapped ({where} swapped?)"))
+        problems.append(problem(index, where, (lat[index], lon[index]),
+                                f"latitude {lat[index]}, longitude {lon[index]} lie outside "
+                                f"{frame.at[index, 'country']} but inside it when swapped ({where} swapped?)"))
     if GEOMETRY_WKT in frame.columns:
         for index, message in _wkt_errors(frame[GEOMETRY_WKT]):
-            problems.append(RowProblem(index, GEOMETRY_WKT, f"{row_label(frame, index, unit)}: {message}"))
+            problems.append(problem(index, GEOMETRY_WKT, frame.at[index, GEOMETRY_WKT], message))
     complain(_blank(frame["latitude"]) & _blank(frame["location_mention"]), "location_mention",
              lambda i: f"no {name('location_mention')} and no coordinates: nothing says where it happened")
     ids = frame["event_id_cnty"]
@@ -171,35 +189,14 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     first_row = {value: index for index, value in keys[~repeated].items()}
     complain(repeated, "event_id_cnty",
              lambda i: f"{name('event_id_cnty')} {ids[i]!r} appears more than once "
-                       f"(first at {row_label(frame, first_row[keys[i]], unit).split(' (')[0]})")
+                       f"(first at {unit} {problem(first_row[keys[i]], '', None, '').row})")
     bad_coordinates = [p.index for p in problems if p.column == where]
-    frame.loc[bad_coordinates, ["latitude", "longitude"]] = None
+    off = lat.index.isin(bad_coordinates)
+    numbers["latitude"], numbers["longitude"] = lat.mask(off), lon.mask(off)
     frame["event_date"] = dates
-    for column, values in ints.items():
-        frame[column] = values
-    text_columns = [c for c in SCHEMA if c not in INTEGER_COLUMNS + ["latitude", "longitude", "radius_km"]]
-    frame[text_columns] = frame[text_columns].astype(object).where(frame[text_columns].notna(), "")
-    frame[text_columns] = frame[text_columns].astype(str)
-    return frame, sorted(problems, key=lambda p: p.index)
-
-
-def problems_message(origin: str, problems: list[RowProblem], advice: str = "") -> str:
-    """One message naming the file and its bad rows: one line for one problem, else the first
-    ``MAX_ERRORS_SHOWN`` one a line. ``advice`` ends the first line."""
-    advice = f" ({advice})" if advice else ""
-    if len(problems) == 1:
-        return f"{origin}: {problems[0].message}{advice}"
-    shown = "\n  ".join(p.message for p in problems[:MAX_ERRORS_SHOWN])
-    more = f"\n  ... and {len(problems) - MAX_ERRORS_SHOWN} more" if len(problems) > MAX_ERRORS_SHOWN else ""
-    return f"{origin}: {len(problems)} problem(s){advice}:\n  {shown}{more}"
-
-
-def validate_events(frame: pd.DataFrame, origin: str, unit: str = "row") -> pd.DataFrame:
-    """Check and normalise a raw event table; raise EventDataError naming every bad cell."""
-    frame, problems = check_events(frame, origin, unit)
-    if problems:
-        raise EventDataError(problems_message(origin, problems))
-    return frame
+    frame[list(numbers)] = pd.DataFrame(numbers, index=frame.index)
+    frame[INTEGER_COLUMNS] = ints
+    return cast_columns(frame), sorted(problems, key=lambda p: p.index)
 
 
 def _coordinate_errors(lat, lon) -> list[str]:
@@ -258,49 +255,6 @@ def _wkt_errors(texts: pd.Series) -> list[tuple[int, str]]:
     return errors
 
 
-def csv_separator(path: Path) -> str:
-    """"," or ";" (ACLED exports use both), from the header line; pandas' C parser then reads fast."""
-    with path.open(encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline()
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def refuse_extra_fields(frame: pd.DataFrame, path: Path, separator: str) -> None:
-    """A CSV whose first row has more fields than the header: pandas silently turns the leading cells into
-    the index (and row numbers into tuples), so the row would be read shifted. Refuse it by name instead."""
-    if not isinstance(frame.index, pd.RangeIndex):
-        fields = len(frame.columns) + frame.index.nlevels
-        raise EventDataError(f"{path}: row 2 has {fields} fields but the header names {len(frame.columns)} "
-                             f"columns (a cell with an unquoted {separator!r}?)")
-
-
-def read_events_table(path: Path | str) -> pd.DataFrame:
-    """Read a CSV (ours or ACLED's, `,` or `;`) or GeoJSON/GeoPackage without geocoding it."""
-    path = Path(path)
-    if not path.exists():
-        raise EventDataError(f"{path}: no such events file")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        separator = csv_separator(path)
-        try:
-            frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except pd.errors.EmptyDataError:  # not a ParserError: an empty file, or blank lines only
-            raise EventDataError(f"{path}: no table in the file (empty, or only blank lines)") from None
-        except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
-            raise EventDataError(f"{path}: not a readable CSV file ({exc})") from exc
-        refuse_extra_fields(frame, path, separator)
-        return frame.replace("", None)
-    if suffix in (".geojson", ".json", ".gpkg"):
-        import geopandas as gpd
-
-        try:
-            frame = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise EventDataError(f"{path}: not a readable {suffix[1:]} file ({exc})") from exc
-        return frame
-    raise EventDataError(f"{path}: unknown events format {suffix!r} (use .csv, .geojson or .gpkg)")
-
-
 def resolution_columns(found: Resolution) -> dict:
     """The event columns a resolution fills (ACLED's country is a name, not a code)."""
     from ..geocoding.gazetteer import load_gazetteer
@@ -312,6 +266,7 @@ def resolution_columns(found: Resolution) -> dict:
         latitude=found.lat, longitude=found.lon, geo_precision=found.precision,
         radius_km=found.radius_km,
         geocoder=found.source + (f"; warning: {found.warning}" if found.warning else ""),
+        geo_confidence=found.score, geo_status=found.status,
     )
 
 
@@ -330,9 +285,7 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
     import shapely
 
     others = [c for c in frame.columns if c not in SCHEMA + [GEOMETRY_WKT, "geometry"]] if keep_columns else []
-    placed = frame[SCHEMA + others].copy()
-    for column in ("latitude", "longitude", "radius_km"):
-        placed[column] = pd.to_numeric(placed[column].replace("", None), errors="coerce")
+    placed = frame[SCHEMA + others].copy()  # in their types already (check_events)
     given = placed["latitude"].notna() & placed["longitude"].notna()
     shapes = pd.Series(None, index=placed.index, dtype=object)
     shapes[given] = list(gpd.points_from_xy(placed.loc[given, "longitude"], placed.loc[given, "latitude"]))
@@ -353,47 +306,58 @@ def place_events(frame: pd.DataFrame, progress=None, queries: pd.Series | None =
             shapes[index] = found.shape()
         else:
             placed.at[index, "geocoder"] = f"unresolved: {found.reason}"
+            placed.at[index, "geo_status"] = found.status
     return gpd.GeoDataFrame(placed, geometry=list(shapes), crs="EPSG:4326").set_index(placed.index)
 
 
-def geocode_events(frame: pd.DataFrame, origin: str = "events", progress=None):
-    """Raw table -> validated -> GeoDataFrame (EPSG:4326) in our schema: ``place_events`` after
-    ``validate_events``. Rows with coordinates keep them; others are geocoded."""
-    return place_events(validate_events(frame, origin), progress=progress)
-
-
 def load_events(path: Path | str, progress=None):
-    """Read, validate and geocode an events file into a GeoDataFrame (EPSG:4326)."""
-    path = Path(path)
-    table = read_events_table(path)
-    if hasattr(table, "geometry") and "geometry" in table:
-        return _from_geodata(table, str(path))
-    return geocode_events(table, str(path), progress=progress)
+    """The events of a file that must be whole (a store's seed, a benchmark's input, a test): refused, with
+    every bad row listed, if any row is bad. ``geo.io.read.read_events`` reads it, as every file is read;
+    the dashboard and ``build``/``export`` call that with ``on_bad_rows="skip"`` to set bad rows aside."""
+    from .read import read_events
+
+    return read_events(path, progress=progress)[0]
 
 
 def geodata_table(table, origin: str):
     """A GeoJSON/GeoPackage/GeoParquet table in our schema -> (table in EPSG:4326, problems).
 
-    Geometries off the Earth are problems (usually lat, lon order); a row without latitude/longitude
-    gets its geometry's point (a representative point for a region), so the table can be checked
-    like a CSV. Regions stay polygons.
+    A shape off the Earth (usually lat, lon order) or of a kind that is not one place or area (a
+    GeometryCollection) is a problem. A row without latitude/longitude gets its shape's point (a
+    representative point for a region), so the table can be checked like a CSV; coordinates written as
+    text ("34.4", "") are left to ``check_events``, which reads or reports them. Regions stay polygons.
+    Column-wise: a 100,000-feature file takes no Python loop over its rows.
     """
-    if table.crs is not None and table.crs.to_epsg() != 4326:
-        table = table.to_crs(4326)
-    table = table.copy()
-    problems = []
-    for index, geom in table.geometry.items():
-        if geom is not None and not geom.is_empty:
-            problems.extend(RowProblem(index, "geometry", f"{row_label(table, index, 'feature')}: {message}")
-                            for message in _bounds_errors(geom.bounds))
-    off_earth = {p.index for p in problems}
+    import shapely
+
+    table = to_wgs84(table).copy()
+    shapes = table.geometry.array
+    present = ~(shapes.isna() | shapes.is_empty)
+    bounds = pd.DataFrame(shapes.bounds, columns=["minx", "miny", "maxx", "maxy"], index=table.index)
+    off_earth = present & ((bounds.minx < -180) | (bounds.maxx > 180) | (bounds.miny < -90) | (bounds.maxy > 90))
+    collection = present & (table.geometry.geom_type == "GeometryCollection")
+
+    def problem(index, reason: str) -> RowProblem:
+        return RowProblem(origin, index, "feature", "geometry", shapes[table.index.get_loc(index)].wkt[:60],
+                          reason, _event_id(table, index))
+
+    problems = [problem(i, message) for i in table.index[off_earth] for message in _bounds_errors(
+        tuple(bounds.loc[i]))]
+    problems += [problem(i, "a GeometryCollection: give each event one point, line or area")
+                 for i in table.index[collection]]
     for column in ("latitude", "longitude"):
         if column not in table:
             table[column] = None
-    for index, geom in table.geometry.items():
-        if _is_blank(table.at[index, "latitude"]) and index not in off_earth and geom is not None and not geom.is_empty:
-            point = geom if geom.geom_type == "Point" else geom.representative_point()
-            table.at[index, "latitude"], table.at[index, "longitude"] = point.y, point.x
+    # Missing when blank in both ways a file writes it: null, or text of spaces only.
+    missing = table["latitude"].isna() | (table["latitude"].astype(str).str.strip() == "")
+    fill = missing & present & ~off_earth & ~collection
+    if fill.any():
+        # A point is its own point on surface; a region's is a representative point inside it.
+        coordinates = shapely.get_coordinates(shapely.point_on_surface(shapes[fill.to_numpy()].to_numpy()))
+        table["latitude"] = table["latitude"].astype(object)
+        table["longitude"] = table["longitude"].astype(object)
+        table.loc[fill, "latitude"] = coordinates[:, 1]
+        table.loc[fill, "longitude"] = coordinates[:, 0]
     return table, problems
 
 
@@ -402,20 +366,8 @@ def geodata_events(frame, keep_columns: bool = False):
     import geopandas as gpd
 
     others = [c for c in frame.columns if c not in SCHEMA and c != frame.geometry.name] if keep_columns else []
-    gdf = gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
-                           index=frame.index)
-    for column in ("latitude", "longitude", "radius_km"):
-        gdf[column] = pd.to_numeric(gdf[column], errors="coerce")
-    return gdf
-
-
-def _from_geodata(table, origin: str):
-    """A GeoJSON/GeoPackage in our schema: keep its geometries (regions stay polygons)."""
-    table, problems = geodata_table(table.reset_index(drop=True), origin)
-    frame, more = check_events(table, origin, unit="feature")
-    if problems or more:
-        raise EventDataError(problems_message(origin, sorted(problems + more, key=lambda p: p.index)))
-    return geodata_events(frame)
+    return gpd.GeoDataFrame(frame[SCHEMA + others], geometry=list(frame.geometry), crs="EPSG:4326",
+                            index=frame.index)
 
 
 def _bounds_errors(bounds) -> list[str]:
@@ -425,16 +377,6 @@ def _bounds_errors(bounds) -> list[str]:
         hint = " (coordinates in lat, lon order? GeoJSON is lon, lat)" if swapped else ""
         return [f"coordinates outside the Earth, bounds {bounds}{hint}"]
     return []
-
-
-def filter_events(gdf, start: dt.date | str | None = None, end: dt.date | str | None = None):
-    """Rows whose event_date lies in [start, end], both inclusive. The dashboard and the CLI share this."""
-    mask = pd.Series(True, index=gdf.index)
-    if start:
-        mask &= gdf["event_date"] >= str(start)[:10]
-    if end:
-        mask &= gdf["event_date"] <= str(end)[:10]
-    return gdf[mask]
 
 
 def date_span(gdf) -> tuple[dt.date, dt.date] | None:

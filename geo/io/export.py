@@ -1,9 +1,9 @@
 """Writers for events: RFC 7946 GeoJSON, CSV, GeoPackage and GeoParquet, always written atomically.
 
-Modelled on GeoPandas' ``io/file.py``: a suffix -> format table, an explicit
-``fmt`` argument that wins over the suffix, and an error that quotes the bad
-value. Every file is written to a temporary file in the target folder and then
-renamed over the target, so a crash never leaves a half-written file.
+The formats, their suffixes and which ``write_*`` function below writes each are declared in
+``geo.io.formats`` (an explicit ``fmt`` wins over the suffix; an unknown one is named). Every file is
+written to a temporary file in the target folder and then renamed over the target, so a crash never
+leaves a half-written file.
 
 | format       | suffix     | what it holds                                                            |
 |--------------|------------|--------------------------------------------------------------------------|
@@ -25,18 +25,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..errors import ExportError
 from .events import GEOMETRY_WKT, SCHEMA
+from .formats import export_format, export_format_for
+from .schema import to_wgs84
 
-# format -> (suffix, MIME type)
-EXPORT_FORMATS = {
-    "geojson": (".geojson", "application/geo+json"),
-    "csv": (".csv", "text/csv"),
-    "csv-latlon": (".csv", "text/csv"),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
-    "parquet": (".parquet", "application/vnd.apache.parquet"),
-}
-FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet"}
 # Spreadsheets run cells that start with these as formulas (CSV injection), also after leading spaces or
 # line breaks, which they skip; a leading tab or carriage return is refused outright. Cells that already start
 # with the guard's quote before such a start are guarded too, so that `import csv` can take exactly one off.
@@ -74,8 +66,7 @@ def _feature_collection(gdf) -> dict:
 
 def to_geojson(gdf) -> str:
     """The events as an RFC 7946 FeatureCollection string (lon, lat in WGS 84, no ``crs`` member)."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+    gdf = to_wgs84(gdf)
     return json.dumps(_feature_collection(_dates_as_text(gdf)), ensure_ascii=False, allow_nan=False,
                       default=_plain)
 
@@ -98,9 +89,7 @@ def _neutralise_formula(value):
 
 def to_csv(gdf, wkt: bool = True) -> str:
     """The table as CSV (our schema's columns first); with ``wkt``, shapes as WKT in ``geometry_wkt``."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    gdf = _dates_as_text(gdf)
+    gdf = _dates_as_text(to_wgs84(gdf))
     frame = gdf[_columns(gdf)].copy()
     if wkt:
         frame[GEOMETRY_WKT] = gdf.geometry.to_wkt(rounding_precision=5)
@@ -127,53 +116,54 @@ def atomic_write(path: Path, write) -> None:
 
 
 def format_for(path: Path | str, fmt: str | None = None) -> str:
-    if fmt:
-        if fmt not in EXPORT_FORMATS:
-            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-        return fmt
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise ExportError(f"cannot tell the format of {str(path)!r} from its suffix {suffix!r}; "
-                          f"pass --format {'|'.join(EXPORT_FORMATS)}")
-    return FORMATS[suffix]
+    """The name of the format to write ``path`` in: ``fmt`` when given, else its suffix's."""
+    return export_format_for(path, fmt).name
 
 
-def _write_gpkg(gdf, tmp: Path) -> None:
-    tmp.unlink()  # GDAL will not write into an existing empty file
+def _binary_table(gdf):
+    """Our columns first, then the others, dates as text, in EPSG:4326: what GeoPackage and GeoParquet hold."""
+    gdf = _dates_as_text(to_wgs84(gdf))
+    return gdf[_columns(gdf) + [gdf.geometry.name]]
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8", newline="")  # line ends as written
+
+
+def write_geojson(gdf, path: Path) -> None:
+    _write_text(to_geojson(gdf), path)
+
+
+def write_csv(gdf, path: Path) -> None:
+    _write_text(to_csv(gdf, wkt=True), path)
+
+
+def write_csv_latlon(gdf, path: Path) -> None:
+    _write_text(to_csv(gdf, wkt=False), path)
+
+
+def write_gpkg(gdf, path: Path) -> None:
+    path.unlink(missing_ok=True)  # GDAL will not write into an existing empty file
     # Points and polygons share the layer; "Unknown" is GeoPackage's GEOMETRY type.
-    gdf.to_file(tmp, driver="GPKG", layer="events", engine="pyogrio", geometry_type="Unknown")
+    _binary_table(gdf).to_file(path, driver="GPKG", layer="events", engine="pyogrio", geometry_type="Unknown")
 
 
-def _write_parquet(gdf, tmp: Path) -> None:
-    gdf.to_parquet(tmp, index=False)
+def write_parquet(gdf, path: Path) -> None:
+    _binary_table(gdf).to_parquet(path, index=False)
 
 
 def write_events(gdf, path: Path | str, fmt: str | None = None) -> Path:
     """Write events to ``path`` in ``fmt`` (or the format its suffix names), atomically."""
     path = Path(path)
-    fmt = format_for(path, fmt)
-    if fmt in ("gpkg", "parquet"):
-        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-            gdf = gdf.to_crs(4326)
-        gdf = _dates_as_text(gdf)
-        table = gdf[_columns(gdf) + [gdf.geometry.name]]
-        writer = _write_gpkg if fmt == "gpkg" else _write_parquet
-        atomic_write(path, lambda tmp: writer(table, tmp))
-        return path
-    text = to_geojson(gdf) if fmt == "geojson" else to_csv(gdf, wkt=(fmt == "csv"))
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))  # line ends as written
+    writer = export_format_for(path, fmt).write_function()
+    atomic_write(path, lambda tmp: writer(gdf, tmp))
     return path
 
 
 def export_bytes(gdf, fmt: str) -> tuple[bytes, str, str]:
     """The file ``write_events`` would write, as (bytes, MIME type, suffix): for a download button."""
-    fmt = format_for("", fmt)
-    suffix, mime = EXPORT_FORMATS[fmt]
-    if fmt == "geojson":
-        return to_geojson(gdf).encode("utf-8"), mime, suffix
-    if fmt in ("csv", "csv-latlon"):
-        return to_csv(gdf, wkt=(fmt == "csv")).encode("utf-8"), mime, suffix
+    chosen = export_format(fmt)
     with tempfile.TemporaryDirectory(prefix="strikemap-export-") as folder:
-        # GDAL writes GeoPackages to files only; a scratch folder keeps one code path for both.
-        path = write_events(gdf, Path(folder) / f"events{suffix}", fmt)
-        return path.read_bytes(), mime, suffix
+        # GDAL writes GeoPackages to files only; a scratch folder keeps one code path for every format.
+        path = write_events(gdf, Path(folder) / f"events{chosen.suffix}", chosen.name)
+        return path.read_bytes(), chosen.mime, chosen.suffix

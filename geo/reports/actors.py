@@ -100,3 +100,30 @@ def find_actors(text: str) -> list[ActorMention]:
         if actor is not None:  # an abbreviation in the wrong case ("Kh") matched only as an alias would
             found.append(ActorMention(actor, words, match.start(), match.end()))
     return found
+
+
+# "coalition aircraft" and "the coalition" alone name whichever coalition the report named in full before them.
+_BARE_COALITION = re.compile(r"(?i:(?:the\s+)?coalition(?:\s+(?:aircraft|warplanes|jets|forces))?)")
+
+
+def follow_coalitions(texts: list[str], found: list[list[ActorMention]]) -> list[list[ActorMention]]:
+    """The actor mentions of a report's sentences (``found[i]`` for ``texts[i]``), with each bare "coalition"
+    read as the coalition last named in full ("the Saudi-led coalition ... coalition aircraft struck"): a
+    report about Yemen does not mean the US-led coalition of the curated aliases."""
+    named = None  # the coalition last named in full
+    out = []
+    for text, mentions in zip(texts, found):
+        kept = []
+        for mention in mentions:
+            if "coalition" in mention.text.lower() and not _BARE_COALITION.fullmatch(mention.text):
+                named = mention.actor
+            elif named is not None and _BARE_COALITION.fullmatch(mention.text):
+                mention = ActorMention(named, mention.text, mention.start, mention.end)
+            kept.append(mention)
+        if named is not None:
+            taken = [(m.start, m.end) for m in kept]
+            for match in re.finditer(r"\bcoalition\b", text, re.IGNORECASE):
+                if not any(a <= match.start() < b for a, b in taken):
+                    kept.append(ActorMention(named, match.group(0), match.start(), match.end()))
+        out.append(sorted(kept, key=lambda m: m.start))
+    return out

@@ -30,11 +30,15 @@ _QUALIFIER = (r"(?:(?:at\s+least|as\s+many\s+as|up\s+to|some|about|around|nearly
               r"more\s+than|over)\s+)?")
 _PERSON = (r"(?:people|persons?|civilians?|fighters?|militants?|militiam[ae]n|members?|soldiers?|troops|men|man|"
            r"wom[ae]n|child(?:ren)?|boys?|girls?|commanders?|officers?|personnel|gunmen|guards?|operatives?|"
-           r"jihadists?|insurgents?|residents?|farmers?|workers?)")
+           r"jihadists?|insurgents?|residents?|farmers?|workers?|drivers?|passengers?|journalists?|paramedics?|medics?|"
+           r"doctors?|nurses?|police(?:m[ae]n)?|policem[ae]n|students?|shepherds?|herders?|fishermen|relatives?)")
 _KILLED = r"(?:killed|dead|died|perished|lost\s+their\s+lives|slain)"
 # Two figures for one toll: "five, later nine", "three to five", "3-5".
 _SECOND = r"(?:\s*,?\s*(?:later|then|rising\s+to|or|to|-|–)\s+" + _QUALIFIER + r"(?P<second>" + NUMBER + r"))?"
-_WORDS_NOT_WOUNDED = r"(?:(?!wounded|injured|hurt|and\b|or\b|killed|dead)[\w'’-]+,?\s+){0,4}?"
+# Words between a figure and "killed": not a second figure or a verb of saying ("One resident said six people
+# died" is a toll of six, not one).
+_WORDS_NOT_WOUNDED = (r"(?:(?!wounded|injured|hurt|and\b|or\b|killed|dead|said\b|says\b|told\b|reported\b|" + NUMBER
+                      + r")[\w'’-]+,?\s+){0,4}?")
 
 _CASUALTY_PATTERNS = [
     # "no one was killed", "no casualties were reported"
@@ -50,6 +54,16 @@ _CASUALTY_PATTERNS = [
     # "a child was killed": "a" counts as one only before a word for a person
     re.compile(r"\b(?P<first>an?)\s+(?:[\w-]+\s+)?" + _PERSON
                + r"\s+(?:(?:was|were|had\s+been|has\s+been|reportedly)\s+)*" + _KILLED + r"\b", re.IGNORECASE),
+    # "three people were in the car and all were killed", "five men ..., all of them died"
+    re.compile(r"\b(?P<first>" + NUMBER + r")\s+" + _PERSON + r"\s+(?:[\w'’-]+,?\s+){0,8}?(?:and\s+)?all\s+"
+               r"(?:of\s+them\s+)?(?:(?:were|was|had\s+been|have\s+been)\s+)?" + _KILLED + r"\b", re.IGNORECASE),
+    # "30 bodies had been recovered", "seven bodies were received": a count of the dead another source gives
+    re.compile(r"\b" + _QUALIFIER + r"(?P<first>" + NUMBER + r")\s+bod(?:y|ies)\s+"
+               r"(?:(?:had|have|has)\s+been|were|was)\s+(?:\w+\s+)?"
+               r"(?:recovered|retrieved|received|found|pulled|brought)\b", re.IGNORECASE),
+    # "put the number at six" (of the dead, in a sentence about a toll)
+    re.compile(r"\bput\s+the\s+(?:number|figure)\s+(?:of\s+(?:dead|deaths)\s+)?at\s+" + _QUALIFIER + r"(?P<first>"
+               + NUMBER + r")", re.IGNORECASE),
     # "the death toll rose to 9", "a death toll of at least 22", "put the toll at five"
     re.compile(r"\b(?:death\s+)?toll\s+(?:\w+\s+){0,3}?(?:to|at|of)\s+" + _QUALIFIER + r"(?P<first>" + NUMBER + r")"
                + _SECOND, re.IGNORECASE),

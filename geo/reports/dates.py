@@ -35,8 +35,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-PRECISION_DAY, PRECISION_WEEK, PRECISION_MONTH = 1, 2, 3
-PRECISION_WORDS = {PRECISION_DAY: "day", PRECISION_WEEK: "week", PRECISION_MONTH: "month"}
+from ..io.schema import TIME_PRECISION
+
+# The time_precision codes, named (declared with their words in geo.io.schema.TIME_PRECISION).
+PRECISION_DAY, PRECISION_WEEK, PRECISION_MONTH = TIME_PRECISION
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,

@@ -7,20 +7,35 @@ rows are **proposals** for a person to check, never facts: ids are ``proposed-<h
 How a report is read, stage by stage:
 
 1. the text is cleaned (HTML tags and entities removed) and split into paragraphs and
-   sentences; the report's own dateline ("date 2021-06-28") is read and set aside;
+   sentences; the report's own dateline ("date 2021-06-28", "MOGADISHU, Somalia, March 18, 2024 —") is
+   read as the report's date and set aside; title lines above the story (a paragraph of one line without a
+   full stop, before the first sentence that has one) are **headlines**: they restate a strike, never make one;
 2. each sentence is read for dates (``geo.reports.dates``), actors (``geo.reports.actors``), places
    (``geo.reports.mentions``, resolved offline by ``geo.geocoding.resolve``), and counts and casualties
    (``geo.reports.counts``). A clause giving the reason for a strike ("in response to drone
-   attacks ... in Iraq") is left out: its places and dates are another event's;
+   attacks ... in Iraq") is left out: its places and dates are another event's; so are the place and the
+   name of whoever speaks (", a military source in Misrata said");
 3. a sentence is about a strike when it uses strike words ("airstrikes", "struck", "drone
-   strike") or an actor known to strike from the air does the hitting ("the US military
-   targeted"). Strike sentences with the same date form one **episode**; a strike sentence
-   with no date of its own belongs to the episode before it, and later sentences of the same
-   paragraph without a date add their actors and casualties ("KH and KSS used these facilities");
+   strike") or an actor known to strike from the air, or what flies or falls, does the hitting ("the US
+   military targeted", "the drone hit a vehicle", "a guided bomb hit a farm"). Strike sentences with the same
+   date form one **episode**; a strike sentence with no date of its own goes on with the episode before it
+   (the one the text is telling), unless it says "a second strike", "another drone strike": that starts
+   an episode of its own, on the same day if it names none. Later sentences of the same paragraph without
+   a date add their actors and casualties ("KH and KSS used these facilities"), the next sentences of later
+   paragraphs their casualties, and their actors when they speak of the strike again ("the target was a unit
+   of al-Shabaab"); a vaguer date there ("last week") is background, not another strike;
 4. each episode becomes rows: one per place counted by country ("two locations in Syria and
-   one in Iraq" is three rows, two in Syria and one in Iraq), else one per named town or site,
-   else one for the most specific area named (a border zone, "eastern Syria", a country).
-   A row counted in a country inside a border zone is placed on that country's side of it.
+   one in Iraq" is three rows, two in Syria and one in Iraq), else one per specific place its sentences
+   name (a town or site, "near X", an offset "N km east of X", a road "between X and Y", which is the
+   corridor joining the two), else the most specific area named in each country (a district over a
+   province over "eastern <country>"), else the country. So the lede's "in southern Somalia" gives way to
+   "near Dhobley" two sentences later. A row counted in a country inside a border zone is placed on that
+   country's side of it;
+5. a toll goes to the row whose place its sentence names, or that its sentence placed, else (a sentence
+   naming no place: "the toll had risen to seven") to the rows of the last strike sentence before it; the
+   tolls of one row from several sources give its range (``fatalities_min``/``max``), each source's words
+   kept in ``casualties_text``. A side no sentence of the episode names comes from the strike a "second
+   strike" follows, else from a headline restating it (which also gives ``region_mention``).
 
 Deictic words inside quotes ("earlier this evening" in a statement) are read from the day the
 statement was made (the last date the narrative gave), not from the report's date.
@@ -36,12 +51,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..errors import StrikemapError
+from ..io.schema import Column
 
 MAX_REPORT_CHARS = 500_000  # about 80,000 words; longer input is refused, not truncated silently
 MAX_SENTENCE_CHARS = 1_500  # real sentences are far shorter; longer runs of text are read in pieces
 # "hit 100000 locations in Syria" would otherwise propose (and build) one row per location: a count beyond this
 # is no list of places to review one by one. The figure itself stays in location_count and counts_text.
 MAX_COUNTED_ROWS = 100
+HEADLINE_WORDS = 25  # a title line is short; a longer line without a full stop is a sentence badly punctuated
 EVENT_TYPE = "Explosions/Remote violence"
 SUB_EVENT_AIR = "Air/drone strike"
 SUB_EVENT_MISSILE = "Shelling/artillery/missile attack"
@@ -107,6 +124,7 @@ class Sentence:
     paragraph: int
     quoted: list[tuple[int, int]] = field(default_factory=list)  # spans inside quotation marks
     reasons: list[tuple[int, int]] = field(default_factory=list)  # spans that give a strike's reason
+    attributions: list[tuple[int, int]] = field(default_factory=list)  # ", a military source in Misrata said"
     dates: list = field(default_factory=list)
     actors: list = field(default_factory=list)
     places: list = field(default_factory=list)  # geo.reports.mentions.PlaceMention, resolved
@@ -114,6 +132,8 @@ class Sentence:
     casualties: list = field(default_factory=list)
     counts: object = None
     strike: bool = False
+    headline: bool = False  # a title line above the story: it restates a strike, never makes one
+    next_strike: bool = False  # "a second strike", "another drone strike": a strike other than the one before
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])|"
@@ -182,9 +202,10 @@ _STRIKE_WORDS = re.compile(r"\b(?:air\s*strikes?|airstrikes?|air\s+raids?|drone\
 # "the US military targeted ...", "warplanes also hit ...": a plain verb counts when an actor with air
 # power or an aircraft does it.
 _HIT_AFTER_ACTOR = re.compile(r"^(?:\s+[\w-]+){0,3}?\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?"
-                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed)\b", re.IGNORECASE)
-_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers)\b",
-                       re.IGNORECASE)
+                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed|dropped)\b", re.IGNORECASE)
+# What flies or falls: "the drone hit a vehicle", "a Russian missile hit", "a guided bomb hit a farm".
+_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers|missiles?|"
+                       r"(?:guided\s+)?bombs?|raids?)\b", re.IGNORECASE)
 _AIR_WORDS = re.compile(r"\b(?:air(?!\s*(?:base|port|field))|airstrikes?|aircraft|jets?|warplanes?|planes?|drones?|"
                         r"UAVs?|helicopters?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
 _MISSILE_WORDS = re.compile(r"\b(?:missiles?|rockets?|artillery|shell(?:ed|ing)|mortars?)\b", re.IGNORECASE)
@@ -196,9 +217,9 @@ _REASON = re.compile(r"\b(?:in\s+(?:response|retaliation|reprisal)\s+(?:to|for)|
 _ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,8}?(?:said|says|told|reported|announced|stated|added|according)\b",
                           re.IGNORECASE)
 # Words before an actor that make it the target, not the one striking.
-_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|at|used\s+by|utili[sz]ed\s+by|belonging\s+to|"
-                         r"run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$",
-                         re.IGNORECASE)
+_TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|bombed|pounded|raided|attacked|at|used\s+by|"
+                         r"utili[sz]ed\s+by|belonging\s+to|run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)"
+                         r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -215,6 +236,64 @@ def _is_strike(sentence: Sentence) -> bool:
                for m in _AIRCRAFT.finditer(text))
 
 
+# "a second air strike", "another drone strike", "The second strike, about an hour later": a strike other than
+# the one the text was telling, even on the same day.
+_NEXT_STRIKE = re.compile(r"\b(?:second|third|fourth|fifth|another|further|separate|later)\s+(?:[\w-]+\s+){0,2}?"
+                          r"(?:air\s*strikes?|airstrikes?|strikes?|raids?|drone\s+(?:strikes?|attacks?))\b",
+                          re.IGNORECASE)
+
+
+# "It was the second strike in the area this week" tells of the strike before it, not of another one.
+_COPULA_BEFORE = re.compile(r"\b(?:is|was|were|are|marks?|marked|became|becomes)\s+(?:the|a|an|its|their)\s+$",
+                            re.IGNORECASE)
+
+
+def _attribution_spans(text: str) -> list[tuple[int, int]]:
+    """ ", a military source in Misrata said": the place of whoever speaks is not the strike's."""
+    return [m.span() for m in _ATTRIBUTION.finditer(text)]
+
+
+def _headlines(sentences: list[tuple[str, int]]) -> list[bool]:
+    """Which sentences are title lines above the story: each a paragraph of its own, without a full stop,
+    before the first sentence that has one. A report with no such sentence after them has no headline."""
+    flags = [False] * len(sentences)
+    per_paragraph = {}
+    for _, number in sentences:
+        per_paragraph[number] = per_paragraph.get(number, 0) + 1
+    for index, (text, number) in enumerate(sentences):
+        if re.search(r"[.!?;:][\"”’')\]]*$", text.strip()):
+            return flags  # the story has begun
+        flags[index] = per_paragraph[number] == 1 and len(text.split()) <= HEADLINE_WORDS
+    return [False] * len(sentences)  # no story after them: the lines are the report
+
+
+# "The officials said the target was a unit of al-Shabaab": a sentence of a later paragraph that speaks of the
+# strike again; its actors are the strike's.
+_REFERS_BACK = re.compile(r"\bthe\s+(?:targets?|strikes?|air\s*strikes?|raids?|attacks?|drones?|missiles?|bombs?)\b",
+                          re.IGNORECASE)
+
+
+# "In neighbouring Burkina Faso, the army said": the forces of the one country the sentence names.
+_NATIONAL_FORCES = re.compile(r"\b(?:the|its)\s+(?:army|military|air\s+force|armed\s+forces)\b", re.IGNORECASE)
+
+
+def _with_national_forces(sentence: Sentence) -> list:
+    """The sentence's actors, with "the army" read as the state forces of the one country it names (as a
+    country, not a town), when the curated list has them."""
+    from .actors import ActorMention, load_actors
+
+    countries = {m.resolution.name for m in sentence.places if m.resolution.source.endswith(":country")}
+    if len(countries) != 1:
+        return sentence.actors
+    country = countries.pop()
+    forces = next((a for a in load_actors()[0] if a.side == country and a.type == "state forces"), None)
+    taken = [(m.start, m.end) for m in sentence.actors]
+    added = [ActorMention(forces, match.group(0), match.start(), match.end())
+             for match in _NATIONAL_FORCES.finditer(sentence.text)
+             if forces is not None and not any(a < match.end() and match.start() < b for a, b in taken)]
+    return sorted(sentence.actors + added, key=lambda m: m.start)
+
+
 def _reason_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for cue in _REASON.finditer(text):
@@ -229,14 +308,18 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
     from ..geocoding.gazetteer import load_gazetteer
 
     pairs = split_sentences(text)
-    sentences = [Sentence(t, p, quoted=q) for (t, p), q in zip(pairs, _quoted_spans(pairs))]
+    sentences = [Sentence(t, p, quoted=q, headline=h)
+                 for (t, p), q, h in zip(pairs, _quoted_spans(pairs), _headlines(pairs))]
     gazetteer = load_gazetteer()
     narrative_day = None  # the last day the text named: what "today" means inside a quote
-    for sentence in sentences:
+    named = actors.follow_coalitions([s.text for s in sentences], [actors.find_actors(s.text) for s in sentences])
+    for sentence, found_actors in zip(sentences, named):
+        sentence.actors = found_actors
         sentence.reasons = _reason_spans(sentence.text)
-        sentence.actors = actors.find_actors(sentence.text)
+        sentence.attributions = _attribution_spans(sentence.text)
         found = []
-        for mention in dates.find_dates(sentence.text, report_date):
+        # A headline's dates are the report's news, not the story's: "today" there is the report's date.
+        for mention in ([] if sentence.headline else dates.find_dates(sentence.text, report_date)):
             quoted = not _outside(sentence.quoted, mention.start, mention.end)
             if mention.reading.later:  # "two days later": after the last day named, or nothing
                 if narrative_day is None:
@@ -255,13 +338,17 @@ def read_sentences(text: str, report_date: dt.date) -> list[Sentence]:
         sentence.dates = found
         sentence.counts = counts.find_counts(sentence.text, gazetteer.country_code)
         sentence.casualties = counts.find_casualties(sentence.text)
-        sentence.strike = _is_strike(sentence)
+        sentence.strike = not sentence.headline and _is_strike(sentence)
+        sentence.next_strike = sentence.strike and any(
+            _outside(sentence.reasons, m.start(), m.end()) and not _COPULA_BEFORE.search(sentence.text[:m.start()])
+            for m in _NEXT_STRIKE.finditer(sentence.text))
     places = mentions.find_places([s.text for s in sentences],
                                   blocked=[[(m.start, m.end) for m in s.dates] for s in sentences],
                                   names=[[(m.start, m.end) for m in s.actors] for s in sentences])
     for sentence, found in zip(sentences, places):
         sentence.places = [m for m in found if m.resolution.resolved]
         sentence.unplaced = [m for m in found if not m.resolution.resolved]
+        sentence.actors = _with_national_forces(sentence)
     return sentences
 
 
@@ -278,6 +365,7 @@ class Episode:
     sentences: list[int] = field(default_factory=list)  # strike sentences
     context: list[int] = field(default_factory=list)  # later sentences of the same paragraph: actors, casualties
     later: list[int] = field(default_factory=list)  # the next sentences of later paragraphs: casualties only
+    follows: "Episode | None" = None  # the strike a "second strike" follows: its actors, when it names none
 
 
 # How many sentences after a strike sentence may add to it. Across a paragraph break only casualties
@@ -306,16 +394,23 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
     current, since = None, 0
     undated_first = []  # strike sentences before any date (a headline, a lead): they join the first episode
     for index, sentence in enumerate(sentences):
-        if not sentence.strike:
-            own = _strike_date(sentence)
-            if current and since < CONTEXT_SENTENCES and (own is None or own.reading.date == current.date.date):
+        own = _strike_date(sentence)
+        # "It was the second strike in the area this week": a vaguer date and no place of its own tell of the
+        # strike before it, not of another one.
+        looks_back = (current is not None and own is not None and not strike_places(sentence)
+                      and own.reading.precision > current.date.precision)
+        if not sentence.strike or looks_back:
+            # Another day starts another story; a vaguer date ("had crossed back last week") is background.
+            goes_on = current is not None and (own is None or own.reading.date == current.date.date
+                                               or own.reading.precision > current.date.precision)
+            if goes_on and since < CONTEXT_SENTENCES:
                 last_strike = sentences[current.sentences[-1]]
                 (current.context if sentence.paragraph == last_strike.paragraph else current.later).append(index)
                 since += 1
             else:
                 since = CONTEXT_SENTENCES
             continue
-        mention, strikers = _strike_date(sentence), _strikers(sentence)
+        mention, strikers = own, _strikers(sentence)
         if mention is not None:
             reading, words = mention.reading, mention.text
         elif current is not None:
@@ -323,11 +418,18 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
         else:
             undated_first.append(index)
             continue
-        same_day = [e for e in episodes if (e.date.date, e.date.precision) == (reading.date, reading.precision)
+        # The strike the text is telling comes first: a sentence about "the strike" with no date of its own
+        # goes on with it, not with an earlier strike of the same day.
+        same_day = [e for e in ([current] if current else []) + episodes
+                    if (e.date.date, e.date.precision) == (reading.date, reading.precision)
                     and (not strikers or not e.strikers or strikers & e.strikers)]
-        current = same_day[0] if same_day else Episode(reading, words, set())
+        if sentence.next_strike and current is not None:  # "a second strike": not the one before
+            same_day = []
         if not same_day:
+            current = Episode(reading, words, set(), follows=current if sentence.next_strike else None)
             episodes.append(current)
+        else:
+            current = same_day[0]
         current.sentences.append(index)
         current.strikers |= strikers
         since = 0
@@ -343,8 +445,19 @@ def group_episodes(sentences: list[Sentence], report_date: dt.date) -> list[Epis
 
 # ------------------------------------------------------------------ rows
 
-AUDIT_COLUMNS = ["source_sentence", "date_text", "date_rule", "actors_text", "strike_count", "location_count",
-                 "counts_text", "casualties_text"]
+# The words each field came from, kept beside the proposed row (declared like geo.io.schema's columns, so
+# cast_columns types them and the review table shows them).
+AUDIT = (
+    Column("source_sentence", "text", "Strike sentences", "every strike sentence of the event, joined by ' | '"),
+    Column("date_text", "text", "Date as written", "the words that dated the event"),
+    Column("date_rule", "text", "Date rule", "how the date was counted from them"),
+    Column("actors_text", "text", "Actors as written", "the words that named the actors"),
+    Column("strike_count", "integer", "Strikes", "how many strikes the report counts"),
+    Column("location_count", "integer", "Locations", "how many locations the report counts"),
+    Column("counts_text", "text", "Counts as written", "the words that gave the counts"),
+    Column("casualties_text", "text", "Casualties as written", "the words that gave the toll"),
+)
+AUDIT_COLUMNS = [c.name for c in AUDIT]
 
 
 @dataclass
@@ -357,6 +470,7 @@ class _Row:
     sentence: str  # the sentence the place came from
     country: str | None  # ISO code the row was counted in, if any
     fatalities: list = field(default_factory=list)  # geo.reports.counts.Casualties for this row
+    index: int = -1  # the sentence (its number in the report) that placed it
 
 
 def _unique(mentions, key):
@@ -392,32 +506,58 @@ def _countries(resolution) -> set[str]:
     return set((resolution.country or "").split("/")) - {""}
 
 
-def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
-    """The rows of one episode: counted places by country, else named places, else the area named."""
+# "near Sinjar, about 100 km west of Mosul": an offset set off by a comma after a place says where that place is.
+_APPOSITION = re.compile(r"^\s*,\s*(?:about|some|around|roughly|approximately|nearly|just)?\s*$", re.IGNORECASE)
+
+
+def strike_places(sentence: Sentence) -> list:
+    """The places a sentence gives a strike: not those of a reason clause ("in response to attacks in Iraq"),
+    of whoever speaks (", a military source in Misrata said"), nor an offset that only says where the place
+    before it lies."""
+    places = [m for m in sentence.places if _outside(sentence.reasons, m.start, m.end)
+              and _outside(sentence.attributions, m.start, m.end)]
+    return [m for i, m in enumerate(places)
+            if not (i and m.resolution.source.startswith("offset:") and _is_specific(places[i - 1].resolution)
+                    and _APPOSITION.match(sentence.text[places[i - 1].end:m.start]))]
+
+
+def _is_specific(resolution) -> bool:
+    """A town, a site, "near" or an offset of one, or the stretch "between X and Y": a place, not an area."""
     from ..geocoding.resolution import PRECISION_REGION
 
+    return resolution.precision < PRECISION_REGION or resolution.source == "region:between"
+
+
+def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
+    """The rows of one episode: counted places by country, else each specific place named, else the most
+    specific area named in each country (a province over "eastern <country>"), else the country."""
     strike_sentences = [sentences[i] for i in episode.sentences]
-    placed = [(m, s) for s in strike_sentences for m in s.places if _outside(s.reasons, m.start, m.end)]
+    placed = [(m, s) for s in strike_sentences for m in strike_places(s)]
     placed = _unique(placed, key=lambda pair: (pair[0].resolution.name, pair[0].resolution.country))
-    towns = [p for p in placed if p[0].resolution.precision < PRECISION_REGION]
+    towns = [p for p in placed if _is_specific(p[0].resolution)]
     countries = [p for p in placed if p[0].resolution.source.endswith(":country")]
-    areas = [p for p in placed if p[0].resolution.precision == PRECISION_REGION and p not in countries]
+    areas = sorted((p for p in placed if p not in towns and p not in countries),
+                   key=lambda p: p[0].resolution.radius_km or 0.0)
     total = min(max((s.counts.locations or 0 for s in strike_sentences), default=0), MAX_COUNTED_ROWS)
     if any(s.counts.by_country for s in strike_sentences):
         rows = _rows_by_country(strike_sentences, towns, areas, countries)
     else:
         rows = [_Row(m.resolution, m.text, _region_around(m, areas), s.text, None) for m, s in towns]
+        if not rows:  # areas only: the smallest one of each country
+            for area, sentence in areas:
+                if not {c for row in rows for c in _countries(row.resolution)} & _countries(area.resolution):
+                    rows.append(_Row(area.resolution, area.text, area.text, sentence.text, None))
         covered = {c for row in rows for c in _countries(row.resolution)}
-        rows += [_Row(a.resolution, a.text, a.text, s.text, None) for a, s in areas
-                 if not covered & _countries(a.resolution)]
-        covered |= {c for a, _ in areas for c in _countries(a.resolution)}
         rows += [_Row(c.resolution, c.text, "", s.text, None) for c, s in countries
-                 if c.resolution.country not in covered]
+                 if not rows and c.resolution.country not in covered]
+    for row in rows:
+        row.index = next((i for i in episode.sentences if sentences[i].text == row.sentence), -1)
     if rows and total > len(rows):  # "three facilities" with two named places: the third is where the first is
-        rows += [_Row(rows[0].resolution, rows[0].mention, rows[0].region, rows[0].sentence, rows[0].country)
-                 for _ in range(total - len(rows))]
+        rows += [_Row(rows[0].resolution, rows[0].mention, rows[0].region, rows[0].sentence, rows[0].country,
+                      index=rows[0].index) for _ in range(total - len(rows))]
     if not rows:  # nothing placed: the rows say which words were not found
-        unplaced = [(m, s) for s in strike_sentences for m in s.unplaced if _outside(s.reasons, m.start, m.end)]
+        unplaced = [(m, s) for s in strike_sentences for m in s.unplaced if _outside(s.reasons, m.start, m.end)
+                    and _outside(s.attributions, m.start, m.end)]
         mention, sentence = unplaced[0] if unplaced else (None, strike_sentences[0])
         rows = [_Row(None, mention.text if mention else "", "", sentence.text, None) for _ in range(max(1, total))]
     return rows
@@ -458,17 +598,44 @@ def _region_around(town, areas) -> str:
     return next((a.text for a, _ in areas if _countries(town.resolution) & _countries(a.resolution)), "")
 
 
-def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
-    """actor1 (those striking), actor2 (their targets), and the words that named them."""
-    mentions = [(m, s) for i in episode.sentences + episode.context for s in [sentences[i]] for m in s.actors
+def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[int] = ()) -> dict:
+    """actor1 (those striking), actor2 (their targets), and the words that named them. A side the episode's own
+    sentences leave empty is taken from the strike a "second strike" follows, else from a headline that restates
+    this one (``restating``: its sentence numbers)."""
+    referring = [i for i in episode.later if _REFERS_BACK.search(sentences[i].text)]
+    columns = _actors_named(episode.sentences + episode.context + referring, sentences)
+    fallbacks = []
+    if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
+        fallbacks.append(("the strike before it", _actor_columns(episode.follows, sentences)))
+    if restating:
+        fallbacks.append(("the headline", _actors_named(list(restating), sentences)))
+    for where, before in fallbacks:
+        taken = [side for side in ("actor1", "actor2") if not columns[side] and before[side]]
+        for side in taken:
+            columns[side] = before[side]
+        if taken:
+            columns["actors_text"] = "; ".join(filter(None, [
+                columns["actors_text"], f"{' and '.join(taken)} from {where} ({before['actors_text']})"]))
+    return columns
+
+
+def _actors_named(indices: list[int], sentences: list[Sentence]) -> dict:
+    """The actors these sentences name, split into those striking and their targets. Whoever speaks
+    (", residents and Houthi media said") is neither, unless the sentences name no striker but the speaker."""
+    mentions = [(m, s) for i in indices for s in [sentences[i]] for m in s.actors
                 if _outside(s.reasons, m.start, m.end)]
-    strikers, targets = [], []
+    strikers, targets, speakers = [], [], []
     for mention, sentence in mentions:
         targeted = _TARGET_CUE.search(sentence.text[max(0, mention.start - 40):mention.start])
-        side = strikers if mention.actor.air_power and not targeted else targets
-        if mention.actor not in side:
+        speaking = not _outside(sentence.attributions, mention.start, mention.end)
+        side = (speakers if speaking else strikers) if mention.actor.air_power and not targeted else targets
+        if mention.actor not in side and not (speaking and side is targets):
             side.append(mention.actor)
-    strikers = [a for a in strikers if a not in targets or a.air_power]
+    strikers = strikers or speakers
+    # Named both ways ("air raids on Houthi positions", Houthis who also fly drones): a target when someone
+    # else does the striking.
+    others = [a for a in strikers if a not in targets]
+    strikers = [a for a in strikers if a not in targets or not others]
     targets = [a for a in targets if a not in strikers]
 
     def named(actors):  # a generic label ("Iran-backed militias") only when no group of that side is named
@@ -479,21 +646,47 @@ def _actor_columns(episode: Episode, sentences: list[Sentence]) -> dict:
     return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
 
 
+def _restating_headlines(rows: list[_Row], sentences: list[Sentence]) -> list[int]:
+    """The headline lines that restate the strike of these rows: they name one of its places, or an area or a
+    country where one of them lies. Their area fills the rows' ``region`` when the story names none."""
+    restating = []
+    for index, sentence in enumerate(sentences):
+        if not sentence.headline:
+            continue
+        for place in strike_places(sentence):
+            key, codes = (place.resolution.name, place.resolution.country), _countries(place.resolution)
+            wide = not _is_specific(place.resolution)  # an area or a country
+            here = [r for r in rows if r.resolution is not None and (
+                (r.resolution.name, r.resolution.country) == key or (wide and codes & _countries(r.resolution)))]
+            for row in here:
+                if wide and not row.region and not place.resolution.source.endswith(":country"):
+                    row.region = place.text
+            if here and index not in restating:
+                restating.append(index)
+    return restating
+
+
 def _assign_casualties(rows: list[_Row], episode: Episode, sentences: list[Sentence]) -> list[str]:
     """Give each reported toll to the row it is about; returns the tolls that fit no single row.
 
-    A toll belongs to a row when its sentence names that row's place (or its country, when one row
-    lies there), or when the episode has one row only."""
+    A toll belongs to a row when its sentence names that row's place, or placed that row, or names its country
+    (when one row lies there); a sentence that places nothing refers back to the last strike sentence before it
+    that placed rows ("The toll had risen to seven"); an episode of one row takes all its tolls."""
     unassigned = []
     for index in episode.sentences + episode.context + episode.later:
         sentence = sentences[index]
+        places = strike_places(sentence)
         for toll in sentence.casualties:
             if not _outside(sentence.reasons, toll.start, toll.start + len(toll.text)):
                 continue
-            named = {(m.resolution.name, m.resolution.country) for m in sentence.places}
-            codes = {c for m in sentence.places for c in _countries(m.resolution)}
+            named = {(m.resolution.name, m.resolution.country) for m in places}
+            codes = {c for m in places for c in _countries(m.resolution)}
             fits = [r for r in rows if r.resolution is not None and (r.resolution.name, r.resolution.country) in named]
+            fits = fits or [r for r in rows if r.index == index]
             fits = fits or [r for r in rows if r.country in codes or (r.resolution and r.resolution.country in codes)]
+            if not fits and not places:
+                before = [r.index for r in rows if 0 <= r.index <= index]
+                fits = [r for r in rows if before and r.index == max(before)]
             if len(rows) == 1:
                 fits = rows
             if len(fits) == 1:
@@ -512,11 +705,11 @@ def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
 
 
 def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
-    from ..io.events import resolution_columns  # the same place columns geocode_events fills
+    from ..io.events import resolution_columns  # the same place columns place_events fills
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)
-    actors = _actor_columns(episode, sentences)
+    actors = _actor_columns(episode, sentences, _restating_headlines(rows, sentences))
     counted = [sentences[i].counts for i in episode.sentences]
     strikes = max((c.strikes or 0 for c in counted), default=0) or None
     locations = max((c.locations or 0 for c in counted), default=0) or None
@@ -572,7 +765,7 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
     import pandas as pd
 
     from .dates import report_date_in_text
-    from ..io.events import SCHEMA
+    from ..io.schema import COLUMNS, SCHEMA, cast_columns
 
     if not isinstance(text, str):
         raise ExtractError("a report must be text")
@@ -594,11 +787,7 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
     digest = hashlib.sha1(f"{report_date.isoformat()}\n{cleaned}".encode("utf-8")).hexdigest()[:10]
     for number, record in enumerate(records, start=1):
         record["event_id_cnty"] = f"proposed-{digest}-{number}"
-    columns = SCHEMA + AUDIT_COLUMNS
+    columns = COLUMNS + AUDIT_COLUMNS
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in records], columns=columns)
-    for column in ("time_precision", "geo_precision", "fatalities", "fatalities_min", "fatalities_max",
-                   "strike_count", "location_count"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("latitude", "longitude", "radius_km"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame = cast_columns(frame, SCHEMA + AUDIT)
     return gpd.GeoDataFrame(frame, geometry=[r["_shape"] for r in records], crs="EPSG:4326")

@@ -16,18 +16,27 @@ as one report; a weak one is kept only when it matches a name exactly, unambiguo
 country the report is about: where its strong mentions lie or, when it has none, the countries
 it names ("Iraqi" included). So "Ankara rarely comments" in a report about Erbil is no place.
 Spans the caller blocks (dates, actors such as "Israel" in "Israel struck") are never places,
-unless a locative word stands before them ("in Israel").
+unless a locative word stands before them ("in Israel") and no noun after them makes them its qualifier
+("bombed Taliban positions").
+
+A name followed by an administrative word ("Nad-e Ali district", "Kidal region", "Bakhmut raion") is read
+with it, and claims no more than the words say: a district answered by its seat's point is placed "near"
+it (precision 2), a province or region answered by a town is an area (precision 3) (``as_unit``). Where
+the text puts a place inside an area ("Achin district of Nangarhar province") and the two answers lie in
+different countries, the place is read again in the area's country, or left unresolved.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..geocoding.candidates import is_name_word
+from ..geocoding.candidates import candidate_spans, is_name_word, strip_filler
 from ..geocoding.gazetteer import load_gazetteer
+from ..geocoding.names import clean_mention
 from ..geocoding.resolve import resolve_mention, resolve_mentions
-from ..geocoding.resolution import Resolution
+from ..geocoding.resolution import PRECISION_NEAR, PRECISION_REGION, Resolution
+from ..geocoding.sites import find_site
 
 # Stages whose answers are exact enough to keep even for a weak mention.
 EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:country", "sites")
@@ -56,6 +65,22 @@ _PHRASES_BEFORE = [
 ]
 _PHRASES_AFTER = re.compile(r"^\s+(?:countryside|rural\s+areas?|(?:air\s*base|airbase|air\s+field|airfield|airport|"
                             r"military\s+base|base|border\s+crossing|crossing|garrison|dam|camp)\b)", re.IGNORECASE)
+# An administrative word after a name makes it a unit, not the town of that name: "Nad-e Ali district",
+# "Kidal region", "Bakhmut raion". First-level words name an area; second-level ones a district, which the text
+# places no better than "near" its seat.
+_ADMIN1_WORDS = r"provinces?|governorates?|regions?|oblast|states?|wilayat?|muhafazah?|muhafazat"
+_ADMIN2_WORDS = r"(?:tribal\s+)?districts?|raions?|rayons?|count(?:y|ies)|agency|tehsils?|sub-?districts?|municipality"
+_UNIT_AFTER = re.compile(rf"^\s+(?P<word>{_ADMIN1_WORDS}|{_ADMIN2_WORDS})\b", re.IGNORECASE)
+_ADMIN1_WORD = re.compile(rf"\b(?:{_ADMIN1_WORDS})$", re.IGNORECASE)
+_ADMIN2_WORD = re.compile(rf"\b(?:{_ADMIN2_WORDS})$", re.IGNORECASE)
+UNIT_RADIUS_KM = {1: 50.0, 2: 25.0}  # the least radius a unit named by its word is given around its seat
+# A lowercase word right after a name that is not a preposition, conjunction, auxiliary, adverb of time or a
+# verb form in -ed/-ing: the name qualifies it ("Taliban positions", "Hamas command centres").
+_ATTRIBUTIVE_AFTER = re.compile(r"\s+(?!(?:in|on|at|near|and|or|but|with|from|to|of|for|by|after|before|during|since|"
+                                r"over|across|inside|outside|along|into|last|this|overnight|early|late|again|also|"
+                                r"earlier|later|as|while|when|where|which|who|that|the|a|an|is|was|were|are|has|have|"
+                                r"had|will|would|could|said|says|struck|hit|fell|shot|today|yesterday|tonight|recently|"
+                                r"now|\w+ed|\w+ing)\b)[a-z]")
 _BORDER_WORD = re.compile(r"^(?:border|borders|frontier|border-crossing)$", re.IGNORECASE)
 _BORDER_START = {"in", "inside", "near", "along", "on", "at", "by", "across", "close", "the", "of"}
 _BORDER_END = {"border", "borders", "frontier", "region", "area", "zone", "strip", "areas", "regions", "crossing"}
@@ -164,6 +189,9 @@ def _phrase_for_run(sentence: str, tokens: list[_Token], first: int, last: int,
     start, end = tokens[first].start, tokens[last - 1].end
     before = sentence[max(0, start - 60):start]
     spans = []
+    unit = _UNIT_AFTER.match(sentence[end:])
+    if unit:
+        spans.append((start, end + unit.end(), True))
     after = _PHRASES_AFTER.match(sentence[end:])
     if after:
         spans.append((start, end + after.end(), True))
@@ -206,9 +234,14 @@ def find_places(sentences: list[str], blocked: list[list[tuple[int, int]]] | Non
     for number, sentence in enumerate(sentences):
         tokens = _tokens(sentence)
 
-        named = _overlapping(tokens, names[number])
+        # An actor named like a place is one only after a locative word, and not when it qualifies the noun
+        # after it ("in Israel" is a place; "bombed Taliban positions", "struck Hamas command centres" are not).
+        names_here, attributive = [], []
+        for a, b in names[number]:
+            (attributive if _ATTRIBUTIVE_AFTER.match(sentence, b) else names_here).append((a, b))
+        named = _overlapping(tokens, names_here)
         not_place = [never or (name and not _LOCATIVE_BEFORE.search(sentence[max(0, token.start - 40):token.start]))
-                     for token, never, name in zip(tokens, _overlapping(tokens, blocked[number]), named)]
+                     for token, never, name in zip(tokens, _overlapping(tokens, blocked[number] + attributive), named)]
         for start, end in _border_candidates(sentence, tokens, not_place):
             candidates.append((number, start, end, True, ("border", number, start)))
         runs = _runs(tokens, not_place)
@@ -239,6 +272,8 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         text = sentences[number][start:end]
         if any(start < m.end and m.start < end for m in found[number]):
             continue  # a longer phrase already covers these words
+        if not strong and not _names_something(text):
+            continue  # a weak mention is kept only on an exact match: no spelling of it matches, so none will
         answer = strong_answers[text] if strong else resolve_mention(text, focus=focus)
         first_tries.setdefault(group, PlaceMention(text, start, end, answer, strong))
         if group[0] == "border" and not (answer.resolved and answer.source.startswith("region:border")):
@@ -248,13 +283,65 @@ def _resolve_candidates(sentences, candidates) -> list[list[PlaceMention]]:
         if not _keep(answer, strong, focus):
             continue
         settled.add(group)
-        found[number].append(PlaceMention(text, start, end, answer, strong))
+        found[number].append(PlaceMention(text, start, end, as_unit(text, answer), strong))
     for group, tried in first_tries.items():
         number = group[1]
         if (group[0] == "run" and group not in settled and tried.strong and not tried.resolution.resolved
                 and not any(tried.start < m.end and m.start < tried.end for m in found[number])):
             found[number].append(tried)
-    return [sorted(mentions, key=lambda m: m.start) for mentions in found]
+    return [_inside_container(sentences[number], sorted(mentions, key=lambda m: m.start))
+            for number, mentions in enumerate(found)]
+
+
+# "Achin district of Nangarhar province", "Aguelhok, in the Kidal region": the first place lies in the second.
+_CONTAINED_IN = re.compile(r"^\s*,?\s*(?:of|in)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _inside_container(sentence: str, mentions: list[PlaceMention]) -> list[PlaceMention]:
+    """Where the text puts a place inside an area ("X district of Y province") and the two answers lie in
+    different countries, the first is read again in the area's country; if it is not found there, it is left
+    unresolved, with the reason, rather than placed in another country."""
+    kept = list(mentions)
+    for index, (inner, outer) in enumerate(zip(mentions, mentions[1:])):
+        a, b = inner.resolution, outer.resolution
+        if not (a.resolved and b.resolved and b.precision == PRECISION_REGION and b.country
+                and "/" not in b.country and _CONTAINED_IN.match(sentence[inner.end:outer.start])):
+            continue
+        if b.country in (a.country or "").split("/"):
+            continue
+        again = resolve_mention(inner.text, country=b.country)
+        if not again.resolved:
+            again = Resolution(inner.text, reason=f"{inner.text!r} lies in {outer.text!r} as the text says, "
+                                                  f"but no place of that name was found there")
+        kept[index] = PlaceMention(inner.text, inner.start, inner.end, as_unit(inner.text, again), inner.strong)
+    return kept
+
+
+def as_unit(text: str, answer: Resolution) -> Resolution:
+    """A mention ending in an administrative word ("Nad-e Ali district", "Kidal region") answered by a town's
+    point claims no more than the text says: a second-level unit is placed as "near" its seat (precision 2), a
+    first-level one as an area around it (precision 3), each with at least ``UNIT_RADIUS_KM``."""
+    level = 1 if _ADMIN1_WORD.search(text) else 2 if _ADMIN2_WORD.search(text) else None
+    if level is None or not answer.resolved or answer.precision is None:
+        return answer
+    precision = PRECISION_NEAR if level == 2 else PRECISION_REGION
+    if answer.precision >= precision:
+        return answer
+    radius = max(answer.radius_km or 0.0, UNIT_RADIUS_KM[level])
+    return replace(answer, precision=precision, radius_km=radius,
+                   warning="; ".join(filter(None, [answer.warning, f"{text!r} names an administrative unit: "
+                                                   f"placed at {answer.name} with a {radius:g} km radius"])))
+
+
+def _names_something(text: str) -> bool:
+    """Whether some run of the words is a gazetteer name or a curated site, before any typo-tolerant search:
+    a cheap test that spares the geocoder's fuzzy search for the capitalised words of every sentence
+    ("Provincial", "Civil", "The United Nations")."""
+    gazetteer = load_gazetteer()
+    cleaned = clean_mention(text)
+    if find_site(cleaned):
+        return True
+    return any(gazetteer.lookup(span) for part in cleaned.split(",") for span in candidate_spans(strip_filler(part)))
 
 
 def _without_preposition(sentence: str, start: int, end: int, answer: Resolution, focus) -> tuple[int, str, Resolution]:

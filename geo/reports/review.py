@@ -13,21 +13,20 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import EventDataError
-from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events, problems_message
+from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events
+from ..io.schema import EDITABLE, GEOCODED, ID_COLUMN, TABLE_COLUMNS
+from .extract import AUDIT_COLUMNS
 
 ACCEPT = "accept"
-# What the analyst may correct in review; the geocoder's own columns follow from the mention.
-EDITABLE = ["event_date", "time_precision", "sub_event_type", "actor1", "actor2", "location_mention",
-            "fatalities_min", "fatalities_max", "notes"]
-# Shown beside them, read-only, so the analyst can see what each row was read from.
-SHOWN = ["location", "country", "geo_precision", "radius_km", "geocoder", "date_text", "date_rule",
-         "casualties_text", "source_sentence"]
+# The analyst corrects geo.io.schema's EDITABLE columns; the geocoder's own columns follow from the mention.
+# Shown beside them, read-only: the dashboard table's other columns, and the words each field was read from.
+SHOWN = [c for c in TABLE_COLUMNS if c not in EDITABLE and c != ID_COLUMN] + AUDIT_COLUMNS
 
 
 def review_table(proposals) -> pd.DataFrame:
     """The table the analyst edits: a tick box (on for every proposal), the editable columns, the evidence."""
     table = pd.DataFrame({ACCEPT: True}, index=proposals.index)
-    columns = [c for c in ["event_id_cnty", *EDITABLE, *SHOWN] if c in proposals.columns]
+    columns = [c for c in [ID_COLUMN, *EDITABLE, *SHOWN] if c in proposals.columns]
     return pd.concat([table, pd.DataFrame(proposals[columns])], axis=1)
 
 
@@ -45,13 +44,12 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
     # Unchanged places keep their shape (as WKT, which place_events reads back); edited ones are geocoded.
     table[GEOMETRY_WKT] = [("" if moved[i] or shape is None else shape.wkt)
                            for i, shape in zip(chosen, proposals.loc[chosen].geometry)]
-    for column in ("latitude", "longitude", "location", "country", "admin1", "geo_precision", "radius_km",
-                   "region_mention", "geocoder"):
+    for column in [*GEOCODED, "region_mention"]:  # what the old mention gave, the wider area it named included
         table.loc[moved[moved].index, column] = ""
     table = table.reset_index(drop=True)
     checked, problems = check_events(table, origin, unit="row")
     if problems:
-        raise EventDataError(problems_message(origin, problems))
+        raise EventDataError(file=origin, problems=problems)
     events = place_events(checked, keep_columns=True)
     unplaced = events[events.geometry.isna()]
     if len(unplaced):
@@ -59,14 +57,3 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
             f"{r.event_id_cnty}: {r.location_mention!r} could not be placed ({r.geocoder})" for r in unplaced.itertuples()))
     return events[[c for c in events.columns if c in SCHEMA or c not in (ACCEPT,)]]
 
-
-def placement_changes(mention: str) -> dict:
-    """The edit that moves an event to a new place mention: the mention, what it resolves to, its shape.
-    A mention the geocoder cannot place is refused, never saved with the old, no longer matching shape."""
-    from ..io.events import resolution_columns
-    from ..geocoding.resolve import resolve_mention
-
-    found = resolve_mention(mention)
-    if not found.resolved:
-        raise EventDataError(f"{mention!r} could not be placed ({found.reason}); nothing was saved")
-    return {**resolution_columns(found), "location_mention": mention, "geometry": found.shape()}

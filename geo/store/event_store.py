@@ -46,14 +46,13 @@ from geoalchemy2 import Geometry, WKBElement
 
 from .. import config
 from ..errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
-from ..io.events import INTEGER_COLUMNS, SCHEMA, check_events
+from ..io.events import SCHEMA, check_events
+from ..io.schema import BY_NAME, ID_COLUMN, cast_columns, to_wgs84
 
 BUNDLED = "bundled"  # the data set seeded from data/events.csv; the same key as geo.store.datasets.BUNDLED
 VERSION = "version"  # the column of store.events() that an edit hands back as expected_version
-FLOAT_COLUMNS = ["latitude", "longitude", "radius_km"]
-TEXT_COLUMNS = [c for c in SCHEMA if c not in INTEGER_COLUMNS + FLOAT_COLUMNS]
 # What update() may change; the id names the event (to rename one, delete it and add it anew).
-EDITABLE = [c for c in SCHEMA if c != "event_id_cnty"] + ["geometry"]
+UPDATABLE = [c for c in SCHEMA if c != ID_COLUMN] + ["geometry"]
 BATCH = 2000  # rows a statement; also how often an import reports progress
 HISTORY_COLUMNS = ["change_id", "at", "author", "kind", "comment", "action", "version", "before", "after",
                    "undoes"]
@@ -65,8 +64,12 @@ SHAPE = sa.LargeBinary().with_variant(Geometry("GEOMETRY", srid=4326, spatial_in
 JSON = sa.JSON(none_as_null=True)
 
 
+# The SQL type of each type of geo.io.schema (dates are ISO text, links text).
+SQL_TYPES = {"integer": sa.Integer, "float": sa.Float}
+
+
 def _column_type(name: str):
-    return sa.Integer if name in INTEGER_COLUMNS else sa.Float if name in FLOAT_COLUMNS else sa.Text
+    return SQL_TYPES.get(BY_NAME[name].type, sa.Text)
 
 
 CHANGES = sa.Table(
@@ -84,7 +87,7 @@ EVENTS = sa.Table(
     "events", metadata,
     sa.Column("row_id", sa.Integer, primary_key=True),  # keeps events in the order they were added
     sa.Column("dataset", sa.Text, nullable=False),
-    *[sa.Column(name, _column_type(name), nullable=name != "event_id_cnty") for name in SCHEMA],
+    *[sa.Column(name, _column_type(name), nullable=name != ID_COLUMN) for name in SCHEMA],
     sa.Column("extra", JSON),
     sa.Column("geometry", SHAPE),
     sa.Column("version", sa.Integer, nullable=False),
@@ -140,10 +143,21 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
             if engine.dialect.name == "postgresql":
                 _require_postgis(conn)
             metadata.create_all(conn)
+            _add_new_schema_columns(conn)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the event store {_shown_url(engine)}: {exc.orig}") from None
     return Store(engine)
+
+
+def _add_new_schema_columns(conn) -> None:
+    """A store made before a column joined geo.io.schema gets it, empty for the events it holds: adding a
+    column to the schema is all it takes, for new stores and old ones."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns(EVENTS.name)}
+    for name in SCHEMA:
+        if name not in present:  # names come from our schema, never from data
+            sql_type = EVENTS.c[name].type.compile(dialect=conn.dialect)
+            conn.execute(sa.text(f'ALTER TABLE {EVENTS.name} ADD COLUMN "{name}" {sql_type}'))
 
 
 def _engine(url: str) -> sa.Engine:
@@ -219,18 +233,13 @@ def _from_json(values: dict) -> dict:
 def _event_records(gdf) -> list[dict]:
     """Each event of a GeoDataFrame as plain values: our columns, ``extra`` (the table's other columns,
     or None), ``geometry`` (a shape, or None for an unplaced event)."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+    gdf = to_wgs84(gdf)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for column in SCHEMA:
         if column not in frame:
             frame[column] = None
     others = [c for c in frame.columns if c not in SCHEMA and c != VERSION]
-    for column in INTEGER_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-    for column in FLOAT_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column]).astype(float)
-    frame[TEXT_COLUMNS] = frame[TEXT_COLUMNS].astype(object).where(frame[TEXT_COLUMNS].notna(), "").astype(str)
+    frame = cast_columns(frame)
     records = frame[SCHEMA].astype(object).where(frame[SCHEMA].notna(), None).to_dict("records")
     # pandas' JSON writer turns numpy numbers, NaN and timestamps into plain JSON values.
     extras = json.loads(frame[others].to_json(orient="records", date_format="iso")) if others else [None] * len(frame)
@@ -292,11 +301,7 @@ class Store:
         frame = pd.DataFrame(rows, columns=[*SCHEMA, "extra", "geometry", VERSION])
         shapes = gpd.GeoSeries.from_wkb([_wkb(value) for value in frame.pop("geometry")], crs="EPSG:4326")
         extra = frame.pop("extra")
-        for column in INTEGER_COLUMNS:
-            frame[column] = frame[column].astype("Int64")
-        for column in FLOAT_COLUMNS:
-            frame[column] = pd.to_numeric(frame[column]).astype(float)
-        frame[TEXT_COLUMNS] = frame[TEXT_COLUMNS].fillna("").astype(str)
+        frame = cast_columns(frame)
         if extra.notna().any():
             others = pd.DataFrame([value or {} for value in extra], index=frame.index)
             frame = pd.concat([frame[SCHEMA], others, frame[[VERSION]]], axis=1)
@@ -358,17 +363,17 @@ class Store:
         Returns the recorded change (its ``version`` is the event's new one), or None if nothing differs.
         Raises ``EditConflictError`` if the event changed since that version, ``EventDataError`` for bad values.
         """
-        unknown = sorted(set(changes) - set(EDITABLE))
+        unknown = sorted(set(changes) - set(UPDATABLE))
         if unknown:
-            raise EventDataError(f"{event_id}: cannot edit {', '.join(unknown)}; editable: {', '.join(EDITABLE)}"
+            raise EventDataError(f"{event_id}: cannot edit {', '.join(unknown)}; editable: {', '.join(UPDATABLE)}"
                                  + (" (to rename an event, delete it and add it anew)"
                                     if "event_id_cnty" in unknown else ""))
         with self.engine.begin() as conn:
             current = self._read_event(conn, dataset, event_id, expected_version)
             edited = _edited(current, changes, event_id)
-            before = {c: _json_value(current[c]) for c in EDITABLE}
-            after = {c: _json_value(edited[c]) for c in EDITABLE}
-            changed = [c for c in EDITABLE if before[c] != after[c]]
+            before = {c: _json_value(current[c]) for c in UPDATABLE}
+            after = {c: _json_value(edited[c]) for c in UPDATABLE}
+            changed = [c for c in UPDATABLE if before[c] != after[c]]
             if not changed:
                 return None
             change = self._record(conn, "edit", dataset, comment, author, events=1)
@@ -590,20 +595,20 @@ def _edited(current: dict, changes: dict, event_id: str) -> dict:
     """The event with ``changes`` applied, checked like a row of an events file and normalised."""
     row = {**{c: current[c] for c in SCHEMA}, **{c: v for c, v in changes.items() if c in SCHEMA}}
     checked, problems = check_events(pd.DataFrame([row]), event_id)
-    if problems:  # each message starts with the row's label, which means nothing for an edit
-        raise EventDataError(f"{event_id}: " + "; ".join(p.message.split(": ", 1)[-1] for p in problems))
+    if problems:  # the reasons alone: a row number means nothing for an edit
+        raise EventDataError("; ".join(p.reason for p in problems), file=event_id)
     edited = dict(current)
-    for column in changes:
-        if column in INTEGER_COLUMNS + TEXT_COLUMNS:
-            edited[column] = _json_value(checked.at[0, column])
-        elif column in FLOAT_COLUMNS:
+    for column in changes.keys() & BY_NAME.keys():
+        if BY_NAME[column].type == "float":
             edited[column] = _number(checked.at[0, column], column, event_id)
+        else:
+            edited[column] = _json_value(checked.at[0, column])
     if "geometry" in changes:
         shape = changes["geometry"]
         if isinstance(shape, str):
             text, shape = shape, shapely.from_wkt(shape, on_invalid="ignore") if shape.strip() else None
             if text.strip() and shape is None:
-                raise EventDataError(f"{event_id}: geometry {text[:40]!r} is not WKT")
+                raise EventDataError(f"geometry {text[:40]!r} is not WKT", file=event_id)
         edited["geometry"] = None if shape is None or shape.is_empty else shape
     elif {"latitude", "longitude"} & changes.keys():
         lat, lon = edited["latitude"], edited["longitude"]
@@ -617,7 +622,7 @@ def _number(value, column: str, event_id: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise EventDataError(f"{event_id}: {column} {value!r} is not a number") from None
+        raise EventDataError(f"{column} {value!r} is not a number", file=event_id) from None
 
 
 def seed(store: Store, path: Path | str | None = None, author: str | None = None) -> Change:

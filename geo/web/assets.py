@@ -13,14 +13,13 @@ import shutil
 from pathlib import Path
 
 from .. import config
+from .basemap_context import MANIFEST_FILE, build_context
 
 BASEMAP_FILE = "basemap/countries.geojson"
 # (xstatic package, files to copy, folder under static/vendor)
 VENDORED = [
     ("xstatic.pkg.leaflet", ["leaflet.js", "leaflet.css", "images"], "leaflet"),
     ("xstatic.pkg.jquery", ["jquery.min.js"], "jquery"),
-    ("xstatic.pkg.leaflet_markercluster",
-     ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"], "markercluster"),
 ]
 
 
@@ -125,11 +124,14 @@ def install_assets(static_dir: Path = config.STATIC_DIR, force: bool = False) ->
         build_basemap(basemap)
     if force or not (static_dir / ADMIN1_DIR / "SY.geojson").exists():
         build_admin1_files(static_dir / ADMIN1_DIR)
-    return {"vendor": copied, "basemap": str(basemap)}
+    context = None
+    if force or not (static_dir / MANIFEST_FILE).exists():
+        context = build_context(static_dir)  # place names, rivers and lakes (~30 s)
+    return {"vendor": copied, "basemap": str(basemap), "context": context}
 
 
 def assets_ready(static_dir: Path = config.STATIC_DIR) -> bool:
-    needed = [BASEMAP_FILE, f"{ADMIN1_DIR}/SY.geojson", "vendor/leaflet/leaflet.js",
+    needed = [BASEMAP_FILE, f"{ADMIN1_DIR}/SY.geojson", MANIFEST_FILE, "vendor/leaflet/leaflet.js",
               "vendor/fullscreen/Control.FullScreen.js", "vendor/measure/leaflet-measure.js"]
     own = [(static_dir / "strikemap" / f.name, f) for f in OWN_JS.iterdir()]
     return (all((static_dir / name).exists() for name in needed)

@@ -7,6 +7,8 @@ carries one small template. Nothing is loaded from a CDN.
 * ``OfflineMap``: ``folium.Map`` whose Leaflet and jQuery come from ``static/``.
 * ``OfflineBasemap``: fetches the countries GeoJSON built by ``geo.web.assets`` and
   draws it under everything, with the sea as the map background.
+* ``BasemapContext``: place names by zoom, rivers and lakes (``geo.web.basemap_context``), fetched by
+  ``strikemap/context.js`` for the visible cells only, after the events are drawn.
 * ``EventLayer``: all events as one ``L.geoJSON`` layer. Style shows precision: a
   dot for a named town (1), a circle of ``radius_km`` for "near X" (2), the
   polygon for a region (3). Popups are built with DOM text nodes, so text from
@@ -19,24 +21,28 @@ import json
 import re
 
 import folium
+import pandas as pd
 from branca.element import MacroElement
 from folium import plugins
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from ..io.schema import GEO_PRECISION, ID_COLUMN, POPUP_FIELDS, TIME_PRECISION
 from .assets import ADMIN1_DIR, BASEMAP_FILE, static_url
+from .basemap_context import CONTEXT_DIR
 
 PRELOAD_JS = static_url("strikemap/preload.js")
 LEAFLET_JS = [("strikemap_preload", PRELOAD_JS),
               ("leaflet", static_url("vendor/leaflet/leaflet.js")),
               ("jquery", static_url("vendor/jquery/jquery.min.js"))]
 LEAFLET_CSS = [("leaflet_css", static_url("vendor/leaflet/leaflet.css"))]
-PRECISION_STYLE = {
-    1: {"color": "#b2182b", "badge": "red", "label": "named town or site"},
-    2: {"color": "#ef8a62", "badge": "orange", "label": "near a town (circle: uncertainty radius)"},
-    3: {"color": "#2166ac", "badge": "blue", "label": "region (shape: the whole area)"},
-}
+# How each geo_precision code (geo.io.schema.GEO_PRECISION) is drawn: colour, and what its shape shows.
+_DRAWN = {1: ("#b2182b", "red", ""), 2: ("#ef8a62", "orange", " (circle: uncertainty radius)"),
+          3: ("#2166ac", "blue", " (shape: the whole area)")}
+PRECISION_STYLE = {code: {"color": color, "badge": badge, "label": GEO_PRECISION[code] + shape}
+                   for code, (color, badge, shape) in _DRAWN.items()}
 OFFLINE_BASEMAP = "Offline (Natural Earth)"
+CONTEXT_OVERLAY = "Place names, rivers and lakes (offline)"
 # Online base layers, opt-in: URL value -> (label, xyzservices provider name).
 ONLINE_BASEMAPS = {
     "osm": ("OpenStreetMap (online)", "OpenStreetMap.Mapnik"),
@@ -47,13 +53,6 @@ PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
 # Up to this many shown events are drawn as SVG paths (crisp, styleable); more share one canvas.
 SVG_LIMIT = 3000
-TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
-# Properties the popup shows, in order, with their labels.
-POPUP_FIELDS = [
-    ("location_mention", "Place as written"), ("location", "Resolved to"), ("event_date", "Date"),
-    ("event_type", "Type"), ("actor1", "Actor 1"), ("actor2", "Actor 2"), ("fatalities", "Fatalities"),
-    ("source", "Source"), ("notes", "Notes"),
-]
 
 
 def safe_json(data) -> str:
@@ -105,8 +104,8 @@ class OfflineBasemap(MacroElement):
             }
             var get = window.StrikemapPreload.json;  // strikemap/preload.js
             get({{ this.url_json }}).then(function (data) {
-                L.geoJSON(data, {pane: "basemap", interactive: false,
-                    style: {color: "#8c8c8c", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1}}).addTo(map);
+                L.geoJSON(data, {pane: "basemap", interactive: false, style: {color: "#8c8c8c", weight: 0.8,
+                    fillColor: "#f4f1ea", fillOpacity: 1, className: "strikemap-country-outline"}}).addTo(map);
                 labels(data, "strikemap-country-label", map);
                 {{ this.admin1_json }}.forEach(function (url) {
                     get(url).then(function (provinces) {
@@ -134,8 +133,6 @@ class OfflineBasemap(MacroElement):
         .leaflet-interactive:focus {outline: none;}  /* no box around a clicked circle */
         .strikemap-popup {font: 12px/1.4 sans-serif;}
         .strikemap-popup > div {margin: 1px 0;}
-        .strikemap-popup-id {font-weight: bold; color: #555;}
-        .strikemap-popup-how {color: #666; font-size: 11px; margin-top: 4px !important;}
         </style>
         {% endmacro %}
     """)
@@ -150,6 +147,48 @@ class OfflineBasemap(MacroElement):
 
 def admin1_urls(countries: tuple[str, ...]) -> list[str]:
     return [static_url(f"{ADMIN1_DIR}/{iso2}.geojson") for iso2 in countries]
+
+
+class BasemapContext(MacroElement):
+    """Place names, rivers and lakes on the offline basemap, drawn into ``layer`` (an overlay the layer
+    control lists) by ``strikemap/context.js``: it waits for the events' first draw (or ``fallback_ms``),
+    then fetches only the cells of the view, again after each move.
+
+    Its script is added here, not declared in ``default_js``: streamlit-folium loads declared scripts one
+    after another before the map is drawn, and this one has no business delaying the events."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var script = document.createElement("script");
+            script.src = {{ this.script_json }};
+            script.onload = function () {
+                StrikemapContext.start({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.options_json }});
+            };
+            document.head.appendChild(script);
+        })();
+        {% endmacro %}
+        {% macro header(this, kwargs) %}
+        <style>
+        .strikemap-place-label {position: absolute; width: 0; height: 0;}
+        .strikemap-place-label::before {content: ""; position: absolute; left: -2.5px; top: -2.5px; width: 3px;
+            height: 3px; border: 1px solid #555; border-radius: 50%; background: #fff;}  /* the place itself */
+        .strikemap-place-label > span {position: absolute; left: 5px; top: -7px; line-height: 14px; white-space: nowrap;
+            color: #333; font: 10px sans-serif; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;}
+        .strikemap-place-city > span {font-size: 11px;}
+        .strikemap-place-major > span {font-size: 12px; font-weight: bold; color: #222;}
+        /* From zoom 8 the 1:10m borders of the context replace the countries' simplified outlines. */
+        .strikemap-detailed-borders path.strikemap-country-outline {stroke-opacity: 0;}
+        </style>
+        {% endmacro %}
+    """)
+
+    def __init__(self, layer, base_url: str = static_url(CONTEXT_DIR), fallback_ms: int = 10_000):
+        super().__init__()
+        self._name = "BasemapContext"
+        self.layer = layer
+        self.script_json = safe_json(static_url("strikemap/context.js"))
+        self.options_json = safe_json({"base": base_url, "fallbackMs": fallback_ms})
 
 
 class FocusWithoutScroll(MacroElement):
@@ -267,7 +306,7 @@ class EventLayer(JSCSSMixin, MacroElement):
         self.count = count
         self.options_json = safe_json({
             "url": dataset_url, "mask": mask, "count": count, "shapes": bool(shapes), "focus": focus_id,
-            "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS, "timePrecision": TIME_PRECISION,
+            "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS,
             "styles": {str(k): v for k, v in PRECISION_STYLE.items()},
         })
 
@@ -341,16 +380,49 @@ def _write_dataset(gdf, folder: str) -> None:
     not_point = geometry.notna() & (geometry.geom_type != "Point")
     outlines = {str(i): json.loads(shapely.to_geojson(shapely.orient_polygons(geometry[i])))
                 for i in frame.index[not_point]}
-    _json_dump({"ids": column("event_id_cnty"), "precision": column("geo_precision"),
+    _json_dump({"ids": column(ID_COLUMN), "precision": column("geo_precision"),
                 "radius": column("radius_km"), "lat": column("latitude"), "lon": column("longitude"),
                 "outlines": outlines}, os.path.join(folder, "core.json"))
-    wanted = list(dict.fromkeys([field for field, _ in POPUP_FIELDS] + [
-        "event_id_cnty", "time_precision", "fatalities_min", "fatalities_max", "fatalities_sources",
-        "geo_precision", "radius_km", "geocoder", "source_url"]))
-    details = frame[wanted].astype(object)
-    records = details.where(details.notna(), None).to_dict("records")
+    records = popup_table(frame).to_dict("records")
     for n in range(0, max(len(records), 1), DETAILS_CHUNK):
         _json_dump(records[n:n + DETAILS_CHUNK], os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"))
+
+
+def popup_table(frame):
+    """What each event's popup shows: one column per field of ``POPUP_FIELDS`` (geo.io.schema), None for a
+    missing value (events.js leaves out empty fields). Most fields are shown as they are; three with what
+    qualifies them: the date with its precision ("2021-02-25 (day)"), fatalities as the reported range
+    ("5\u20139"), the geo precision with its meaning and radius ("2 (near a town or a small area), \u00b115 km").
+    ``frame`` is in our schema, typed (``geo.io.schema.cast_columns``)."""
+    shown = pd.DataFrame({name: frame[name] for name, _, _ in POPUP_FIELDS}, index=frame.index).astype(object)
+    qualified = {"event_date": _date_shown, "fatalities": _fatalities_shown, "geo_precision": _precision_shown}
+    for name, show in qualified.items():
+        if name in shown:
+            shown[name] = show(frame).astype(object)
+    return shown.where(shown.notna(), None)
+
+
+def _date_shown(frame):
+    return pd.Series([f"{date} ({TIME_PRECISION[code]})" if date and code in TIME_PRECISION else date
+                      for date, code in zip(frame["event_date"], frame["time_precision"])], index=frame.index)
+
+
+def _fatalities_shown(frame):
+    low, high = frame["fatalities_min"], frame["fatalities_max"]
+    low_text, high_text = low.astype("string"), high.astype("string")
+    reported_range = low_text.fillna("?") + "\u2013" + high_text.fillna("?")
+    return (reported_range.mask((low == high).fillna(False), low_text)
+            .mask(low.isna() & high.isna(), frame["fatalities"].astype("string")))
+
+
+def _precision_shown(frame):
+    def shown(code, km):
+        if pd.isna(code):
+            return None
+        return f"{code} ({GEO_PRECISION.get(code, 'unknown')})" + (f", \u00b1{km:g} km" if km > 0 else "")
+
+    return pd.Series([shown(code, km) for code, km in zip(frame["geo_precision"], frame["radius_km"])],
+                     index=frame.index, dtype=object)
 
 
 def _prune(root, keep: str, newest: int = 5) -> None:
@@ -417,6 +489,8 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)
     OfflineBasemap(provinces, admin1_countries=admin1_countries).add_to(fmap)
+    context = folium.FeatureGroup(name=CONTEXT_OVERLAY, overlay=True).add_to(fmap)
+    BasemapContext(context).add_to(fmap)
     for key, (label, provider_name) in ONLINE_BASEMAPS.items():
         import xyzservices.providers as xyz
 

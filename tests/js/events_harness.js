@@ -43,7 +43,7 @@ vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
 
 const options = {url: "/app/static/cache/events/x", mask, count: core.ids.length, shapes: true, focus: null,
-                 chunk: 1000, fields: [], timePrecision: {}, styles: {"1": {color: "#000", label: "town"}}};
+                 chunk: 1000, fields: [], styles: {"1": {color: "#000", label: "town"}}};
 const svgGroup = {addLayer() {}, _map: null};
 const added = [];
 const canvasGroup = {addLayer(layer) { added.push(layer); }, _map: null,

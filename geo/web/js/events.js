@@ -3,6 +3,7 @@
  * The whole events table is published once as static files (geo.mapping.publish_events):
  *   core.json        ids, precision, radius_km, lat, lon, and the outline of every non-point event
  *   details-N.json   the popup text of rows N*chunk .. (N+1)*chunk-1, fetched when a popup opens
+ *                    (one key per popup field; the fields, their labels and order come in the options)
  * Each Streamlit rerun passes only a bit mask of the rows to show, so a filter change redraws from
  * data the page already holds. Large selections draw on one canvas; small ones as SVG paths.
  * Everything from the data reaches the page through textContent: it is never parsed as HTML.
@@ -41,39 +42,25 @@
     });
   }
 
-  function fatalities(p) {
-    if (p.fatalities_min === null && p.fatalities_max === null) return p.fatalities;
-    var low = p.fatalities_min, high = p.fatalities_max;
-    if (low === high) return String(low);
-    return (low === null ? "?" : low) + "\u2013" + (high === null ? "?" : high);
-  }
-
+  /* The popup: one line per field of o.fields, [column, label, type] in the order geo/io/schema.py declares
+   * them (handed over by geo.web.mapping), with the text geo.web.mapping.popup_table published for it.
+   * Empty fields are left out; a "url" field that is a web address is a link. */
   function fill(box, p, o) {
     box.textContent = "";
-    box.appendChild(text("div", p.event_id_cnty || "", "strikemap-popup-id"));
     o.fields.forEach(function (field) {
-      var value = field[0] === "fatalities" ? fatalities(p) : p[field[0]];
-      if (field[0] === "event_date" && value && o.timePrecision[p.time_precision]) {
-        value += " (" + o.timePrecision[p.time_precision] + ")";
-      }
+      var value = p[field[0]];
       if (value === null || value === undefined || value === "") return;
       var row = document.createElement("div");
       row.appendChild(text("b", field[1] + ": "));
-      row.appendChild(document.createTextNode(String(value)));
+      if (field[2] === "url" && /^https?:\/\//i.test(String(value))) {
+        var link = text("a", String(value));
+        link.href = String(value); link.target = "_blank"; link.rel = "noopener noreferrer";
+        row.appendChild(link);
+      } else {
+        row.appendChild(document.createTextNode(String(value)));
+      }
       box.appendChild(row);
     });
-    if (p.fatalities_sources) box.appendChild(text("div", "Fatality sources: " + p.fatalities_sources));
-    var style = o.styles[p.geo_precision] || {label: "unknown"};
-    var how = "Precision " + p.geo_precision + " (" + style.label + ")";
-    if (p.radius_km) how += ", \u00b1" + p.radius_km + " km";
-    box.appendChild(text("div", how + "; geocoder: " + p.geocoder, "strikemap-popup-how"));
-    if (/^https?:\/\//i.test(p.source_url || "")) {
-      var link = text("a", p.source_url);
-      link.href = p.source_url; link.target = "_blank"; link.rel = "noopener noreferrer";
-      box.appendChild(link);
-    } else if (p.source_url) {
-      box.appendChild(text("div", "Source file: " + p.source_url));
-    }
   }
 
   function bindPopup(layer, index, o) {

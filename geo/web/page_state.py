@@ -1,0 +1,322 @@
+"""What the dashboard keeps between reruns: one ``PageState``, its link, and the moves an analyst makes.
+
+Streamlit reruns the page script on every interaction; what has to survive a rerun lives in
+``st.session_state``. ``PageState`` declares every piece of it once, as a ``Kept`` attribute that
+is stored in the session under the attribute's own name. A widget is given ``PageState.tiles.key``
+as its key, so Streamlit keeps the widget's value in the very place the page state reads it from,
+and no callback spells a key. The moves (start from a link, open a data set, step a week, set a
+range, click an event) are plain methods; a dict stands in for the session in tests.
+
+The link (``to_query`` / ``open_from_link``) carries the data set, the filters (``Filters``), the
+map's view (``MapView``), the basemap and the shapes toggle, so a link reproduces what is shown.
+The few rules behind the page's widgets are here too: the timeline's whole-month bounds, the
+fatalities slider's top, the weekly counts of the timeline chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from types import MappingProxyType
+
+from ..store.datasets import BUNDLED
+from .filters import MULTI, Filters, MapView
+from .mapping import ONLINE_BASEMAPS
+
+OFFLINE_TILES = "offline"  # the basemap drawn from our own files; the default, left out of links
+BASEMAPS = (OFFLINE_TILES, *ONLINE_BASEMAPS)
+# Row selection needs the rows in the browser (Streamlit's lazy tables cannot select), so the table is capped.
+TABLE_LIMIT = 2000
+NO_SELECTION = MappingProxyType({"selection": MappingProxyType({"rows": (), "columns": ()})})
+
+
+class Kept:
+    """One piece of page state, kept in the session under the attribute's name (its ``key``)."""
+
+    def __init__(self, default=None):
+        self.default = default  # never mutated: moves assign new values
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.key = name
+
+    def __get__(self, page, owner=None):
+        if page is None:
+            return self  # on the class: the declaration, whose key a widget takes
+        return page.session.get(self.key, self.default)
+
+    def __set__(self, page, value) -> None:
+        page.session[self.key] = value
+
+    def __delete__(self, page) -> None:
+        page.session.pop(self.key, None)
+
+
+@dataclass(frozen=True)
+class EditForm:
+    """The edit form of one event: the version it was filled from (a save expects it) and its generation.
+
+    A new generation (after a save, an undo or a refused save) is a new form with new widget keys, so it
+    starts again from the event's current values."""
+
+    event_id: str
+    loaded_version: int | None = None
+    generation: int = 0
+
+    def key(self, part: str) -> str:
+        """The widget key of one part of this form (a field's column, "comment", "form")."""
+        return f"edit-{part}-{self.event_id}-{self.generation}"
+
+    def undo_key(self, part: str) -> str:
+        """The widget key of one of the event's undo controls, which outlive a form generation."""
+        return f"undo-{part}-{self.event_id}"
+
+
+class PageState:
+    """Every piece of state the dashboard keeps, over a session mapping (``st.session_state``)."""
+
+    # ---- widgets: Streamlit keeps each value under the attribute's name (the widget's key)
+    window = Kept()  # the timeline slider: (start, end)
+    typed_window = Kept()  # the date-range input beside it, kept equal to the slider
+    actors = Kept(())  # one multiselect per multi-valued filter, named as Filters' attributes (MULTI)
+    event_types = Kept(())
+    sub_event_types = Kept(())
+    countries = Kept(())
+    admin1s = Kept(())
+    precisions = Kept(())
+    fatalities = Kept()  # the fatalities slider: (low, high); high at fatalities_top means "no upper limit"
+    text = Kept("")
+    show_shapes = Kept(True)
+    tiles = Kept(OFFLINE_TILES)
+    table = Kept(NO_SELECTION)  # the events table's row selection
+    author = Kept("")
+    export_format = Kept()
+    review = Kept()  # the proposals' review table (st.data_editor)
+    map = Kept()  # st_folium's own state
+    # ---- the page's own
+    dataset = Kept()  # the open data set's key (None: not chosen yet, the link decides)
+    dataset_switches = Kept(0)  # how often the page opened a data set itself (keys the data set select)
+    timeline = Kept()  # the slider's bounds, (first, last); None: the data set is to be opened from its link
+    fatalities_top = Kept(1)  # the fatalities slider's top
+    view = Kept()  # where the map looks now (MapView), written back to the link
+    opening_view = Kept()  # where the map opened; fixed while the map lives (a new one would remount it)
+    last_click = Kept()  # the event last clicked on the map, so one click selects its row once
+    import_report = Kept()  # lines to show once, after an import or added proposals opened a data set
+    edit_report = Kept()  # a line to show once, after a save or an undo
+    proposals = Kept()  # events proposed from a pasted report, waiting for review
+    edit_forms = Kept(MappingProxyType({}))  # event id -> EditForm
+    prepared_export = Kept()  # (what it shows, the file's bytes): the download of exactly the shown view
+
+    def __init__(self, session: MutableMapping):
+        self.session = session
+
+    @property
+    def recorded_author(self) -> str | None:
+        """Who a change is recorded as: the name typed, else None (the store records its default author,
+        ``$STRIKEMAP_AUTHOR`` or the login name)."""
+        return self.author.strip() or None
+
+    # ---- data set
+
+    @property
+    def dataset_select_key(self) -> str:
+        # Re-keyed whenever the page opens a data set itself (an import, added proposals, a copy): a select
+        # keyed once would send its old choice back on a later rerun and reopen that one.
+        return f"dataset-select-{self.dataset_switches}"
+
+    def settle_dataset(self, query, datasets: Sequence[str]) -> list[str]:
+        """Which data set this run shows: the session's, else the link's (``?data=``), else the bundled one.
+        Returns what of the link was ignored."""
+        problems = []
+        if self.dataset is None:
+            wanted = query.get("data", BUNDLED)
+            if wanted not in datasets:
+                problems.append(f"data={wanted!r} is not a data set here")
+                wanted = BUNDLED
+            self.dataset = wanted
+        elif self.dataset not in datasets:
+            self.dataset = BUNDLED  # its file was removed
+        return problems
+
+    def open_dataset(self, key: str, by_page: bool = True) -> None:
+        """Show another data set from its own beginning: its whole timeline, no filters. The widgets keep
+        their values until the next run sets them afresh, before they are drawn (``open_from_link``):
+        removing a widget's key mid-session makes Streamlit replay its callback."""
+        self.dataset = key
+        self.timeline = None
+        del self.view, self.opening_view, self.last_click
+        if by_page:
+            self.dataset_switches += 1
+
+    def dataset_chosen(self) -> None:
+        """The data set select changed."""
+        self.open_dataset(self.session[self.dataset_select_key], by_page=False)
+
+    # ---- opening from a link
+
+    @property
+    def needs_opening(self) -> bool:
+        # The slider's value is gone too when the page stopped before drawing it (Streamlit drops the values
+        # of widgets a run did not draw).
+        return self.timeline is None or self.window is None
+
+    def open_from_link(self, query, timeline: tuple[dt.date, dt.date], fatalities_top: int) -> list[str]:
+        """Every widget starts from the link: the first run of a session, or a data set just opened.
+        ``timeline`` is the data's (``timeline_bounds``). Returns what of the link was ignored, and why."""
+        wanted = Filters.from_query(query)
+        problems = list(wanted.problems)
+        first, last = timeline
+        start, end = wanted.start or first, wanted.end or last
+        # A shared link's window is kept exactly, even where it reaches past the data.
+        self.timeline = (min(first, start), max(last, end))
+        self.set_window(start, end)
+        for attribute, _ in MULTI.values():
+            setattr(self, attribute, list(getattr(wanted, attribute)))
+        self.precisions = list(wanted.precisions)
+        self.fatalities_top = fatalities_top
+        self.fatalities = (min(wanted.fatalities_min or 0, fatalities_top),
+                           min(fatalities_top if wanted.fatalities_max is None else wanted.fatalities_max,
+                               fatalities_top))
+        self.text = wanted.text
+        self.table = {"selection": {"rows": [], "columns": []}}
+        self.show_shapes = query.get("shapes") != "0"
+        tiles = query.get("tiles", OFFLINE_TILES)
+        if tiles not in BASEMAPS:
+            problems.append(f"tiles={tiles!r} is not one of {', '.join(BASEMAPS)}")
+        self.tiles = tiles if tiles in BASEMAPS else OFFLINE_TILES
+        view, view_problems = MapView.from_query(query)
+        problems += view_problems
+        # The map opens where the link says; later moves are written back to the link (see map_moved).
+        self.opening_view = self.view = view
+        return problems
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        """The link of what is shown (defaults left out). A data set still to be opened is its key alone."""
+        query = {} if self.needs_opening else self.filters().to_query()
+        if self.dataset not in (None, BUNDLED):
+            query["data"] = self.dataset
+        if self.needs_opening:
+            return query
+        if self.show_shapes is False:
+            query["shapes"] = "0"
+        if self.tiles != OFFLINE_TILES:
+            query["tiles"] = self.tiles
+        if self.view:
+            query.update(self.view.to_query())
+        return query
+
+    # ---- filters and the timeline
+
+    def filters(self) -> Filters:
+        """The filters the widgets set."""
+        start, end = self.window
+        low, high = self.fatalities or (None, None)
+        return Filters(start=start, end=end, precisions=tuple(sorted(self.precisions)),
+                       fatalities_min=low or None, fatalities_max=None if high == self.fatalities_top else high,
+                       text=self.text.strip(), **{attribute: tuple(getattr(self, attribute))
+                                                  for attribute, _ in MULTI.values()})
+
+    def set_window(self, start: dt.date, end: dt.date) -> None:
+        self.window = self.typed_window = (start, end)
+
+    def window_slid(self) -> None:
+        """The slider moved: the date input follows."""
+        self.set_window(*self.window)
+
+    def window_typed(self) -> None:
+        """Dates were typed: the slider follows once both ends are there (the input has one while typing)."""
+        typed = self.typed_window
+        if isinstance(typed, (tuple, list)) and len(typed) == 2:
+            self.set_window(*typed)
+
+    def step(self, days: int) -> None:
+        """Move the window by ``days``, keeping its width, within the timeline."""
+        low, high = self.timeline
+        start, end = self.window
+        shift = max(min(dt.timedelta(days=days), high - end), low - start)
+        self.set_window(start + shift, end + shift)
+
+    # ---- the map and the table
+
+    def basemap_chosen(self) -> None:
+        # A new base layer rebuilds the map: reopen it where the analyst is looking, not where the link began.
+        self.opening_view = self.view
+
+    def map_moved(self, view: MapView | None) -> bool:
+        """The map reported where it looks; True if that is new (the link should follow)."""
+        if view is None or view == self.view:
+            return False
+        self.view = view
+        return True
+
+    def map_clicked(self, event_id: str, table_ids: Sequence[str]) -> bool:
+        """An event clicked on the map selects its row of the table (``table_ids``, in order), once per click.
+        True if the selection changed (the page should rerun to show it)."""
+        if not event_id or event_id == self.last_click:
+            return False
+        self.last_click = event_id
+        row = next((n for n, shown in enumerate(islice(table_ids, TABLE_LIMIT)) if shown == event_id), None)
+        if row is None:
+            return False
+        self.table = {"selection": {"rows": [row], "columns": []}}
+        return True
+
+    def selected_row(self, rows: int) -> int | None:
+        """The table row selected, if it is one of the ``rows`` shown."""
+        selected = (self.table or NO_SELECTION).get("selection", {}).get("rows", ())
+        return selected[0] if selected and selected[0] < rows else None
+
+    # ---- edits
+
+    def edit_form(self, event_id: str, version: int) -> EditForm:
+        """The event's edit form; a new one remembers ``version`` as the one its save expects."""
+        form = self.edit_forms.get(event_id) or EditForm(event_id)
+        if form.loaded_version is None:
+            form = EditForm(event_id, version, form.generation)
+            self.edit_forms = {**self.edit_forms, event_id: form}
+        return form
+
+    def restart_edit_form(self, event_id: str) -> None:
+        """A fresh form for the event: filled from its current values, expecting its current version."""
+        old = self.edit_forms.get(event_id) or EditForm(event_id)
+        self.edit_forms = {**self.edit_forms, event_id: EditForm(event_id, None, old.generation + 1)}
+
+    def edit_done(self, event_id: str, report: str) -> None:
+        self.edit_report = report
+        self.restart_edit_form(event_id)
+
+    # ---- the download
+
+    def export_ready(self, shows) -> bytes | None:
+        """The prepared file, if it holds exactly ``shows`` (data set, its version, filters, format)."""
+        prepared = self.prepared_export
+        return prepared[1] if prepared and prepared[0] == shows else None
+
+    def keep_export(self, shows, data: bytes) -> None:
+        self.prepared_export = (shows, data)  # one file at a time: a new view's file replaces the last
+
+
+def timeline_bounds(span: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    """The timeline over whole months around the events' first and last dates (``date_span``), so
+    "all of February" is always a window the slider can reach."""
+    first, last = span
+    next_month = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first.replace(day=1), next_month - dt.timedelta(days=1)
+
+
+def fatalities_top(events) -> int:
+    """The fatalities slider's top: the highest toll reported in (non-empty) ``events``, at least 1 so the
+    slider has a range."""
+    return int(max(events["fatalities_max"].fillna(events["fatalities"]).fillna(0).max(), 1))
+
+
+def weekly_counts(events, window: tuple[dt.date, dt.date]):
+    """Events per week (weeks start on Monday), each marked whether it overlaps ``window``: the timeline chart."""
+    import pandas as pd
+
+    weekly = (pd.to_datetime(events["event_date"]).dt.to_period("W").dt.start_time.value_counts()
+              .rename_axis("week").reset_index(name="events"))
+    start, end = window
+    weekly["in window"] = (weekly["week"].dt.date <= end) & (weekly["week"].dt.date + dt.timedelta(days=6) >= start)
+    return weekly

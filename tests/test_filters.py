@@ -1,0 +1,103 @@
+"""geo.web.filters.apply_filters: the one filter the dashboard, the CLI's export and a link share."""
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.web.filters import Filters, apply_filters, facet_values
+
+
+@pytest.fixture()
+def events():
+    """Five events chosen so that each filter keeps a different subset."""
+    rows = [
+        # id, date, actor1, actor2, type, subtype, country, admin1, precision, fatalities, min, max, notes,
+        # mention, location
+        ("A", "2021-02-25", "US Forces", "Kata'ib Hezbollah (KH); KSS", "Explosions", "Air/drone strike", "Syria",
+         "Deir ez-Zor", 1, None, 1, 22, "weapons storage hit", "Abu Kamal", "Al Bukamal"),
+        ("B", "2021-06-27", "US Forces", "KSS", "Explosions", "Air/drone strike", "Iraq", "Al Anbar", 2, 4, None,
+         None, "", "near Al-Qaim", "Al Qa'im"),
+        ("C", "2021-06-30", "Israeli Air Force", None, "Explosions", "Shelling", "Syria", "Damascus", 3, 0, 0, 0,
+         None, "the Damascus countryside", None),
+        ("D", "2021-07-01", "Israeli Air Force", "Hezbollah", "Battles", "Air/drone strike", "Lebanon", None, None,
+         None, None, None, "Depot", "south Lebanon", "Nabatieh"),
+        ("E", "2021-06-01", "Unknown", "", "Explosions", "Air/drone strike", "Syria", "Deir ez-Zor", 1, None, None,
+         None, "no casualty figure", "Mayadin", "Al Mayadin"),
+    ]
+    columns = ["event_id_cnty", "event_date", "actor1", "actor2", "event_type", "sub_event_type", "country",
+               "admin1", "geo_precision", "fatalities", "fatalities_min", "fatalities_max", "notes",
+               "location_mention", "location"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("geo_precision", "fatalities", "fatalities_min", "fatalities_max"):
+        frame[column] = frame[column].astype("Int64")
+    return gpd.GeoDataFrame(frame, geometry=[shapely.Point(40, 34)] * len(frame), crs="EPSG:4326")
+
+
+def ids(shown) -> list[str]:
+    return list(shown["event_id_cnty"])
+
+
+def test_no_filter_keeps_every_row_in_order(events):
+    assert ids(apply_filters(events, Filters())) == ["A", "B", "C", "D", "E"]
+
+
+def test_dates_are_inclusive_at_both_ends(events):
+    june = Filters(start=dt.date(2021, 6, 1), end=dt.date(2021, 6, 30))
+    assert ids(apply_filters(events, june)) == ["B", "C", "E"]
+    assert ids(apply_filters(events, Filters(start=dt.date(2021, 6, 27), end=dt.date(2021, 6, 27)))) == ["B"]
+    assert ids(apply_filters(events, Filters(start=dt.date(2021, 6, 30)))) == ["C", "D"]
+    assert ids(apply_filters(events, Filters(end=dt.date(2021, 2, 25)))) == ["A"]
+    assert ids(apply_filters(events, Filters(start=dt.date(2021, 3, 1), end=dt.date(2021, 5, 31)))) == []
+
+
+def test_an_actor_matches_either_side_and_each_group_of_a_list(events):
+    assert ids(apply_filters(events, Filters(actors=("KSS",)))) == ["A", "B"]  # A lists it second, in actor2
+    assert ids(apply_filters(events, Filters(actors=("Hezbollah",)))) == ["D"]  # not "Kata'ib Hezbollah (KH)"
+    assert ids(apply_filters(events, Filters(actors=("Hezbollah", "Unknown")))) == ["D", "E"]
+
+
+@pytest.mark.parametrize("facet, wanted, expected", [
+    ("event_types", ("Battles",), ["D"]),
+    ("sub_event_types", ("Shelling",), ["C"]),
+    ("countries", ("Syria",), ["A", "C", "E"]),
+    ("countries", ("Iraq", "Lebanon"), ["B", "D"]),
+    ("admin1s", ("Deir ez-Zor",), ["A", "E"]),
+])
+def test_each_facet_keeps_its_values(events, facet, wanted, expected):
+    assert ids(apply_filters(events, Filters(**{facet: wanted}))) == expected
+
+
+def test_facets_combine_with_and(events):
+    assert ids(apply_filters(events, Filters(countries=("Syria",), actors=("US Forces",)))) == ["A"]
+
+
+def test_facet_choices_come_from_the_data(events):
+    choices = facet_values(events)
+    assert choices["actor"] == ["Hezbollah", "Israeli Air Force", "KSS", "Kata'ib Hezbollah (KH)", "US Forces",
+                                "Unknown"]
+    assert choices["admin1"] == ["Al Anbar", "Damascus", "Deir ez-Zor"]
+
+
+def test_precision_leaves_out_events_without_one(events):
+    assert ids(apply_filters(events, Filters(precisions=(1,)))) == ["A", "E"]
+    assert ids(apply_filters(events, Filters(precisions=(2, 3)))) == ["B", "C"]
+
+
+def test_fatalities_keep_events_whose_reported_range_overlaps(events):
+    # A reported 1 to 22; B a single figure, 4; C none killed; D and E no figure at all.
+    assert ids(apply_filters(events, Filters(fatalities_min=5))) == ["A"]
+    assert ids(apply_filters(events, Filters(fatalities_min=4))) == ["A", "B"]
+    assert ids(apply_filters(events, Filters(fatalities_max=3))) == ["A", "C", "D", "E"]  # no figure: at least 0
+    assert ids(apply_filters(events, Filters(fatalities_min=2, fatalities_max=3))) == ["A"]
+    assert ids(apply_filters(events, Filters(fatalities_min=0, fatalities_max=0))) == ["C"]
+
+
+def test_text_search_reads_notes_mentions_and_places_ignoring_case(events):
+    assert ids(apply_filters(events, Filters(text="STORAGE"))) == ["A"]
+    assert ids(apply_filters(events, Filters(text="al-qaim"))) == ["B"]  # the mention as written
+    assert ids(apply_filters(events, Filters(text="nabatieh"))) == ["D"]  # the resolved place
+    assert ids(apply_filters(events, Filters(text="depot"))) == ["D"]
+    assert ids(apply_filters(events, Filters(text="(KH"))) == []  # plain text, not a pattern; actors are not searched

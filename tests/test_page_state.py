@@ -1,0 +1,225 @@
+"""geo.web.page_state: the dashboard's state and its moves, without Streamlit (a dict is the session)."""
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo.web.filters import Filters, MapView
+from geo.web.page_state import (TABLE_LIMIT, EditForm, Kept, PageState, fatalities_top, timeline_bounds,
+                                weekly_counts)
+
+D = dt.date
+FEB_TO_JUNE = (D(2021, 2, 1), D(2021, 6, 30))
+DATASETS = ["bundled", "store:mine"]
+
+
+def opened(query=None, timeline=FEB_TO_JUNE, top=22) -> tuple[PageState, list[str]]:
+    """A page opened from ``query`` (a link's parameters), as the first run of a session."""
+    page = PageState({})
+    problems = page.settle_dataset(query or {}, DATASETS)
+    assert page.needs_opening
+    problems += page.open_from_link(query or {}, timeline, top)
+    assert not page.needs_opening
+    return page, problems
+
+
+def test_every_piece_of_state_is_kept_under_its_own_name():
+    session = {}
+    page = PageState(session)
+    page.tiles, page.view = "osm", MapView(34.45, 40.92, 9)
+    assert session == {"tiles": "osm", "view": MapView(34.45, 40.92, 9)}
+    assert PageState.tiles.key == "tiles"  # the key a widget takes
+    del page.view
+    assert page.view is None and "view" not in session
+    declared = [name for name, value in vars(PageState).items() if isinstance(value, Kept)]
+    assert len(declared) == len(set(declared)) >= 25
+
+
+def test_a_bare_link_opens_the_whole_timeline_with_no_filter():
+    page, problems = opened()
+    assert problems == [] and page.dataset == "bundled"
+    assert page.window == page.typed_window == FEB_TO_JUNE and page.timeline == FEB_TO_JUNE
+    assert page.filters() == Filters(start=D(2021, 2, 1), end=D(2021, 6, 30))
+    assert page.fatalities == (0, 22) and page.tiles == "offline" and page.show_shapes is True
+    assert page.to_query() == {"start": "2021-02-01", "end": "2021-06-30"}
+
+
+def test_a_link_round_trips_through_the_page():
+    link = {"start": "2021-06-01", "end": "2021-06-30", "actor": ["KSS", "Kata'ib Hezbollah (KH)"],
+            "country": "Syria", "precision": ["1", "2"], "fat_min": "2", "fat_max": "10", "q": "storage",
+            "data": "store:mine", "shapes": "0", "tiles": "satellite", "lat": "34.4523", "lon": "40.9185",
+            "zoom": "11"}
+    page, problems = opened(link)
+    assert problems == []
+    assert page.filters() == Filters(start=D(2021, 6, 1), end=D(2021, 6, 30),
+                                     actors=("KSS", "Kata'ib Hezbollah (KH)"), countries=("Syria",),
+                                     precisions=(1, 2), fatalities_min=2, fatalities_max=10, text="storage")
+    assert page.opening_view == page.view == MapView(34.4523, 40.9185, 11)
+    expected = {**link, "country": ["Syria"]}  # multi-valued parameters come back as lists
+    assert page.to_query() == expected
+
+
+def test_a_damaged_link_opens_with_each_problem_named():
+    page, problems = opened({"start": "June", "precision": "7", "tiles": "google", "lat": "91", "lon": "0",
+                             "zoom": "5", "data": "../etc/passwd"})
+    assert problems == ["data='../etc/passwd' is not a data set here", "precision='7' is not 1, 2 or 3",
+                        "start='June' is not a YYYY-MM-DD date", "tiles='google' is not one of offline, osm, satellite",
+                        "lat=91.0, lon=0.0 is not on Earth (lat -90..90, lon -180..180)"]
+    assert page.dataset == "bundled" and page.window == FEB_TO_JUNE and page.tiles == "offline"
+    assert page.view is None and page.to_query() == {"start": "2021-02-01", "end": "2021-06-30"}
+
+
+def test_a_link_window_past_the_data_widens_the_timeline():
+    page, _ = opened({"start": "2020-12-24", "end": "2021-03-03"})
+    assert page.timeline == (D(2020, 12, 24), D(2021, 6, 30)) and page.window == (D(2020, 12, 24), D(2021, 3, 3))
+
+
+def test_fatalities_from_a_link_stay_within_the_slider_and_its_top_means_no_limit():
+    page, _ = opened({"fat_min": "50", "fat_max": "99"}, top=22)
+    assert page.fatalities == (22, 22)
+    assert (page.filters().fatalities_min, page.filters().fatalities_max) == (22, None)
+    page.fatalities = (0, 5)
+    assert (page.filters().fatalities_min, page.filters().fatalities_max) == (None, 5)
+    assert "fat_min" not in page.to_query() and page.to_query()["fat_max"] == "5"
+
+
+def test_a_week_step_keeps_the_width_and_stops_at_the_timeline_ends():
+    page, _ = opened({"start": "2021-06-21", "end": "2021-06-27"})
+    page.step(-7)
+    assert page.window == page.typed_window == (D(2021, 6, 14), D(2021, 6, 20))
+    page.step(7)
+    page.step(7)
+    assert page.window == (D(2021, 6, 24), D(2021, 6, 30))  # only three days were left
+    page.set_window(D(2021, 2, 3), D(2021, 2, 10))
+    page.step(-7)
+    assert page.window == (D(2021, 2, 1), D(2021, 2, 8))
+
+
+def test_the_slider_and_the_date_input_follow_each_other():
+    page, _ = opened()
+    page.window = (D(2021, 2, 1), D(2021, 2, 28))  # as the slider widget writes it
+    page.window_slid()
+    assert page.typed_window == (D(2021, 2, 1), D(2021, 2, 28))
+    page.typed_window = (D(2021, 6, 27),)  # half typed: the slider waits
+    page.window_typed()
+    assert page.window == (D(2021, 2, 1), D(2021, 2, 28))
+    page.typed_window = (D(2021, 6, 27), D(2021, 6, 27))
+    page.window_typed()
+    assert page.window == (D(2021, 6, 27), D(2021, 6, 27)) and page.to_query()["start"] == "2021-06-27"
+
+
+def test_opening_a_data_set_starts_it_afresh_and_its_link_is_its_key():
+    page, _ = opened({"country": "Syria", "lat": "34", "lon": "40", "zoom": "6"})
+    page.last_click = "SM-SYR-2021-0001"
+    select_key = page.dataset_select_key
+    page.open_dataset("store:mine")
+    assert page.needs_opening and page.to_query() == {"data": "store:mine"}
+    assert page.view is None and page.opening_view is None and page.last_click is None
+    assert page.dataset_select_key != select_key  # opened by the page: the select is drawn anew
+    assert page.open_from_link(page.to_query(), (D(2022, 1, 1), D(2022, 1, 31)), 3) == []
+    assert page.filters() == Filters(start=D(2022, 1, 1), end=D(2022, 1, 31))
+    assert page.to_query() == {"start": "2022-01-01", "end": "2022-01-31", "data": "store:mine"}
+
+
+def test_choosing_a_data_set_in_its_select_keeps_the_select():
+    page, _ = opened()
+    page.session[page.dataset_select_key] = "store:mine"  # as the select widget writes it
+    page.dataset_chosen()
+    assert page.dataset == "store:mine" and page.needs_opening and page.dataset_select_key == "dataset-select-0"
+
+
+def test_a_removed_data_set_falls_back_to_the_bundled_one():
+    page, _ = opened({"data": "store:mine"})
+    assert page.settle_dataset({}, ["bundled"]) == [] and page.dataset == "bundled"
+
+
+def test_a_page_stopped_before_its_widgets_opens_again():
+    page, _ = opened()
+    del page.window  # Streamlit drops the value of a widget a run did not draw
+    assert page.needs_opening
+
+
+def test_the_map_view_is_written_back_once_it_changes():
+    page, _ = opened()
+    assert page.map_moved(None) is False
+    assert page.map_moved(MapView(34.0, 40.0, 7)) is True and page.to_query()["zoom"] == "7"
+    assert page.map_moved(MapView(34.0, 40.0, 7)) is False
+    page.basemap_chosen()
+    assert page.opening_view == MapView(34.0, 40.0, 7)  # a new basemap reopens the map where it looks
+
+
+def test_a_clicked_event_selects_its_row_once():
+    page, _ = opened()
+    ids = pd.Series(["A", "B", "C"])
+    assert page.selected_row(3) is None
+    assert page.map_clicked("B", ids) is True and page.selected_row(3) == 1
+    page.table = {"selection": {"rows": [2], "columns": []}}  # then the analyst picks another row
+    assert page.map_clicked("B", ids) is False and page.selected_row(3) == 2  # the same click, replayed
+    assert page.map_clicked("Z", ids) is False and page.selected_row(3) == 2  # not in the table
+    assert page.selected_row(2) is None  # the filters now show fewer rows
+
+
+def test_a_click_on_an_event_past_the_table_limit_selects_nothing():
+    page, _ = opened()
+    ids = [f"E{n}" for n in range(TABLE_LIMIT + 10)]
+    assert page.map_clicked(f"E{TABLE_LIMIT + 1}", ids) is False and page.selected_row(len(ids)) is None
+    assert page.map_clicked(f"E{TABLE_LIMIT - 1}", ids) is True and page.selected_row(len(ids)) == TABLE_LIMIT - 1
+
+
+def test_an_edit_form_expects_the_version_it_was_filled_from_until_it_restarts():
+    page = PageState({})
+    form = page.edit_form("A", version=3)
+    assert form == EditForm("A", 3, 0) and form.key("notes") == "edit-notes-A-0"
+    assert page.edit_form("A", version=4).loaded_version == 3  # someone saved since: a save will be refused
+    page.edit_done("A", "Saved A (notes).")
+    assert page.edit_report == "Saved A (notes)."
+    again = page.edit_form("A", version=4)
+    assert again == EditForm("A", 4, 1) and again.key("notes") != form.key("notes")
+    assert again.undo_key("button") == form.undo_key("button")
+    assert page.edit_form("B", version=1) == EditForm("B", 1, 0)
+
+
+def test_a_prepared_download_serves_only_the_view_it_was_made_for():
+    page = PageState({})
+    june = ("bundled", 1.0, Filters(start=D(2021, 6, 1)), "geojson")
+    page.keep_export(june, b"{}")
+    assert page.export_ready(june) == b"{}"
+    assert page.export_ready(("bundled", 1.0, Filters(start=D(2021, 6, 2)), "geojson")) is None
+    assert page.export_ready(("bundled", 2.0, Filters(start=D(2021, 6, 1)), "geojson")) is None  # data changed
+    assert page.export_ready((*june[:3], "csv")) is None
+
+
+@pytest.mark.parametrize("span, bounds", [
+    ((D(2021, 2, 25), D(2021, 6, 27)), (D(2021, 2, 1), D(2021, 6, 30))),
+    ((D(2024, 2, 29), D(2024, 2, 29)), (D(2024, 2, 1), D(2024, 2, 29))),
+    ((D(2023, 1, 31), D(2023, 12, 1)), (D(2023, 1, 1), D(2023, 12, 31))),
+])
+def test_the_timeline_runs_over_whole_months(span, bounds):
+    assert timeline_bounds(span) == bounds
+
+
+def test_the_fatalities_slider_reaches_the_highest_toll_reported():
+    frame = pd.DataFrame({"fatalities": pd.array([3, None, None], dtype="Int64"),
+                          "fatalities_max": pd.array([None, 22, None], dtype="Int64")})
+    assert fatalities_top(frame) == 22
+    assert fatalities_top(frame.assign(fatalities_max=pd.NA, fatalities=pd.NA)) == 1  # no toll: still a range
+
+
+def test_weekly_counts_mark_the_weeks_that_overlap_the_window():
+    events = gpd.GeoDataFrame({"event_date": ["2021-06-20", "2021-06-21", "2021-06-27", "2021-07-05"]})
+    weekly = weekly_counts(events, (D(2021, 6, 27), D(2021, 6, 28))).set_index("week")
+    assert weekly["events"].to_dict() == {pd.Timestamp("2021-06-14"): 1, pd.Timestamp("2021-06-21"): 2,
+                                          pd.Timestamp("2021-07-05"): 1}
+    assert weekly["in window"].to_dict() == {pd.Timestamp("2021-06-14"): False, pd.Timestamp("2021-06-21"): True,
+                                             pd.Timestamp("2021-07-05"): False}
+
+
+def test_a_blank_name_leaves_the_author_to_the_store():
+    page = PageState({})
+    assert page.recorded_author is None
+    page.author = "  "
+    assert page.recorded_author is None
+    page.author = " Rana "
+    assert page.recorded_author == "Rana"
