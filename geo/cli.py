@@ -13,6 +13,7 @@ rely on (the README's "Command line" section); tests cover them.
     python -m geo extract report.txt --date 2021-06-28
     python -m geo setup
     python -m geo store history SM-SYR-2021-0002
+    python -m geo batch geocode mentions.csv --column place -o placed/ [--scheduler tcp://HOST:8786 | --workers N]
 """
 
 from __future__ import annotations
@@ -224,16 +225,12 @@ def _add_import_command(commands) -> None:
 def cmd_extract(args) -> int:
     """Propose strike events from one report: a table on stdout, JSON lines (--json), or a file (-o)."""
     from .io.export import format_for, to_geojson, write_events
-    from .reports.extract import MAX_REPORT_CHARS, extract_events
+    from .reports.extract import MAX_REPORT_CHARS, extract_events, read_report_file
 
     if args.file == "-":
         text, source = sys.stdin.read(MAX_REPORT_CHARS + 1), ""
     else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise StrikemapError(f"{path}: no such report file")
-        with path.open("rb") as fh:  # never more than the limit, however large the file
-            text, source = fh.read(4 * MAX_REPORT_CHARS + 1).decode("utf-8-sig", errors="replace"), str(path)
+        text, source = read_report_file(args.file), str(Path(args.file))
     if args.output:
         format_for(args.output)  # an unknown suffix fails before the work
     events = extract_events(text, report_date=args.date, source=source)
@@ -401,6 +398,116 @@ def _add_store_command(commands) -> None:
     undo.set_defaults(run=cmd_store_undo)
 
 
+def _batch_report(result: dict, out_dir: Path) -> int:
+    print(f"{out_dir}: {result['rows']} rows in {result['files']} GeoParquet files "
+          f"({result['done_now']} of {result['partitions']} partitions done by this run), "
+          f"{result['unplaced']} without a place, {result['rejected']} rejected"
+          + (f" (listed in {out_dir / '_rejects.csv'})" if result["rejected"] else ""), file=sys.stderr)
+    return 1 if result["unplaced"] or result["rejected"] else 0
+
+
+def cmd_batch_geocode(args) -> int:
+    from .batch.geocode import batch_geocode
+
+    return _batch_report(batch_geocode(args.input, args.column, args.output, scheduler=args.scheduler,
+                                       workers=args.workers, country=args.country, focus=args.focus,
+                                       partition_rows=args.partition_size), args.output)
+
+
+def cmd_batch_extract(args) -> int:
+    from .batch.extract import batch_extract
+
+    return _batch_report(batch_extract(args.input, args.output, scheduler=args.scheduler, workers=args.workers,
+                                       column=args.column, date_column=args.date_column,
+                                       partition_reports=args.partition_size), args.output)
+
+
+def cmd_batch_import(args) -> int:
+    from .batch.imports import batch_import
+
+    return _batch_report(batch_import(args.fmt, args.input, args.output, scheduler=args.scheduler,
+                                      workers=args.workers, partition_rows=args.partition_size), args.output)
+
+
+def _add_batch_command(commands) -> None:
+    """``python -m geo batch ...``: geocode, extract and import over archives on dask.distributed (geo.batch)."""
+    def command(name: str, first_arguments, **options):
+        """A batch sub-command: its own positionals (so `batch import acled INPUT` reads in that order), then
+        the options every batch takes."""
+        parser = actions.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **options)
+        first_arguments(parser)
+        parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT_DIR",
+                            help="the GeoParquet dataset folder to write (new or empty; or the same run's, to resume)")
+        where = parser.add_mutually_exclusive_group()
+        where.add_argument("--scheduler", metavar="ADDRESS",
+                           help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (`dask scheduler`, then "
+                                "`dask worker tcp://10.0.0.5:8786` on each machine)")
+        where.add_argument("--workers", type=_positive, metavar="N",
+                           help="without --scheduler: worker processes on this machine (default: its cores)")
+        return parser
+
+    def table_input(parser):
+        parser.add_argument("input", type=Path, metavar="INPUT", help="a CSV or Parquet file, or a folder of such parts")
+
+    batch = commands.add_parser(
+        "batch", help="geocode, extract or import an archive on a Dask cluster (or this machine's cores)",
+        description="The single-process geocode --csv, extract and import, over archives: partitions run on "
+                    "dask.distributed workers; the result is a partitioned GeoParquet dataset. A killed run, "
+                    "restarted with the same command, does only the missing partitions.",
+        epilog="examples: python -m geo batch geocode mentions.parquet --column place -o placed/\n"
+               "          python -m geo batch extract reports/ -o proposed/ --scheduler tcp://10.0.0.5:8786\n"
+               "          python -m geo batch import acled acled_export.csv -o acled/ --workers 4",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = batch.add_subparsers(dest="action", required=True)
+    geocode = command(
+        "geocode", table_input, help="geocode one column: the answers of geocode --csv, row for row",
+        epilog="example: python -m geo batch geocode mentions.csv --column place -o placed/ --workers 2")
+    geocode.add_argument("--column", required=True, metavar="COL", help="the column holding the mentions")
+    geocode.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code the places must lie in, e.g. IQ")
+    geocode.add_argument("--focus", type=_country_list, default=_country_list(os.environ.get("STRIKEMAP_FOCUS", "")),
+                         metavar="CC,CC", help="countries the archive is about (default $STRIKEMAP_FOCUS)")
+    geocode.add_argument("--partition-size", type=_positive, default=100_000, metavar="ROWS",
+                         help="rows per partition (default 100000): the unit of work, of restart and of output file")
+    geocode.set_defaults(run=cmd_batch_geocode)
+    extract = command(
+        "extract", lambda parser: parser.add_argument(
+            "input", type=Path, metavar="INPUT", help="a folder of reports, or a CSV or Parquet file (or folder of parts)"),
+        help="propose events from many reports: the answers of extract, report by report",
+        description="INPUT: a folder of .txt/.html reports (one report a file), or a CSV/Parquet file (or folder "
+                    "of parts) with one report a row in --column.",
+        epilog="examples: python -m geo batch extract reports/ -o proposed/\n"
+               "          python -m geo batch extract reports.parquet --column text --date-column published "
+               "-o proposed/")
+    extract.add_argument("--column", default="text", metavar="COL",
+                         help="table input: the column holding each report's text (default text)")
+    extract.add_argument("--date-column", metavar="C",
+                         help="table input: the column holding each report's date (YYYY-MM-DD; default: the "
+                              "date in the report's header)")
+    extract.add_argument("--partition-size", type=_positive, default=200, metavar="REPORTS",
+                         help="reports per partition (default 200)")
+    extract.set_defaults(run=cmd_batch_extract)
+    def format_and_input(parser):
+        parser.add_argument("fmt", choices=["acled", "ucdp"], metavar="FORMAT", help="acled or ucdp")
+        parser.add_argument("input", type=Path, metavar="INPUT", help="a CSV export, or a folder of CSV parts")
+
+    imports = command(
+        "import", format_and_input, help="import an ACLED or UCDP GED archive: the answers of import, part by part",
+        epilog="example: python -m geo batch import ucdp GEDEvent_v25_1.csv -o ged/")
+    imports.add_argument("--partition-size", type=_positive, default=50_000, metavar="ROWS",
+                         help="rows per partition (default 50000)")
+    imports.set_defaults(run=cmd_batch_import)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="strikemap: air-strike reports to maps, offline.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -482,6 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true", help="a JSON list of the columns, for other tools")
     schema.set_defaults(run=cmd_schema)
     _add_store_command(commands)
+    _add_batch_command(commands)
     return parser
 
 

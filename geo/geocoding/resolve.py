@@ -186,6 +186,20 @@ def report_focus(resolutions: list[Resolution]) -> tuple[str, ...]:
     return tuple(sorted(c for c, n in confident.items() if total and n / total >= FOCUS_SHARE))
 
 
+def reading_context(first: list[Resolution], focus: tuple[str, ...] = ()
+                    ) -> tuple[tuple[str, ...], tuple[float, float] | None]:
+    """(focus, centre) to read a list of mentions with, from their first answers (one per mention, in the
+    list's order, repeats included): the countries they are about added to ``focus``, and, for a
+    report-sized list, the middle of its confident towns. ``geo.batch`` computes it once per archive."""
+    focus = tuple(sorted(set(focus) | set(report_focus(first))))
+    anchors = [(r.lat, r.lon) for r in first if r.resolved and r.warning is None
+               and r.precision in (PRECISION_TOWN, PRECISION_NEAR)]
+    centre = None
+    if len(anchors) >= 2 and len(first) <= REPORT_SIZE:
+        centre = (statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors))
+    return focus, centre
+
+
 def resolve_mentions(texts: list[str], country: str | None = None, provider=None,
                      focus: tuple[str, ...] = (), progress=None) -> list[Resolution]:
     """Resolve the mentions of one report (or archive) together: each ambiguous name is read in the
@@ -194,12 +208,7 @@ def resolve_mentions(texts: list[str], country: str | None = None, provider=None
     ``progress(done, total)`` is called as the final pass goes.
     """
     first = [resolve_mention(text, country, focus=focus) for text in texts]
-    focus = tuple(sorted(set(focus) | set(report_focus(first))))
-    anchors = [(r.lat, r.lon) for r in first if r.resolved and r.warning is None
-               and r.precision in (PRECISION_TOWN, PRECISION_NEAR)]
-    centre = None
-    if len(anchors) >= 2 and len(texts) <= REPORT_SIZE:
-        centre = (statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors))
+    focus, centre = reading_context(first, focus)
     answers = []
     for done, text in enumerate(texts, start=1):
         answers.append(resolve_mention(text, country, near_point=centre, provider=provider, focus=focus))
@@ -262,18 +271,26 @@ def geocode_column(frame, column: str, country: str | None = None, progress=None
     the rows, the resolution columns, the geometry. ``progress(done, total)`` drives the CLI's tqdm bar;
     answers scoring under ``min_confidence`` are left unresolved, with the reason.
     """
-    import geopandas as gpd
-
     if column not in frame.columns:
         raise KeyError(f"no column {column!r}; the columns are {', '.join(map(str, frame.columns))}")
-    rows, shapes = [], []
-    texts = frame[column].fillna("").astype(str).tolist()
-    for found in resolve_mentions(texts, country, provider=provider, focus=focus, progress=progress):
-        found = found.with_min_confidence(min_confidence)
-        rows.append([found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
-                     found.radius_km, found.source, found.matched, found.reason, found.warning,
-                     found.score, found.status])
-        shapes.append(found.shape())
+    answers = resolve_mentions(mention_texts(frame[column]), country, provider=provider, focus=focus,
+                               progress=progress)
+    return with_resolutions(frame, [found.with_min_confidence(min_confidence) for found in answers])
+
+
+def mention_texts(column) -> list[str]:
+    """A table column's cells as the mentions ``geocode_column`` reads (a blank cell is an empty mention)."""
+    return column.fillna("").astype(str).tolist()
+
+
+def with_resolutions(frame, answers: list[Resolution]):
+    """``frame`` (its columns kept) with one answer's ``RESOLUTION_COLUMNS`` and geometry per row, in order."""
+    import geopandas as gpd
+
+    rows = [[found.name, found.country, found.admin1, found.lat, found.lon, found.precision,
+             found.radius_km, found.source, found.matched, found.reason, found.warning,
+             found.score, found.status] for found in answers]
+    shapes = [found.shape() for found in answers]
     added = gpd.GeoDataFrame(rows, columns=RESOLUTION_COLUMNS, index=frame.index, geometry=shapes, crs="EPSG:4326")
     added["geocode_precision"] = added["geocode_precision"].astype("Int64")
     kept = frame.drop(columns=[c for c in RESOLUTION_COLUMNS + ["geometry"] if c in frame.columns])

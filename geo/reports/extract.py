@@ -742,6 +742,18 @@ def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> l
     return records
 
 
+def read_report_file(path) -> str:
+    """A report file's text as ``extract`` reads it: UTF-8 (BOM or not, bad bytes as U+FFFD), and never
+    more than the limit's worth of bytes however large the file (longer text is then refused)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise ExtractError(f"{path}: no such report file")
+    with path.open("rb") as fh:
+        return fh.read(4 * MAX_REPORT_CHARS + 1).decode("utf-8-sig", errors="replace")
+
+
 def extract_events(text: str, report_date: dt.date | None = None, source: str = ""):
     """Propose strike events from a report's text; a GeoDataFrame (EPSG:4326) in the events SCHEMA plus
     ``AUDIT_COLUMNS``. ``report_date`` defaults to the date in the report's header; ``source`` (a file name
