@@ -221,10 +221,16 @@ def open_popup(frame, locator):
     """
     wait_until_settled(frame)
     content = frame.locator(".leaflet-popup-content")
+    selected = frame.page.locator('[data-testid="stText"]').filter(has_text="Selected: ")
     for _ in range(3):
         try:
             locator.click(force=True)
             expect(content).to_have_count(1, timeout=3_000)
+            # The click selects the event's row: a rerun that redraws the layer and opens its popup again (for a
+            # moment both popups exist). Read the popup once that rerun has landed.
+            expect(selected).to_have_count(1, timeout=MAP_TIMEOUT_MS)
+            wait_until_settled(frame)
+            expect(content).to_have_count(1, timeout=MAP_TIMEOUT_MS)
             # Details arrive by fetch after opening (slow on a loaded machine, so a generous wait).
             expect(content).to_contain_text("Place as written", timeout=15_000)
             return content
