@@ -20,11 +20,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from ..io.schema import GEO_STATUS
-
-# The geocoder statuses an analyst should check (every one but "resolved"); a blank status means the file
-# gave the coordinates, which the geocoder never judged.
-NEEDS_REVIEW = tuple(status for status in GEO_STATUS if status != "resolved")
+from ..io.schema import NEEDS_REVIEW
 
 # query parameter -> (Filters field, column(s) it filters)
 MULTI = {
