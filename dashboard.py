@@ -22,7 +22,7 @@ from geo.store.datasets import (UPLOAD_TYPES, Dataset, add_events, as_form_text,
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
-from geo.reports.review import ACCEPT, EDITABLE, accept_proposals, review_table
+from geo.reports.review import ACCEPT, CHECK, EDITABLE, accept_proposals, review_table
 from geo.store.event_store import VERSION, default_author, open_store
 from geo.io.events import date_span
 # The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
@@ -224,7 +224,11 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
         table = review_table(proposals)
         reviewed = st.data_editor(table, key=PageState.review.key, hide_index=True, width="stretch",
                                   disabled=[c for c in table.columns if c not in (ACCEPT, *EDITABLE)],
-                                  column_config={ACCEPT: st.column_config.CheckboxColumn("add", default=True)})
+                                  column_config={
+                                      ACCEPT: st.column_config.CheckboxColumn("add", default=True),
+                                      CHECK: st.column_config.TextColumn(
+                                          "check", help="⚠: the geocoder was unsure of this place (ambiguous) "
+                                                   "or found none (unresolved); see geo_status")})
         add, drop, _ = st.columns([2, 1, 3])
         if add.button("Add ticked events to the data set", type="primary", disabled=event_store()[0] is None):
             try:
@@ -324,6 +328,10 @@ def filter_sidebar(page: PageState, facets: dict[str, list[str]]) -> None:
                   on_change=changed)
         st.text_input("Search notes and places", key=PageState.text.key, on_change=changed,
                       placeholder="e.g. storage, Al-Qaim")
+        st.toggle("Needs review only (ambiguous or unplaced places)", key=PageState.needs_review.key,
+                  on_change=changed,
+                  help="Events whose place the geocoder was unsure of (geo_status ambiguous) or could not find "
+                       "(unresolved). Events whose file gave coordinates are never listed here.")
         st.toggle("Show uncertainty shapes", key=PageState.show_shapes.key, on_change=changed,
                   help="Circles of the uncertainty radius and region outlines; off shows points only.")
         st.selectbox("Basemap", list(BASEMAP_LABELS), key=PageState.tiles.key, on_change=changed,

@@ -407,3 +407,21 @@ def test_choosing_a_data_set_opens_it_from_its_beginning(monkeypatch, tmp_path):
     params = params_of(app)
     assert params["data"] == [copy.key] and params["start"] == ["2021-02-01"] and "country" not in params
     assert any(b.label == "Save" for b in _select_row(app, "SM-SYR-2021-0002").button)  # the editable copy
+
+
+def test_needs_review_toggle_keeps_doubtful_places_and_goes_in_the_link(monkeypatch, events_csv):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame["latitude"], frame["longitude"] = ["34.45", "34.46", "34.47", "34.39"], ["40.91", "40.92", "40.93", "40.98"]
+    frame["geo_precision"] = "1"
+    frame["geo_status"] = ["ambiguous", "resolved", "unresolved", ""]  # the last: coordinates given, never judged
+    frame["geo_confidence"] = ["0.4", "0.9", "0", ""]
+    frame.to_csv(events_csv, index=False)
+    app = run_app(monkeypatch, events=events_csv)
+    assert shown_count(app) == (4, 4) and "review" not in params_of(app)
+    app.toggle(key=PageState.needs_review.key).set_value(True).run()
+    assert shown_count(app) == (2, 4)
+    assert sorted(drawn_events(app)) == ["SM-SYR-2021-0001", "SM-SYR-2021-0003"]
+    assert list(app.dataframe[0].value["geo_status"]) == ["ambiguous", "unresolved"]
+    assert params_of(app)["review"] == ["1"]
+    again = run_app(monkeypatch, events=events_csv, review="1")  # the link reopens the same view
+    assert again.toggle(key=PageState.needs_review.key).value is True and shown_count(again) == (2, 4)

@@ -33,6 +33,8 @@ def events():
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("geo_precision", "fatalities", "fatalities_min", "fatalities_max"):
         frame[column] = frame[column].astype("Int64")
+    # A: coordinates given in the file (no status); B, D: a place to check; C, E: placed without doubt.
+    frame["geo_status"] = ["", "ambiguous", "resolved", "unresolved", "resolved"]
     return gpd.GeoDataFrame(frame, geometry=[shapely.Point(40, 34)] * len(frame), crs="EPSG:4326")
 
 
@@ -101,3 +103,23 @@ def test_text_search_reads_notes_mentions_and_places_ignoring_case(events):
     assert ids(apply_filters(events, Filters(text="nabatieh"))) == ["D"]  # the resolved place
     assert ids(apply_filters(events, Filters(text="depot"))) == ["D"]
     assert ids(apply_filters(events, Filters(text="(KH"))) == []  # plain text, not a pattern; actors are not searched
+
+
+def test_needs_review_keeps_only_doubtful_places_not_given_coordinates(events):
+    assert ids(apply_filters(events, Filters(needs_review=True))) == ["B", "D"]
+    both = Filters(needs_review=True, countries=("Iraq",))
+    assert ids(apply_filters(events, both)) == ["B"]
+
+
+def test_needs_review_round_trips_through_the_link():
+    wanted = Filters(needs_review=True, text="depot")
+    assert wanted.to_query() == {"q": "depot", "review": "1"}
+    assert Filters.from_query(wanted.to_query()) == wanted
+    assert "review" not in Filters().to_query()
+    assert Filters.from_query({"review": "0"}) == Filters()
+
+
+def test_a_bad_review_value_is_reported_and_ignored():
+    read = Filters.from_query({"review": "true", "q": "depot"})
+    assert read == Filters(text="depot")
+    assert read.problems == ("review='true' is not 1 (needs review only) or 0",)

@@ -49,13 +49,14 @@ def test_a_bare_link_opens_the_whole_timeline_with_no_filter():
 def test_a_link_round_trips_through_the_page():
     link = {"start": "2021-06-01", "end": "2021-06-30", "actor": ["KSS", "Kata'ib Hezbollah (KH)"],
             "country": "Syria", "precision": ["1", "2"], "fat_min": "2", "fat_max": "10", "q": "storage",
-            "data": "store:mine", "shapes": "0", "tiles": "satellite", "lat": "34.4523", "lon": "40.9185",
+            "review": "1", "data": "store:mine", "shapes": "0", "tiles": "satellite", "lat": "34.4523", "lon": "40.9185",
             "zoom": "11"}
     page, problems = opened(link)
     assert problems == []
     assert page.filters() == Filters(start=D(2021, 6, 1), end=D(2021, 6, 30),
                                      actors=("KSS", "Kata'ib Hezbollah (KH)"), countries=("Syria",),
-                                     precisions=(1, 2), fatalities_min=2, fatalities_max=10, text="storage")
+                                     precisions=(1, 2), fatalities_min=2, fatalities_max=10, text="storage",
+                                     needs_review=True)
     assert page.opening_view == page.view == MapView(34.4523, 40.9185, 11)
     expected = {**link, "country": ["Syria"]}  # multi-valued parameters come back as lists
     assert page.to_query() == expected
@@ -63,8 +64,9 @@ def test_a_link_round_trips_through_the_page():
 
 def test_a_damaged_link_opens_with_each_problem_named():
     page, problems = opened({"start": "June", "precision": "7", "tiles": "google", "lat": "91", "lon": "0",
-                             "zoom": "5", "data": "../etc/passwd"})
+                             "zoom": "5", "data": "../etc/passwd", "review": "yes"})
     assert problems == ["data='../etc/passwd' is not a data set here", "precision='7' is not 1, 2 or 3",
+                        "review='yes' is not 1 (needs review only) or 0",
                         "start='June' is not a YYYY-MM-DD date", "tiles='google' is not one of offline, osm, satellite",
                         "lat=91.0, lon=0.0 is not on Earth (lat -90..90, lon -180..180)"]
     assert page.dataset == "bundled" and page.window == FEB_TO_JUNE and page.tiles == "offline"

@@ -10,7 +10,7 @@ from geo.store.datasets import BUNDLED, add_events, list_datasets
 from geo.errors import EventDataError
 from geo.io.events import load_events
 from geo.reports.extract import extract_events
-from geo.reports.review import ACCEPT, accept_proposals, review_table
+from geo.reports.review import ACCEPT, CHECK, CHECK_MARK, accept_proposals, review_table
 from geo.store.event_store import open_store
 
 ARTICLE = ROOT / "data" / "articles" / "000_561c48b6145f2520.txt"
@@ -25,6 +25,17 @@ def test_every_proposal_starts_ticked_with_its_evidence(proposals):
     table = review_table(proposals)
     assert table[ACCEPT].all() and len(table) == len(proposals) == 4
     assert {"date_text", "source_sentence", "geocoder"} <= set(table.columns)
+
+
+def test_places_to_check_are_marked_first_and_the_mark_is_never_saved(proposals):
+    doubtful = proposals.copy()
+    doubtful["geo_status"] = ["resolved", "ambiguous", "unresolved", "resolved"]
+    table = review_table(doubtful)
+    assert list(table.columns[:2]) == [CHECK, ACCEPT]
+    assert list(table[CHECK]) == ["", CHECK_MARK, CHECK_MARK, ""]
+    assert (review_table(proposals)[CHECK] == "").all()  # every place of this report was found without doubt
+    accepted = accept_proposals(table, doubtful)
+    assert CHECK not in accepted.columns and len(accepted) == 4
 
 
 def test_only_ticked_rows_join_with_their_edits(proposals):

@@ -23,6 +23,9 @@ TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
 # How far to trust a geocoder's answer (geo.geocoding.resolution.Resolution.status).
 GEO_STATUS = {"resolved": "one place fits", "ambiguous": "needs review: a rival place or a loose spelling",
               "unresolved": "no place found"}
+# The statuses an analyst should check: every one but "resolved". A blank status (the file gave the
+# coordinates) was never judged by the geocoder, so it is not among them.
+NEEDS_REVIEW = tuple(status for status in GEO_STATUS if status != "resolved")
 # The largest whole number a float (how pandas parses a cell) holds exactly; larger counts are typos.
 MAX_WHOLE_NUMBER = 2 ** 53
 

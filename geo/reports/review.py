@@ -14,18 +14,26 @@ import pandas as pd
 
 from ..errors import EventDataError
 from ..io.events import GEOMETRY_WKT, SCHEMA, check_events, place_events
-from ..io.schema import EDITABLE, GEOCODED, ID_COLUMN, TABLE_COLUMNS
+from ..io.schema import EDITABLE, GEOCODED, ID_COLUMN, NEEDS_REVIEW, TABLE_COLUMNS
 from .extract import AUDIT_COLUMNS
 
 ACCEPT = "accept"
+# A read-only marker before the tick box: st.data_editor cannot colour rows, so a proposal whose place the
+# geocoder was unsure of (NEEDS_REVIEW) says so in its first cell. Never saved: accept_proposals reads the
+# proposals themselves, only ACCEPT and the EDITABLE columns from the reviewed table.
+CHECK = "check"
+CHECK_MARK = "⚠ check"
 # The analyst corrects geo.io.schema's EDITABLE columns; the geocoder's own columns follow from the mention.
 # Shown beside them, read-only: the dashboard table's other columns, and the words each field was read from.
 SHOWN = [c for c in TABLE_COLUMNS if c not in EDITABLE and c != ID_COLUMN] + AUDIT_COLUMNS
 
 
 def review_table(proposals) -> pd.DataFrame:
-    """The table the analyst edits: a tick box (on for every proposal), the editable columns, the evidence."""
-    table = pd.DataFrame({ACCEPT: True}, index=proposals.index)
+    """The table the analyst edits: a marker on places to check, a tick box (on for every proposal), the
+    editable columns, the evidence."""
+    status = proposals["geo_status"] if "geo_status" in proposals.columns else pd.Series("", index=proposals.index)
+    marks = status.isin(NEEDS_REVIEW).map({True: CHECK_MARK, False: ""})
+    table = pd.DataFrame({CHECK: marks, ACCEPT: True}, index=proposals.index)
     columns = [c for c in [ID_COLUMN, *EDITABLE, *SHOWN] if c in proposals.columns]
     return pd.concat([table, pd.DataFrame(proposals[columns])], axis=1)
 
@@ -55,5 +63,5 @@ def accept_proposals(reviewed: pd.DataFrame, proposals, origin: str = "review"):
     if len(unplaced):
         raise EventDataError(f"{origin}: " + "; ".join(
             f"{r.event_id_cnty}: {r.location_mention!r} could not be placed ({r.geocoder})" for r in unplaced.itertuples()))
-    return events[[c for c in events.columns if c in SCHEMA or c not in (ACCEPT,)]]
+    return events[[c for c in events.columns if c in SCHEMA or c not in (ACCEPT, CHECK)]]
 

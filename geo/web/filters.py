@@ -3,7 +3,7 @@
 A view is fully described by a ``Filters`` and round-trips through URL query
 parameters (``to_query`` / ``from_query``), so a link reproduces the same events:
 
-    ?start=2021-06-01&end=2021-06-30&actor=Kata'ib Hezbollah (KH)&precision=2&q=storage
+    ?start=2021-06-01&end=2021-06-30&actor=Kata'ib Hezbollah (KH)&precision=2&q=storage&review=1
 
 Multi-valued filters repeat their parameter (``actor=A&actor=B``). Unknown or malformed
 parameters are reported back, never raised, so a damaged link still opens.
@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field, fields
 
 import pandas as pd
+
+from ..io.schema import NEEDS_REVIEW
 
 # query parameter -> (Filters field, column(s) it filters)
 MULTI = {
@@ -45,6 +47,7 @@ class Filters:
     fatalities_min: int | None = None  # events that may have killed at least this many (fatalities_max)
     fatalities_max: int | None = None  # events reported to have killed at most this many (fatalities_min)
     text: str = ""
+    needs_review: bool = False  # only events whose place the geocoder was unsure of (NEEDS_REVIEW)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def to_query(self) -> dict[str, str | list[str]]:
@@ -65,6 +68,8 @@ class Filters:
             query["fat_max"] = str(self.fatalities_max)
         if self.text:
             query["q"] = self.text
+        if self.needs_review:
+            query["review"] = "1"
         return query
 
     @classmethod
@@ -102,6 +107,12 @@ class Filters:
                 precisions.append(int(raw))
             else:
                 problems.append(f"precision={raw!r} is not 1, 2 or 3")
+        needs_review = False
+        for raw in values("review")[:1]:
+            if raw in ("0", "1"):
+                needs_review = raw == "1"
+            else:
+                problems.append(f"review={raw!r} is not 1 (needs review only) or 0")
         start, end = date_of("start"), date_of("end")
         if start and end and start > end:
             problems.append(f"start {start} is after end {end}")
@@ -109,7 +120,7 @@ class Filters:
         multi = {attribute: tuple(dict.fromkeys(values(name))) for name, (attribute, _) in MULTI.items()}
         return cls(start=start, end=end, precisions=tuple(sorted(set(precisions))),
                    fatalities_min=number_of("fat_min"), fatalities_max=number_of("fat_max"),
-                   text=(values("q")[:1] or [""])[0][:200], problems=tuple(problems), **multi)
+                   text=(values("q")[:1] or [""])[0][:200], needs_review=needs_review, problems=tuple(problems), **multi)
 
     def replace(self, **changes) -> "Filters":
         current = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problems"}
@@ -209,4 +220,6 @@ def apply_filters(gdf, filters: Filters):
         haystack = (gdf["notes"].fillna("") + " " + gdf["location_mention"].fillna("") + " "
                     + gdf["location"].fillna("")).str.casefold()
         mask &= haystack.str.contains(needle, regex=False)
+    if filters.needs_review:
+        mask &= gdf["geo_status"].isin(NEEDS_REVIEW)
     return gdf[mask]

@@ -87,6 +87,7 @@ class PageState:
     precisions = Kept(())
     fatalities = Kept()  # the fatalities slider: (low, high); high at fatalities_top means "no upper limit"
     text = Kept("")
+    needs_review = Kept(False)  # the "needs review only" toggle
     show_shapes = Kept(True)
     tiles = Kept(OFFLINE_TILES)
     table = Kept(NO_SELECTION)  # the events table's row selection
@@ -179,6 +180,7 @@ class PageState:
                            min(fatalities_top if wanted.fatalities_max is None else wanted.fatalities_max,
                                fatalities_top))
         self.text = wanted.text
+        self.needs_review = wanted.needs_review
         self.table = {"selection": {"rows": [], "columns": []}}
         self.show_shapes = query.get("shapes") != "0"
         tiles = query.get("tiles", OFFLINE_TILES)
@@ -214,7 +216,7 @@ class PageState:
         low, high = self.fatalities or (None, None)
         return Filters(start=start, end=end, precisions=tuple(sorted(self.precisions)),
                        fatalities_min=low or None, fatalities_max=None if high == self.fatalities_top else high,
-                       text=self.text.strip(), **{attribute: tuple(getattr(self, attribute))
+                       text=self.text.strip(), needs_review=bool(self.needs_review), **{attribute: tuple(getattr(self, attribute))
                                                   for attribute, _ in MULTI.values()})
 
     def set_window(self, start: dt.date, end: dt.date) -> None:
