@@ -163,8 +163,8 @@ def test_the_review_table_offers_the_editable_columns_and_the_evidence():
     report = "On 27 June 2021 US aircraft struck two facilities near Abu Kamal, killing four fighters."
     table = review_table(extract_events(report, dt.date(2021, 6, 28), source="r.txt"))
     columns = list(table.columns)
-    assert columns[:2] == ["accept", "event_id_cnty"]
-    assert columns[2:2 + len(EDITABLE)] == EDITABLE
+    assert columns[:3] == ["check", "accept", "event_id_cnty"]  # "check": the needs-review marker
+    assert columns[3:3 + len(EDITABLE)] == EDITABLE
     assert set(AUDIT_COLUMNS) <= set(columns) and "geocoder" in columns
 
 
