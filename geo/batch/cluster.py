@@ -15,6 +15,7 @@ import sys
 import time
 
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, progress
+from distributed.comm.core import CommClosedError
 from distributed.scheduler import KilledWorker
 
 from ..errors import StrikemapError
@@ -60,8 +61,22 @@ def batch_client(scheduler: str | None = None, workers: int | None = None):
         except TimeoutError:
             raise StrikemapError(f"no Dask worker joined the scheduler at {scheduler} within "
                                  f"{CONNECT_TIMEOUT_S} s; start one with `dask worker {scheduler}`") from None
-        client.register_plugin(GazetteerPlugin())
+        _register_everywhere(client, GazetteerPlugin())
         yield client
+
+
+def _register_everywhere(client, plugin: WorkerPlugin, attempts: int = 5) -> None:
+    """Register the per-worker plugin. The scheduler keeps it and gives it to every worker that joins later; the
+    broadcast to the workers of the moment fails if one of them is going away (a worker killed or restarted
+    by its nanny), so register again, for the workers left, instead of failing the batch."""
+    for attempt in range(attempts):
+        try:
+            client.register_plugin(plugin)
+            return
+        except (CommClosedError, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)  # let the scheduler notice the worker that went away
 
 
 def wait_all(futures: list, what: str) -> list:
