@@ -17,8 +17,10 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (UPLOAD_TYPES, Dataset, add_events, as_form_text, changed_fields, data_stamp,
-                                edit_event, editable_copy, import_upload, list_datasets, load_dataset, save_import)
+from geo.store.datasets import (BUNDLED, UPLOAD_TYPES, Dataset, add_events, as_form_text, change_label,
+                                changed_fields, count_of, data_stamp, delete_dataset, edit_event, editable_copy,
+                                history_table, import_upload, list_datasets, load_dataset, rename_dataset,
+                                save_import, store_change_label, without_store_columns)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
@@ -30,7 +32,7 @@ from geo.io.events import date_span
 from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS
 from geo.io.export import export_bytes
 from geo.io.read import problems_table
-from geo.web.filters import MULTI, MapView, apply_filters, facet_values
+from geo.web.filters import MULTI, MapView, SearchIndex, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
 from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
@@ -40,6 +42,13 @@ FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "
                 "admin1": "Province (admin1)"}
 EXPORT_LABELS = {name: FORMATS[name].export_title for name in EXPORT_FORMATS}
 BASEMAP_LABELS = {OFFLINE_TILES: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
+MAP_HEIGHT = 560
+SIDEBAR_WIDTH = 340  # px: wide enough for a data set's name and date in the picker
+# Streamlit leaves 6rem above the first element; the map should start in the first screen (issue 12).
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.25rem; padding-bottom: 3rem;}
+[data-testid="stMainBlockContainer"] h3 {padding: 0;}
+</style>"""
 
 
 @st.cache_resource(show_spinner="Preparing offline map assets…")
@@ -86,6 +95,12 @@ def cached_load(key: str, stamp):
 @st.cache_data(show_spinner=False)
 def cached_facets(key: str, stamp) -> dict[str, list[str]]:
     return facet_values(cached_events(key, stamp))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_search(key: str, stamp) -> SearchIndex:
+    """The data set's search index (folded text, place spelling keys): built once per version, read-only."""
+    return SearchIndex.of(cached_events(key, stamp))
 
 
 @st.cache_data(show_spinner=False)
@@ -135,9 +150,22 @@ def warn_about_link(problems: list[str]) -> None:
 # ------------------------------------------------------------------ data sets and imports
 
 def show_refusal(headline: str, exc: Exception) -> None:
-    """A refused action: what did not happen, then the library's message as plain text (it may quote data)."""
+    """A refused action: what did not happen, then the library's message in full as plain text (it may quote
+    data), where the action's button is."""
     st.error(headline)
-    st.code(str(exc), language=None)
+    st.code(str(exc), language=None, wrap_lines=True)
+
+
+def show_notice(page: PageState) -> None:
+    """What a sidebar action left to say (a refused import, a deleted data set), once, in the main area,
+    where there is room for the whole message."""
+    if page.notice is None:
+        return
+    kind, headline, detail = page.notice
+    del page.notice
+    (st.error if kind == "error" else st.success)(headline)
+    if detail:
+        st.code(detail, language=None, wrap_lines=True)
 
 
 def open_from_page(page: PageState, key: str) -> None:
@@ -156,7 +184,7 @@ def data_sidebar(page: PageState) -> Dataset:
         st.header("Data")
         st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
                      key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
-                     format_func=lambda key: datasets[key].label)
+                     format_func=lambda key: datasets[key].choice)
         st.text_input("Your name (recorded with every change)", key=PageState.author.key, placeholder=default_author())
         if store_problem:
             st.warning("The event store is not available, so imports, reviewed events and edits cannot be "
@@ -164,9 +192,12 @@ def data_sidebar(page: PageState) -> Dataset:
             st.code(store_problem, language=None)
             return datasets[page.dataset]
         st.caption(f"Event store: {store.url}")
+        if datasets[page.dataset].editable:
+            manage_dataset(page, store, datasets[page.dataset])
         with st.expander("Import a file"), st.form("import", border=False):
             fmt = st.selectbox("Format", IMPORT_FORMATS, format_func=lambda f: FORMATS[f].label)
             upload = st.file_uploader("File", type=UPLOAD_TYPES)
+            given_name = st.text_input("Name (optional; else the file's)", max_chars=60)
             only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
                                  placeholder="Air/drone strike")
             skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
@@ -174,24 +205,75 @@ def data_sidebar(page: PageState) -> Dataset:
                 if upload is None:
                     st.warning("Choose a file to import first.")
                 else:
-                    import_file(page, upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+                    import_file(page, upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip,
+                                given_name)
+        recent_changes(page, store)
         if page.import_report is not None:
-            st.success("Imported and opened:")
-            st.text("\n".join(page.import_report))
+            headline, lines = page.import_report
+            st.success(headline)
+            st.text("\n".join(lines))
             del page.import_report
     return datasets[page.dataset]
 
 
-def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
+def manage_dataset(page: PageState, store, dataset: Dataset) -> None:
+    """Rename or delete the open store data set; both are changes, undone from "Recent changes"."""
+    with st.expander("Rename or delete this data set"):
+        with st.form(f"rename-{dataset.key}", border=False):
+            name = st.text_input("New name", value=dataset.label, max_chars=120)
+            if st.form_submit_button("Rename"):
+                try:
+                    renamed = rename_dataset(store, dataset, name, author=page.recorded_author)
+                except StrikemapError as exc:
+                    page.notice = ("error", "Not renamed.", str(exc))
+                else:
+                    page.notice = ("success", f"Renamed to {renamed.label!r} (undo it under Recent changes).", "")
+                st.rerun()
+        sure = st.checkbox(f"Yes, delete all {count_of(dataset.count or 0, 'event')} of it", key=f"sure-{dataset.key}")
+        if st.button("Delete this data set", disabled=not sure, key=f"delete-{dataset.key}"):
+            try:
+                change = delete_dataset(store, dataset, author=page.recorded_author)
+            except StrikemapError as exc:
+                page.notice = ("error", "Not deleted.", str(exc))
+                st.rerun()
+            page.notice = ("success", f"Deleted {dataset.label!r} (change {change.change_id}); undo it under "
+                                      "Recent changes in the sidebar to bring it back.", "")
+            open_from_page(page, BUNDLED)
+
+
+def recent_changes(page: PageState, store) -> None:
+    """The store's latest changes, labelled, the latest chosen; undo one (a rename, a deleted data set, an edit)."""
+    changes = store.changes(limit=15)
+    if changes.empty:
+        return
+    with st.expander("Recent changes"):
+        labels = {int(c.change_id): store_change_label(c) for c in changes.itertuples()}
+        latest = next(iter(labels))
+        chosen = st.selectbox("Undo a change", list(labels), format_func=labels.get, key=f"store-undo-{latest}")
+        if st.button("Undo", key=f"store-undo-button-{latest}"):
+            try:
+                store.undo(int(chosen), comment=f"undone from the dashboard (change {chosen})",
+                           author=page.recorded_author)
+            except StrikemapError as exc:
+                show_refusal(f"Change {chosen} not undone.", exc)
+                return
+            page.notice = ("success", f"Change {chosen} undone.", "")
+            st.rerun()
+
+
+def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool,
+                given_name: str = "") -> None:
     try:
         with st.spinner("Importing (rows without coordinates are geocoded)…"):
             events, summary = import_upload(upload.getvalue(), upload.name, fmt, sub_event_types=sub_event_types,
                                             on_bad_rows="skip" if skip_bad_rows else "error")
-            saved = save_import(event_store()[0], events, upload.name, fmt, author=page.recorded_author)
+            saved = save_import(event_store()[0], events, upload.name, fmt, author=page.recorded_author,
+                                name=given_name)
     except StrikemapError as exc:
-        show_refusal("Import refused; nothing was saved and the open data set is unchanged.", exc)
-        return
-    page.import_report = summary.lines()
+        # In the main area, in full: the sidebar is too narrow for a message that names file, row and column.
+        page.notice = ("error", "Import refused; nothing was saved and the open data set is unchanged.", str(exc))
+        st.rerun()
+    page.import_report = (f"Imported and opened as {saved.label!r}:", summary.lines())
     open_from_page(page, saved.key)
 
 
@@ -219,7 +301,7 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
         proposals = page.proposals
         if proposals is None:
             return
-        st.caption(f"{len(proposals)} proposed event(s). Untick what is wrong, correct what needs it; an edited "
+        st.caption(f"{count_of(len(proposals), 'proposed event')}. Untick what is wrong, correct what needs it; an edited "
                    "place mention is geocoded again when added. Nothing joins the data until you add it.")
         table = review_table(proposals)
         reviewed = st.data_editor(table, key=PageState.review.key, hide_index=True, width="stretch",
@@ -238,7 +320,9 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
                 show_refusal("Nothing was added.", exc)
                 return
             del page.proposals
-            page.import_report = [f"{len(accepted)} reviewed event(s) added: {saved.label}"]
+            where = (f"a new editable copy of {dataset.label}, {saved.label!r}" if not dataset.editable
+                     else repr(saved.label))
+            page.notice = ("success", f"Added {count_of(len(accepted), 'reviewed event')} to {where}.", "")
             open_from_page(page, saved.key)
         if drop.button("Discard proposals"):
             del page.proposals
@@ -248,7 +332,9 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
 def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None:
     """Correct the selected event, see its history, undo a change. Only store data sets are editable."""
     store = event_store()[0]
-    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None):
+    # Always open, so its identity never changes between runs: an expander whose ``expanded`` flips collapses, and
+    # would hide the message under the button just pressed.
+    with st.expander(f"Edit {event_id} and see its history", expanded=True):
         if page.edit_report is not None:
             st.success(page.edit_report)
             del page.edit_report
@@ -274,15 +360,19 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
             if st.form_submit_button("Save", type="primary"):
                 save_edit(page, store, dataset, row, values, form.loaded_version, comment)
         history = store.history(event_id, dataset.store_name)
-        st.caption(f"History of {event_id} (version {version})")
-        st.dataframe(history.astype(str), hide_index=True, width="stretch")
-        undo_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=form.undo_key("change"))
-        if button_col.button("Undo", key=form.undo_key("button")):
+        st.caption(f"History of {event_id} (version {version}), newest first")
+        st.dataframe(history_table(history), hide_index=True, width="stretch", placeholder="")
+        # Newest first, the latest chosen: after a save, Undo takes back that save.
+        labels = {int(step.change_id): change_label(step, event_id) for step in history.iloc[::-1].itertuples()}
+        latest = next(iter(labels))
+        undo_col, button_col = st.columns([5, 1], vertical_alignment="bottom")
+        change = undo_col.selectbox("Undo a change", list(labels), format_func=labels.get,
+                                    key=form.undo_key("change", latest))
+        if button_col.button("Undo", key=form.undo_key("button", latest)):
             try:
                 store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=page.recorded_author)
             except StrikemapError as exc:
-                show_refusal("Not undone.", exc)
+                show_refusal(f"Change {change} not undone.", exc)
                 return
             page.edit_done(event_id, f"Change {change} undone.")
             st.rerun()
@@ -301,7 +391,7 @@ def save_edit(page: PageState, store, dataset: Dataset, row, values: dict, expec
     except EditConflictError as exc:  # says who changed it since, and when
         st.error("Not saved: someone else changed this event since you opened it. Your edit is below; the "
                  "form will show their version next time.")
-        st.code(str(exc), language=None)
+        st.code(str(exc), language=None, wrap_lines=True)
         st.text("Your edit: " + "; ".join(f"{c} = {v!r}" for c, v in changes.items()))
         page.restart_edit_form(event_id)
         return
@@ -326,8 +416,10 @@ def filter_sidebar(page: PageState, facets: dict[str, list[str]]) -> None:
                        format_func=PRECISION_LABELS.get, placeholder="all")
         st.slider("Fatalities (reported range overlaps)", 0, page.fatalities_top, key=PageState.fatalities.key,
                   on_change=changed)
-        st.text_input("Search notes and places", key=PageState.text.key, on_change=changed,
-                      placeholder="e.g. storage, Al-Qaim")
+        st.text_input("Search places, actors and notes", key=PageState.text.key, on_change=changed,
+                      placeholder="e.g. Abu Kamal, KH, storage",
+                      help="Place names match in any spelling the geocoder knows (Abu Kamal = Al-Bukamal = "
+                           "Albu Kamal); case and accents never matter.")
         st.toggle("Needs review only (ambiguous or unplaced places)", key=PageState.needs_review.key,
                   on_change=changed,
                   help="Events whose place the geocoder was unsure of (geo_status ambiguous) or could not find "
@@ -342,27 +434,40 @@ def filter_sidebar(page: PageState, facets: dict[str, list[str]]) -> None:
 
 
 def timeline_controls(page: PageState) -> None:
+    """One row: the slider, the dates, and week steps (disabled, saying why, at either end of the data). The
+    slider's ends and the date input show the dates, so their labels are left out (kept for screen readers)."""
     first, last = page.timeline
-    slider_col, dates_col = st.columns([3, 1])
+    slider_col, dates_col, back, forward = st.columns([7, 5, 2, 2], vertical_alignment="bottom")
     with slider_col:
         st.slider("Timeline", min_value=first, max_value=last, key=PageState.window.key, on_change=changed,
-                  args=(PageState.window_slid,), format="YYYY-MM-DD")
+                  args=(PageState.window_slid,), format="YYYY-MM-DD", label_visibility="collapsed")
     with dates_col:
         st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
-                      on_change=changed, args=(PageState.window_typed,))
-    back, forward, _ = st.columns([1, 1, 6])
-    back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch")
-    forward.button("week ▶", on_click=changed, args=(PageState.step, 7), width="stretch")
+                      on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
+    back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch",
+                disabled=not page.can_step(-7),
+                help="Move the window a week earlier" if page.can_step(-7)
+                else f"The window already starts at the data's first month ({first.isoformat()})")
+    forward.button("week ▶", on_click=changed, args=(PageState.step, 7), width="stretch",
+                   disabled=not page.can_step(7),
+                   help="Move the window a week later" if page.can_step(7)
+                   else f"The window already ends at the data's last month ({last.isoformat()})")
 
 
 def weekly_chart(undated, window: tuple[dt.date, dt.date]) -> None:
     """Events per week passing every filter but the dates, with the chosen window in red."""
+    # The axis's name is the chart's title, level (a vertical one was clipped in a chart this short); whole
+    # counts get whole ticks.
     chart = alt.Chart(weekly_counts(undated, window)).mark_bar().encode(
-        x=alt.X("week:T", title=None), y=alt.Y("events:Q", title="events / week"),
+        x=alt.X("week:T", title=None),
+        y=alt.Y("events:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d", tickCount=3)),
         color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
                         legend=None),
         tooltip=[alt.Tooltip("week:T", title="week of"), "events:Q"],
-    ).properties(height=110)
+    ).properties(height=50, title=alt.TitleParams("events / week", anchor="start", fontSize=12,
+                                                  fontWeight="normal", color="#555", offset=2),
+                 # The height is the bars' own; axis labels and title come on top of it (not out of it).
+                 autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     st.altair_chart(chart, width="stretch")
 
 
@@ -378,7 +483,7 @@ def event_map(events_key: tuple, events, shown, table_ids, focus_id) -> None:
     layer = events_feature_group(events, shown, published_url(*events_key), page.show_shapes, focus_id)
     answer = st_folium(fmap, feature_group_to_add=layer, layer_control=layer_control(),
                        returned_objects=["last_object_clicked_tooltip", "center", "zoom"], key=PageState.map.key,
-                       height=560, use_container_width=True)
+                       height=MAP_HEIGHT, use_container_width=True)
     if page.map_moved(MapView.from_map(answer)):
         sync_url(page)
     # A click on the map selects the event's row in the table (the event's id comes back as its tooltip).
@@ -404,9 +509,9 @@ def export_buttons(page: PageState, shown, shows: tuple) -> None:
         button_col.download_button(f"Download shown events ({short_format})", data=prepared,
                                    file_name=f"strikemap_{start.isoformat()}_{end.isoformat()}{suffix}",
                                    mime=mime, type="primary", on_click="ignore")
-    elif button_col.button(f"Prepare download ({len(shown):,} events, {short_format})"):
+    elif button_col.button(f"Prepare download ({count_of(len(shown), 'event')}, {short_format})"):
         with st.spinner("Writing the file…"):
-            page.keep_export(shows, export_bytes(shown, export_format)[0])
+            page.keep_export(shows, export_bytes(without_store_columns(shown), export_format)[0])
         st.rerun()
 
 
@@ -420,7 +525,7 @@ def load_or_stop(dataset: Dataset):
         loaded = cached_load(dataset.key, stamp)
     except StrikemapError as exc:
         st.error("Could not load the events file.")
-        st.code(str(exc), language=None)  # shown as plain text: cell values are not Markdown
+        st.code(str(exc), language=None, wrap_lines=True)  # shown as plain text: cell values are not Markdown
         st.stop()
     events = loaded.events
     if loaded.set_aside:
@@ -439,7 +544,7 @@ def list_unplaced(shown) -> None:
     unplaced = shown[shown.geometry.isna()]
     if len(unplaced):
         # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
-        st.warning(f"{len(unplaced)} shown event(s) could not be placed and are not on the map:")
+        st.warning(f"{count_of(len(unplaced), 'shown event')} could not be placed and are not on the map:")
         st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
 
@@ -448,7 +553,7 @@ def events_table(page: PageState, dataset: Dataset, events, table_rows) -> None:
         st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the "
                    "filters to see the rest, or download them all.")
     st.dataframe(table_rows.head(TABLE_LIMIT), hide_index=True, width="stretch", key=PageState.table.key,
-                 on_select="rerun", selection_mode="single-row")
+                 on_select="rerun", selection_mode="single-row", placeholder="")
     row = page.selected_row(len(table_rows))
     if row is not None:
         chosen = table_rows.iloc[row]
@@ -457,13 +562,18 @@ def events_table(page: PageState, dataset: Dataset, events, table_rows) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide")
+    st.set_page_config(page_title="strikemap", page_icon="🗺️", layout="wide", initial_sidebar_state=SIDEBAR_WIDTH)
+    st.html(PAGE_CSS)
     ensure_assets()
-    st.title("strikemap")
-    st.caption("Air-strike reports as mapped events")
+    # One header line: the title, the open data set, how many events are shown (filled in below). The map
+    # then starts in the first screen, with the timeline just above it.
+    title_col, dataset_col, showing_col = st.columns([2, 4, 5], vertical_alignment="bottom")
+    title_col.subheader("strikemap", anchor=False)
     page = page_state()
     dataset = data_sidebar(page)
-    st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
+    # st.text: an uploaded file's name is shown as characters, not Markdown
+    dataset_col.text(f"Data set: {dataset.label}")
+    show_notice(page)
     events, stamp, span = load_or_stop(dataset)
     if page.needs_opening:
         warn_about_link(page.open_from_link(st.query_params, timeline_bounds(span), fatalities_top(events)))
@@ -471,21 +581,22 @@ def main() -> None:
     filter_sidebar(page, cached_facets(dataset.key, stamp))
 
     filters = page.filters()
-    shown = apply_filters(events, filters)
+    search = cached_search(dataset.key, stamp) if filters.text else None
+    shown = apply_filters(events, filters, search)
     # The chart shows every filter but the dates, so the window can be seen against the whole record.
-    undated = apply_filters(events, filters.replace(start=None, end=None))
+    undated = apply_filters(events, filters.replace(start=None, end=None), search)
     timeline_controls(page)
     # The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
     # them, and the map's iframe should start loading before the browser is busy with the chart's code.
     chart_box = st.container()
-    st.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
-                f"{filters.end.isoformat()}")
-    list_unplaced(shown)
+    showing_col.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
+                         f"{filters.end.isoformat()}")
 
     table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
     selected = page.selected_row(len(table_rows))
     focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
     event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
+    list_unplaced(shown)
     if len(undated):
         with chart_box:
             weekly_chart(undated, page.window)

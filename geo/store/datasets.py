@@ -14,6 +14,12 @@ proposals join the open store data set; added to the bundled data set, they star
 working copy of it in the store. An analyst's correction of one event (``edit_event``) is saved
 with its history; a corrected place mention is geocoded again. A data set is chosen by its key,
 looked up in ``list_datasets()``, so a key from a link only ever names something that exists.
+
+A store data set is shown by a readable name: the file's (or the name given), then when it was made
+("acled_sample.csv (2026-12-02 12:05)"). Renaming changes only that name (the key, and every link, stays);
+renaming and deleting are changes like any other, kept in the history and undone the same way. How a
+change reads to a person (``change_label``, ``history_table``: time to the second, who, what, on which
+event, each field's before → after) is here too.
 """
 
 from __future__ import annotations
@@ -44,9 +50,17 @@ UPLOAD_LIMIT_ADVICE = "import larger files with `python -m geo import`"
 @dataclass(frozen=True)
 class Dataset:
     key: str
-    label: str
+    label: str  # the name it is shown by
     path: Path | None = None  # the bundled events file
     store_name: str | None = None  # a data set of the event store
+    count: int | None = None  # how many events a store data set holds
+
+    @property
+    def choice(self) -> str:
+        """How the data set picker lists it: its name, then what it is."""
+        if self.store_name is None:
+            return self.label
+        return f"{self.label} · {count_of(self.count or 0, 'event')}"
 
     @property
     def editable(self) -> bool:
@@ -56,11 +70,18 @@ class Dataset:
 def list_datasets(store=None) -> dict[str, Dataset]:
     """The bundled events file, then the store's data sets (when a store is open)."""
     path = config.events_path()
-    found = {BUNDLED: Dataset(BUNDLED, f"Bundled events ({path.name}, read-only)", path=path)}
-    for name, count in (store.datasets() if store is not None else {}).items():
-        found[STORE_PREFIX + name] = Dataset(STORE_PREFIX + name, f"{name} ({count} events, editable)",
-                                             store_name=name)
+    found = {BUNDLED: Dataset(BUNDLED, f"{path.name} (bundled, read-only)", path=path)}
+    if store is None:
+        return found
+    names = store.names()
+    for name, count in store.datasets().items():
+        found[STORE_PREFIX + name] = Dataset(STORE_PREFIX + name, names.get(name, name), store_name=name, count=count)
     return found
+
+
+def count_of(n: int, noun: str) -> str:
+    """ "1 event", "2 events", "1,000 events"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def data_stamp(dataset: Dataset, store=None):
@@ -110,18 +131,24 @@ def import_upload(data: bytes, original_name: str, fmt: str, max_mb: float = DEF
     return events, dataclasses.replace(summary, path=original_name)  # the scratch copy is gone
 
 
-def _new_name(kind: str, hint: str) -> str:
-    """A data set name: when, what, and a readable hint (letters, digits and a few marks only)."""
-    readable = re.sub(r"[^\w.() -]+", "_", hint)[:60].strip(" _") or kind
-    return f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {kind}: {readable}"
+def _new_name(store, hint: str, fallback: str) -> str:
+    """A new data set's name: a readable hint (the file's name, or the one given: letters, digits and a few
+    marks), then when it was made; never one the store has used, even for a deleted data set."""
+    readable = re.sub(r"[^\w.,()' -]+", "_", " ".join(hint.split()))[:60].strip(" _") or fallback
+    now = dt.datetime.now()
+    candidates = [f"{readable} ({now:%Y-%m-%d %H:%M})", f"{readable} ({now:%Y-%m-%d %H:%M:%S})"]
+    candidates += [f"{readable} ({now:%Y-%m-%d %H:%M:%S}, {n})" for n in range(2, 100)]
+    return next(name for name in candidates if not store.has_dataset(name))
 
 
-def save_import(store, events, original_name: str, fmt: str, author: str | None = None) -> Dataset:
+def save_import(store, events, original_name: str, fmt: str, author: str | None = None,
+                name: str | None = None) -> Dataset:
     """An imported file as a new store data set, in one transaction: all rows or none. A file that left no
-    events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody."""
+    events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody.
+    The data set is named ``name`` if given, else after the file."""
     if events.empty:
         raise EventDataError(f"{original_name!r}: no events left to import")
-    name = _new_name(fmt, original_name)
+    name = _new_name(store, (name or "").strip() or original_name, fmt)
     store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
                         author=author, dataset=name)
     return list_datasets(store)[STORE_PREFIX + name]
@@ -129,7 +156,7 @@ def save_import(store, events, original_name: str, fmt: str, author: str | None 
 
 def editable_copy(store, dataset: Dataset, events, author: str | None = None) -> Dataset:
     """The bundled data set copied into the store, where it can be edited (the file stays as it is)."""
-    name = _new_name("working copy", dataset.path.name if dataset.path else dataset.label)
+    name = _new_name(store, dataset.path.name if dataset.path else dataset.label, "copy")
     store.import_events(_without_version(events), comment=f"working copy of {dataset.label}", author=author,
                         dataset=name)
     return list_datasets(store)[STORE_PREFIX + name]
@@ -146,6 +173,84 @@ def add_events(store, dataset: Dataset, events, added, author: str | None = None
     store.add(_without_version(added), comment=f"{len(added)} reviewed proposal(s) added", author=author,
               dataset=dataset.store_name)
     return list_datasets(store)[dataset.key]
+
+
+def rename_dataset(store, dataset: Dataset, name: str, author: str | None = None) -> Dataset:
+    """Show a store data set under a new name (recorded, undoable); its key and links stay."""
+    if not dataset.editable:
+        raise EventDataError(f"{dataset.label} is the bundled file: it keeps its file's name")
+    store.rename(dataset.store_name, name, author=author)
+    return list_datasets(store)[dataset.key]
+
+
+def delete_dataset(store, dataset: Dataset, author: str | None = None):
+    """Delete a store data set, recorded as one change that undo takes back (the returned ``Change``)."""
+    if not dataset.editable:
+        raise EventDataError(f"{dataset.label} is the bundled file: it cannot be deleted from here")
+    return store.delete_dataset(dataset.store_name, comment=f"deleted data set {dataset.label!r}", author=author)
+
+
+def without_store_columns(events):
+    """The events as files should have them: without the store's own bookkeeping (``version``)."""
+    return _without_version(events)
+
+
+# ---- how a change reads to a person
+
+def _shown(value) -> str:
+    """One value of a history record, short: empty as "(empty)", long text cut."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return "(empty)"
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def field_changes(before, after) -> str:
+    """An edit's fields as "fatalities: 4 → 9; notes: … → …" (the shape left out: its place moves with
+    the mention); "" for a step that changed no field (an import, a deletion)."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ""
+    shown = [f"{column}: {_shown(before.get(column))} → {_shown(after.get(column))}"
+             for column in after if column != "geometry"]
+    return "; ".join(shown)
+
+
+def _what(step) -> str:
+    """What one step of an event's history did, in words."""
+    if step.kind == "undo":
+        return f"undo of change {step.undoes}" + (f" ({field_changes(step.before, step.after)})"
+                                                    if step.action == "update" else "")
+    if step.action == "update":
+        return f"{step.kind}: {field_changes(step.before, step.after) or 'shape'}"
+    if step.action == "delete":
+        return "delete (the event removed)" if step.events == 1 else \
+            f"delete of the whole data set ({count_of(step.events, 'event')})"
+    return f"{step.kind} ({count_of(step.events, 'event')})" if step.events else step.kind
+
+
+def _when(at) -> str:
+    return f"{pd.Timestamp(at).tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def change_label(step, event_id: str) -> str:
+    """An undo choice: number, time to the second, author, what changed, on which event."""
+    return f"#{step.change_id} · {_when(step.at)} · {step.author} · {_what(step)} · {event_id}"
+
+
+def store_change_label(change) -> str:
+    """A change of the whole store (``Store.changes``) as an undo choice: number, time, author, what, where."""
+    what = change.comment or change.kind
+    if change.kind in ("import", "add", "delete") and change.events:
+        what += f" ({count_of(change.events, 'event')})"
+    return f"#{change.change_id} · {_when(change.at)} · {change.author} · {change.kind}: {what}"
+
+
+def history_table(history) -> pd.DataFrame:
+    """An event's history (``Store.history``) as a person reads it, newest first: change, when, who, what
+    (each field's before → after), why."""
+    rows = [{"change": int(step.change_id), "when": _when(step.at), "who": step.author, "what": _what(step),
+             "why": step.comment} for step in history.itertuples()]
+    return pd.DataFrame(rows, columns=["change", "when", "who", "what", "why"]).iloc[::-1].reset_index(drop=True)
 
 
 def as_form_text(value) -> str:

@@ -9,6 +9,8 @@ Owns three tables and every write to them:
   who, what kind, the comment;
 * ``event_changes``: what a change did to each event: inserted it; the fields an edit changed, old
   and new; the whole event a deletion removed. Enough to show the history and to undo it.
+* ``dataset_changes``: what a change did to a whole data set's name (a rename: the name shown before
+  and after). Deleting a data set is a deletion of each of its events, so undo brings it back whole.
 
 Two backends behind one SQLAlchemy code path. The default is embedded, no server: a SQLite file,
 ``data/store.sqlite``, with each shape as WKB in a BLOB (SpatiaLite is not assumed). Teams set
@@ -55,7 +57,7 @@ VERSION = "version"  # the column of store.events() that an edit hands back as e
 UPDATABLE = [c for c in SCHEMA if c != ID_COLUMN] + ["geometry"]
 BATCH = 2000  # rows a statement; also how often an import reports progress
 HISTORY_COLUMNS = ["change_id", "at", "author", "kind", "comment", "action", "version", "before", "after",
-                   "undoes"]
+                   "undoes", "events"]
 
 metadata = sa.MetaData()
 # PostgreSQL: a PostGIS geometry in EPSG:4326 (GeoAlchemy2 reads and writes it as EWKB);
@@ -77,7 +79,7 @@ CHANGES = sa.Table(
     sa.Column("change_id", sa.Integer, primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),  # UTC
     sa.Column("author", sa.Text, nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),  # import, add, edit, delete, undo
+    sa.Column("kind", sa.Text, nullable=False),  # import, add, edit, delete, rename, undo
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("dataset", sa.Text, nullable=False, index=True),
     sa.Column("events", sa.Integer, nullable=False),  # how many events it touched
@@ -107,6 +109,16 @@ EVENT_CHANGES = sa.Table(
     sa.Column("after", JSON),  # update: their new values
     sa.Index("event_changes_event", "dataset", "event_id_cnty"),
 )
+
+DATASET_CHANGES = sa.Table(
+    "dataset_changes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("change_id", sa.Integer, sa.ForeignKey("changes.change_id"), nullable=False, index=True),
+    sa.Column("dataset", sa.Text, nullable=False, index=True),
+    sa.Column("before", sa.Text),  # the name shown before (None: the data set's own name)
+    sa.Column("after", sa.Text),  # the name shown after
+)
+MAX_NAME = 120  # characters of a data set's shown name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,6 +294,18 @@ class Store:
         with self.engine.connect() as conn:
             return dict(conn.execute(query).all())
 
+    def names(self) -> dict[str, str]:
+        """Data set -> the name it is shown by, for each data set ever renamed (the latest rename wins; an
+        undone rename is a rename back)."""
+        query = sa.select(DATASET_CHANGES.c.dataset, DATASET_CHANGES.c.after).order_by(DATASET_CHANGES.c.id)
+        with self.engine.connect() as conn:
+            return {dataset: after for dataset, after in conn.execute(query).all() if after}
+
+    def has_dataset(self, dataset: str) -> bool:
+        """Whether any change was ever recorded under this data set name (deleted ones too: names are not reused)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(CHANGES.c.change_id).where(CHANGES.c.dataset == dataset).limit(1)) is not None
+
     def revision(self) -> tuple[int, int]:
         """(how many changes, the last change id): different after every committed change, so a cache of
         ``events()`` can be keyed on it. The count matters on PostgreSQL, where ids are handed out before
@@ -310,10 +334,11 @@ class Store:
     def history(self, event_id: str, dataset: str = BUNDLED) -> pd.DataFrame:
         """Every change to one event, oldest first: ``change_id, at`` (UTC), ``author, kind, comment``,
         ``action`` (insert, update, delete), the ``version`` it left, ``before``/``after`` (an edit's
-        changed fields; a deletion's whole event) and ``undoes`` (the change an undo reverted)."""
+        changed fields; a deletion's whole event), ``undoes`` (the change an undo reverted) and ``events`` (how many
+        events the whole change touched: an import's every row)."""
         query = (sa.select(CHANGES.c.change_id, CHANGES.c.at, CHANGES.c.author, CHANGES.c.kind, CHANGES.c.comment,
                            EVENT_CHANGES.c.action, EVENT_CHANGES.c.version, EVENT_CHANGES.c.before,
-                           EVENT_CHANGES.c.after, CHANGES.c.undoes)
+                           EVENT_CHANGES.c.after, CHANGES.c.undoes, CHANGES.c.events)
                  .join(CHANGES, CHANGES.c.change_id == EVENT_CHANGES.c.change_id)
                  .where(EVENT_CHANGES.c.dataset == dataset, EVENT_CHANGES.c.event_id_cnty == event_id)
                  .order_by(EVENT_CHANGES.c.id))
@@ -389,6 +414,47 @@ class Store:
             self._delete_rows(conn, dataset, [current], change.change_id)
         return change
 
+    def rename(self, dataset: str, name: str, comment: str = "", author: str | None = None) -> Change:
+        """Show a data set under another name (its key, and so every link to it, stays). Recorded as a change
+        that undo takes back. Refused for a data set with no events, an empty or overlong name, or a name
+        another data set is shown by."""
+        name = " ".join(str(name).split())
+        if not name:
+            raise EventDataError(f"data set {dataset!r}: a new name cannot be empty")
+        if len(name) > MAX_NAME:
+            raise EventDataError(f"data set {dataset!r}: a name of at most {MAX_NAME} characters, please "
+                                 f"({len(name)} given)")
+        with self.engine.begin() as conn:
+            present = self._dataset_counts(conn)
+            if dataset not in present:
+                raise StoreError(f"no data set {dataset!r} in this store")
+            shown = self._shown_names(conn, present)
+            taken = [other for other, shown_as in shown.items() if shown_as == name and other != dataset]
+            if taken:
+                raise EventDataError(f"another data set is already called {name!r}; choose another name")
+            before = shown[dataset]
+            if before == name:
+                raise EventDataError(f"data set {dataset!r} is already called {name!r}")
+            change = self._record(conn, "rename", dataset, comment or f"renamed {before!r} to {name!r}", author,
+                                  events=0)
+            conn.execute(DATASET_CHANGES.insert().values(change_id=change.change_id, dataset=dataset, before=before,
+                                                         after=name))
+        return change
+
+    def delete_dataset(self, dataset: str, comment: str = "", author: str | None = None) -> Change:
+        """Delete a whole data set: each of its events, kept whole in the history, as one change (undo brings
+        them all back, with the name it was shown by)."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(self._select_events().where(EVENTS.c.dataset == dataset)
+                                .order_by(EVENTS.c.row_id)).all()
+            if not rows:
+                raise StoreError(f"no data set {dataset!r} in this store")
+            change = self._record(conn, "delete", dataset, comment or f"deleted data set {dataset!r}", author,
+                                  events=len(rows))
+            for chunk in _batches([self._event(row) for row in rows]):
+                self._delete_rows(conn, dataset, chunk, change.change_id)
+        return change
+
     def undo(self, change_id: int, comment: str = "", author: str | None = None) -> Change:
         """Revert one change, as a new change: added events are deleted, edited fields get their old values
         back, deleted events return. Refused (``EditConflictError``) if a later change touched one of its
@@ -422,6 +488,10 @@ class Store:
             deleted = [_from_json(s.before) for s in steps if s.action == "delete"]
             if deleted:
                 self._insert_rows(conn, dataset, deleted, change.change_id)
+            for renamed in conn.execute(sa.select(DATASET_CHANGES).where(DATASET_CHANGES.c.change_id == change_id)
+                                        .order_by(DATASET_CHANGES.c.id)).all():
+                conn.execute(DATASET_CHANGES.insert().values(change_id=change.change_id, dataset=renamed.dataset,
+                                                             before=renamed.after, after=renamed.before))
         return change
 
     # The steps every write is made of
@@ -513,7 +583,19 @@ class Store:
             for event in current])
 
     def _refuse_if_overtaken(self, conn, change_id: int) -> None:
-        """An undo is safe while the change is still the last one of every event it touched."""
+        """An undo is safe while the change is still the last one of every event (and data set name) it touched."""
+        mine_name, later_name = DATASET_CHANGES.alias("mine_name"), DATASET_CHANGES.alias("later_name")
+        renamed = conn.execute(
+            sa.select(later_name.c.change_id, CHANGES.c.author, CHANGES.c.at, later_name.c.dataset)
+            .join(later_name, (later_name.c.dataset == mine_name.c.dataset) & (later_name.c.id > mine_name.c.id))
+            .join(CHANGES, CHANGES.c.change_id == later_name.c.change_id)
+            .where(mine_name.c.change_id == change_id).order_by(later_name.c.id).limit(1)).first()
+        if renamed:
+            at = _utc(renamed.at)
+            raise EditConflictError(
+                f"cannot undo change {change_id}: data set {renamed.dataset!r} was renamed after it by "
+                f"{renamed.author} at {at:%Y-%m-%d %H:%M:%S} UTC (change {renamed.change_id}); undo that change first",
+                renamed.dataset, author=renamed.author, at=at)
         mine, later = EVENT_CHANGES.alias("mine"), EVENT_CHANGES.alias("later")
         overtaken = conn.execute(
             sa.select(mine.c.event_id_cnty, later.c.change_id, CHANGES.c.author, CHANGES.c.at)
@@ -527,6 +609,18 @@ class Store:
                 f"cannot undo change {change_id}: {overtaken.event_id_cnty} was changed after it by "
                 f"{overtaken.author} at {at:%Y-%m-%d %H:%M} UTC (change {overtaken.change_id}); undo that change first",
                 overtaken.event_id_cnty, author=overtaken.author, at=at)
+
+    @staticmethod
+    def _dataset_counts(conn) -> dict[str, int]:
+        return dict(conn.execute(sa.select(EVENTS.c.dataset, sa.func.count()).group_by(EVENTS.c.dataset)).all())
+
+    @staticmethod
+    def _shown_names(conn, datasets) -> dict[str, str]:
+        """Data set -> the name it is shown by now (its own unless renamed)."""
+        renamed = {dataset: after for dataset, after in conn.execute(
+            sa.select(DATASET_CHANGES.c.dataset, DATASET_CHANGES.c.after).order_by(DATASET_CHANGES.c.id)).all()
+            if after}
+        return {dataset: renamed.get(dataset, dataset) for dataset in datasets}
 
     # Reading one event, and saying why it cannot be written
 

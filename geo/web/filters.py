@@ -10,6 +10,11 @@ parameters are reported back, never raised, so a damaged link still opens.
 
 Where the map looks is a ``MapView`` (``?lat=34.45&lon=40.92&zoom=9``), kept in the
 same link beside the filters.
+
+The free-text search (``q=``) looks through notes, actors and place names with case, accents and
+punctuation folded away, and through place names by their spelling too, with the geocoder's own keys
+(``geo.geocoding.names``): "Abu Kamal" finds "near Al-Bukamal", "Albu Kamal" and "Ālbū Kamāl". A
+``SearchIndex`` of a data set, built once, makes that quick.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
+from ..geocoding.names import fold, name_key, skeleton_keys
 from ..io.schema import NEEDS_REVIEW
 
 # query parameter -> (Filters field, column(s) it filters)
@@ -30,6 +36,10 @@ MULTI = {
     "country": ("countries", ("country",)),
     "admin1": ("admin1s", ("admin1",)),
 }
+# What the free-text search looks through: places (also by their spelling), actors and notes.
+PLACE_COLUMNS = ("location_mention", "location", "region_mention", "admin1", "country")
+TEXT_SEARCH_COLUMNS = (*PLACE_COLUMNS, "actor1", "actor2", "notes")
+MAX_NAME_WORDS = 4  # the longest run of words a place name is looked for in (after articles are dropped)
 # Actor cells may list several groups: "Kata'ib Hezbollah (KH); Kata'ib Sayyid al-Shuhada (KSS)".
 _ACTOR_SPLIT = re.compile(r"\s*;\s*")
 
@@ -188,8 +198,65 @@ def facet_values(gdf) -> dict[str, list[str]]:
     return choices
 
 
-def apply_filters(gdf, filters: Filters):
-    """The rows ``filters`` keeps, in their original order. Dates are inclusive at both ends."""
+@dataclass(frozen=True)
+class SearchIndex:
+    """What the free-text search compares against, built once per data set: each row's folded text (places,
+    actors, notes) and, from its place names, every spelling key (``skeleton_keys``) of each run of up to
+    ``MAX_NAME_WORDS`` words, mapped to the rows (positions) that have it."""
+
+    folded: pd.Series
+    place_keys: dict
+
+    @classmethod
+    def of(cls, gdf) -> "SearchIndex":
+        columns = [gdf[c] if c in gdf else pd.Series("", index=gdf.index) for c in TEXT_SEARCH_COLUMNS]
+        texts = columns[0].fillna("").astype(str)
+        for column in columns[1:]:
+            texts = texts + " | " + column.fillna("").astype(str)
+        folded = pd.Series([fold(text) for text in texts], index=gdf.index)
+        place_keys: dict[str, list[int]] = {}
+        keys_of: dict[str, set[str]] = {}
+        for column in PLACE_COLUMNS:
+            if column not in gdf:
+                continue
+            for position, cell in enumerate(gdf[column].fillna("").astype(str)):
+                if not cell:
+                    continue
+                if cell not in keys_of:
+                    keys_of[cell] = _name_run_keys(cell)
+                for key in keys_of[cell]:
+                    place_keys.setdefault(key, []).append(position)
+        return cls(folded, place_keys)
+
+    def matches(self, text: str) -> pd.Series:
+        """True for each row whose folded text holds ``text`` folded, or whose place names hold a run of words
+        spelled like it."""
+        needle = fold(text)
+        hit = self.folded.str.contains(needle, regex=False) if needle else pd.Series(True, index=self.folded.index)
+        words = name_key(text).split()
+        if 0 < len(words) <= MAX_NAME_WORDS:
+            positions = sorted({p for key in skeleton_keys(text) for p in self.place_keys.get(key, ())})
+            if positions:
+                spelled = pd.Series(False, index=self.folded.index)
+                spelled.iloc[positions] = True
+                hit = hit | spelled
+        return hit
+
+
+def _name_run_keys(cell: str) -> set[str]:
+    """The spelling keys of every run of up to MAX_NAME_WORDS words of a place cell ("first of two locations in
+    Syria, near Al-Bukamal" has "bukamal", "siria", ...)."""
+    words = name_key(cell).split()
+    keys = set()
+    for size in range(1, MAX_NAME_WORDS + 1):
+        for start in range(0, len(words) - size + 1):
+            keys.update(skeleton_keys(" ".join(words[start:start + size])))
+    return keys
+
+
+def apply_filters(gdf, filters: Filters, search: SearchIndex | None = None):
+    """The rows ``filters`` keeps, in their original order. Dates are inclusive at both ends. ``search``: the
+    data set's ``SearchIndex`` (``SearchIndex.of(gdf)``), built here when not given."""
     mask = pd.Series(True, index=gdf.index)
     if filters.start:
         mask &= gdf["event_date"] >= filters.start.isoformat()
@@ -216,10 +283,9 @@ def apply_filters(gdf, filters: Filters):
         least = gdf["fatalities_min"].fillna(gdf["fatalities"]).fillna(0)
         mask &= (least <= filters.fatalities_max).fillna(False).astype(bool)
     if filters.text:
-        needle = filters.text.casefold()
-        haystack = (gdf["notes"].fillna("") + " " + gdf["location_mention"].fillna("") + " "
-                    + gdf["location"].fillna("")).str.casefold()
-        mask &= haystack.str.contains(needle, regex=False)
+        if search is None or not search.folded.index.equals(gdf.index):
+            search = SearchIndex.of(gdf)
+        mask &= search.matches(filters.text)
     if filters.needs_review:
         mask &= gdf["geo_status"].isin(NEEDS_REVIEW)
     return gdf[mask]

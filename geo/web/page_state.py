@@ -68,9 +68,10 @@ class EditForm:
         """The widget key of one part of this form (a field's column, "comment", "form")."""
         return f"edit-{part}-{self.event_id}-{self.generation}"
 
-    def undo_key(self, part: str) -> str:
-        """The widget key of one of the event's undo controls, which outlive a form generation."""
-        return f"undo-{part}-{self.event_id}"
+    def undo_key(self, part: str, latest_change: int) -> str:
+        """The widget key of one of the event's undo controls: new with each change to the event, so the
+        choice starts at the latest change again (after a save, Undo offers that save)."""
+        return f"undo-{part}-{self.event_id}-{latest_change}"
 
 
 class PageState:
@@ -103,7 +104,8 @@ class PageState:
     view = Kept()  # where the map looks now (MapView), written back to the link
     opening_view = Kept()  # where the map opened; fixed while the map lives (a new one would remount it)
     last_click = Kept()  # the event last clicked on the map, so one click selects its row once
-    import_report = Kept()  # lines to show once, after an import or added proposals opened a data set
+    import_report = Kept()  # (headline, lines) to show once, after an import or added proposals opened a data set
+    notice = Kept()  # (kind "error"/"success", headline, detail) to show once in the main area
     edit_report = Kept()  # a line to show once, after a save or an undo
     proposals = Kept()  # events proposed from a pasted report, waiting for review
     edit_forms = Kept(MappingProxyType({}))  # event id -> EditForm
@@ -231,6 +233,12 @@ class PageState:
         typed = self.typed_window
         if isinstance(typed, (tuple, list)) and len(typed) == 2:
             self.set_window(*typed)
+
+    def can_step(self, days: int) -> bool:
+        """Whether a step of ``days`` moves the window at all (not at the timeline's end, or start)."""
+        low, high = self.timeline
+        start, end = self.window
+        return end < high if days > 0 else start > low
 
     def step(self, days: int) -> None:
         """Move the window by ``days``, keeping its width, within the timeline."""
