@@ -18,7 +18,7 @@ from streamlit_folium import st_folium
 from geo import config
 from geo.web.assets import assets_ready, install_assets
 from geo.store.datasets import (BUNDLED, UPLOAD_TYPES, Dataset, add_events, as_form_text, change_label,
-                                changed_fields, count_of, data_stamp, delete_dataset, edit_event, editable_copy,
+                                changed_fields, data_stamp, delete_dataset, edit_event, editable_copy,
                                 history_table, import_upload, list_datasets, load_dataset, rename_dataset,
                                 save_import, store_change_label, without_store_columns)
 from geo.errors import EditConflictError, StrikemapError
@@ -29,7 +29,7 @@ from geo.store.event_store import VERSION, default_author, open_store
 from geo.io.events import date_span
 # The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
 # precision picker's labels come from the one declared event schema.
-from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS
+from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS, TABLE_COLUMNS, count_of
 from geo.io.export import export_bytes
 from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, SearchIndex, apply_filters, facet_values
@@ -544,7 +544,7 @@ def list_unplaced(shown) -> None:
     unplaced = shown[shown.geometry.isna()]
     if len(unplaced):
         # Mentions come from reports: listed with st.text, which shows them as plain characters, never Markdown.
-        st.warning(f"{count_of(len(unplaced), 'shown event')} could not be placed and are not on the map:")
+        st.warning(f"Not on the map: {count_of(len(unplaced), 'shown event')} could not be placed:")
         st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from . import config
 from .errors import StrikemapError
 from .io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS, suffix_format
+from .io.schema import count_of
 
 
 def _iso_date(text: str) -> dt.date:
@@ -151,7 +152,7 @@ def cmd_build(args) -> int:
     events, set_aside = _read_setting_aside(args.events)
     write_events(events, args.output, "geojson")
     unresolved = events[events.geometry.isna()]
-    print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
+    print(f"wrote {count_of(len(events))} to {args.output}", file=sys.stderr)
     for row in unresolved.itertuples():
         print(f"warning: {row.event_id_cnty}: {row.location_mention!r}: {row.geocoder}", file=sys.stderr)
     return 1 if len(unresolved) or set_aside else 0
@@ -174,7 +175,7 @@ def cmd_export(args) -> int:
     events, set_aside = _read_setting_aside(args.events)
     shown = apply_filters(events, view)
     write_events(shown, args.output, fmt)
-    print(f"wrote {len(shown)} events to {args.output} ({fmt})", file=sys.stderr)
+    print(f"wrote {count_of(len(shown))} to {args.output} ({fmt})", file=sys.stderr)
     return 1 if set_aside else 0
 
 
@@ -189,7 +190,7 @@ def cmd_import(args) -> int:
     write_events(events, args.output, fmt)
     for line in summary.lines():
         print(line, file=sys.stderr)
-    print(f"wrote {len(events)} events to {args.output} ({fmt})", file=sys.stderr)
+    print(f"wrote {count_of(len(events))} to {args.output} ({fmt})", file=sys.stderr)
     return 1 if summary.unplaced or summary.set_aside else 0
 
 
@@ -237,7 +238,7 @@ def cmd_extract(args) -> int:
     unplaced = events[events["latitude"].isna()]
     if args.output:
         write_events(events, args.output)
-        print(f"proposed {len(events)} events from {args.file} into {args.output}", file=sys.stderr)
+        print(f"proposed {count_of(len(events))} from {args.file} into {args.output}", file=sys.stderr)
     elif args.json:
         for feature in json.loads(to_geojson(events))["features"]:
             print(json.dumps(feature, ensure_ascii=False))
@@ -257,7 +258,7 @@ def _events_summary(events) -> str:
     def shown(value, empty="-"):
         return empty if value is None or pd.isna(value) or value == "" else value
 
-    lines = [f"{len(events)} proposed events (check each before use)"]
+    lines = [f"{count_of(len(events), 'proposed event')} (check each before use)"]
     for row in events.itertuples():
         precision = {1: "day", 2: "week", 3: "month"}.get(row.time_precision, "?")
         where = "not placed" if pd.isna(row.latitude) else (
@@ -316,7 +317,7 @@ def cmd_store_seed(args) -> int:
 
     with _store(args) as store:
         change = seed(store, args.events, author=args.author)
-        print(f"seeded {change.events} events into data set {change.dataset!r} of {store.url} "
+        print(f"seeded {count_of(change.events)} into data set {change.dataset!r} of {store.url} "
               f"(change {change.change_id})", file=sys.stderr)
     return 0
 
@@ -353,14 +354,14 @@ def cmd_store_log(args) -> int:
     for change in changes.itertuples():
         undoes = f" of change {change.undoes}" if pd.notna(change.undoes) else ""
         print(f"change {change.change_id}  {change.at:%Y-%m-%d %H:%M} UTC  {change.author}  {change.kind}{undoes}  "
-              f"{change.dataset}: {change.events} event(s)  {change.comment!r}")
+              f"{change.dataset}: {count_of(change.events)}  {change.comment!r}")
     return 0
 
 
 def cmd_store_undo(args) -> int:
     with _store(args) as store:
         change = store.undo(args.change_id, args.message, author=args.author)
-    print(f"change {change.change_id} undid change {args.change_id} ({change.events} event(s))", file=sys.stderr)
+    print(f"change {change.change_id} undid change {args.change_id} ({count_of(change.events)})", file=sys.stderr)
     return 0
 
 

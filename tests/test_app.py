@@ -142,7 +142,7 @@ def test_unplaced_events_are_listed_not_dropped(monkeypatch, events_csv):
     frame.to_csv(events_csv, index=False)
     app = run_app(monkeypatch, events=events_csv)
     assert len(drawn_events(app)) == 3 and shown_count(app) == (4, 4)
-    assert any("1 shown event(s) could not be placed" in w.value for w in app.warning)
+    assert any("Not on the map: 1 shown event could not be placed" in w.value for w in app.warning)
     listing = "\n".join(t.value for t in app.text)
     assert "SM-SYR-2021-0003: 'Narnia'" in listing and "unresolved" in listing
 
@@ -277,7 +277,8 @@ def test_an_imported_data_set_opens_from_its_link(monkeypatch, tmp_path):
     saved = save_import(open_store(tmp_path / "store.sqlite"), events, "<b>ged</b>.csv", "ucdp")
     app = run_app(monkeypatch, data=saved.key)
     assert shown_count(app) == (len(events), len(events))
-    assert any("ucdp: b_ged_b_.csv" in t.value for t in app.text)  # the name, tamed to a data set name
+    # Named after the file (tamed: letters, digits and a few marks), then the date it was imported.
+    assert any(re.search(r"Data set: b_ged_b_\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\)", t.value) for t in app.text)
 
 
 def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch, tmp_path):

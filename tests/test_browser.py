@@ -471,7 +471,7 @@ def test_unplaceable_event_is_listed_and_the_others_drawn(chromium, narnia_serve
         expect(frame.locator("path.strikemap-event")).to_have_count(3)
         warning = page.locator('[data-testid="stAlert"]').filter(has_text="could not be placed")
         expect(warning).to_have_count(1)
-        assert "1 shown event(s) could not be placed" in warning.text_content()
+        assert "Not on the map: 1 shown event could not be placed" in warning.text_content()
         listing = page.locator('[data-testid="stText"]').filter(has_text="SM-SYR-2021-0003")
         expect(listing).to_have_count(1)
         assert "Narnia" in listing.text_content()

@@ -170,3 +170,14 @@ def test_export_a_dashboard_link(tmp_path):
     ids = sorted(f["properties"]["event_id_cnty"] for f in json.loads(out.read_text())["features"])
     assert ids == ["SM-SYR-2021-0002", "SM-SYR-2021-0003"]
     assert main(["export", "--view", "precision=9", "-o", str(out)]) == 2
+
+
+def test_one_event_is_counted_in_the_singular(tmp_path, capsys):
+    import pandas as pd
+
+    from conftest import ROOT
+
+    one = tmp_path / "one.csv"
+    pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False).head(1).to_csv(one, index=False)
+    assert main(["export", "--events", str(one), "-o", str(tmp_path / "one.geojson")]) == 0
+    assert "wrote 1 event to " in capsys.readouterr().err

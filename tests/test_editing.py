@@ -1,5 +1,7 @@
 """geo.store.datasets.edit_event: an analyst's correction of one event, as the dashboard's edit form saves it."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -83,3 +85,41 @@ def test_an_import_that_left_no_events_is_refused(store_copy):
     with pytest.raises(EventDataError, match="'acled.csv': no events left to import"):
         save_import(store, bundled.iloc[:0], "acled.csv", "acled")
     assert not any(name.startswith("20") and "acled" in name for name in store.datasets())
+
+
+def test_history_reads_as_who_changed_what_when_newest_first(store_copy):
+    from geo.store.datasets import change_label, history_table
+
+    store, copy = store_copy
+    edit_event(store, copy, "SM-SYR-2021-0002", {"fatalities_max": "9", "actor2": ""}, expected_version=1,
+               author="analyst", comment="SOHR's later count")
+    history = store.history("SM-SYR-2021-0002", copy.store_name)
+    table = history_table(history)
+    assert list(table.columns) == ["change", "when", "who", "what", "why"]
+    newest = table.iloc[0]
+    assert newest["who"] == "analyst" and newest["why"] == "SOHR's later count"
+    assert "fatalities_max: (empty) → 9" in newest["what"] and "actor2: Kata'ib Hezbollah (KH)" in newest["what"]
+    assert "{" not in newest["what"]  # fields, not raw records
+    assert table.iloc[1]["what"] == "import (4 events)"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", newest["when"])  # to the second, no microseconds
+    label = change_label(history.iloc[-1], "SM-SYR-2021-0002")
+    assert re.fullmatch(rf"#{history['change_id'].iloc[-1]} · \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC · analyst · "
+                        r"edit: .*fatalities_max: \(empty\) → 9.* · SM-SYR-2021-0002", label), label
+
+
+def test_a_data_set_is_named_after_its_file_renamed_and_deleted_as_undoable_changes(store_copy):
+    from geo.store.datasets import delete_dataset, rename_dataset
+
+    store, copy = store_copy
+    assert re.fullmatch(r"events\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\)", copy.label) and copy.count == 4
+    assert copy.choice == f"{copy.label} · 4 events"
+    renamed = rename_dataset(store, copy, "Border strikes", author="analyst")
+    assert (renamed.key, renamed.label) == (copy.key, "Border strikes")  # same key: links keep working
+    deletion = delete_dataset(store, renamed, author="analyst")
+    assert copy.key not in list_datasets(store)
+    store.undo(deletion.change_id)
+    assert list_datasets(store)[copy.key].label == "Border strikes"
+    with pytest.raises(EventDataError, match="bundled file"):
+        rename_dataset(store, list_datasets(store)[BUNDLED], "mine")
+    again = editable_copy(store, list_datasets(store)[BUNDLED], load_events(list_datasets(store)[BUNDLED].path))
+    assert again.key != copy.key and again.label.startswith("events.csv (")  # a second copy in the same minute

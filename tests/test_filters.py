@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.web.filters import Filters, apply_filters, facet_values
+from geo.web.filters import Filters, SearchIndex, apply_filters, facet_values
 
 
 @pytest.fixture()
@@ -97,12 +97,30 @@ def test_fatalities_keep_events_whose_reported_range_overlaps(events):
     assert ids(apply_filters(events, Filters(fatalities_min=0, fatalities_max=0))) == ["C"]
 
 
-def test_text_search_reads_notes_mentions_and_places_ignoring_case(events):
+def test_text_search_reads_notes_mentions_places_and_actors_ignoring_case(events):
     assert ids(apply_filters(events, Filters(text="STORAGE"))) == ["A"]
     assert ids(apply_filters(events, Filters(text="al-qaim"))) == ["B"]  # the mention as written
     assert ids(apply_filters(events, Filters(text="nabatieh"))) == ["D"]  # the resolved place
     assert ids(apply_filters(events, Filters(text="depot"))) == ["D"]
-    assert ids(apply_filters(events, Filters(text="(KH"))) == []  # plain text, not a pattern; actors are not searched
+    assert ids(apply_filters(events, Filters(text="(KH"))) == ["A"]  # plain text, not a pattern; in actor2
+    assert ids(apply_filters(events, Filters(text="israeli air"))) == ["C", "D"]  # actor1
+    assert ids(apply_filters(events, Filters(text="Mayādīn"))) == ["E"]  # accents never matter
+
+
+@pytest.mark.parametrize("spelling", ["Abu Kamal", "Al-Bukamal", "Albu Kamal", "Boukamal", "ālbū kamāl"])
+def test_a_place_is_found_in_any_spelling_the_geocoder_knows(events, spelling):
+    # A's mention is "Abu Kamal", its resolved place "Al Bukamal": each spelling finds it, and nothing else.
+    assert ids(apply_filters(events, Filters(text=spelling))) == ["A"]
+    assert ids(apply_filters(events, Filters(text="Al Qaim"))) == ["B"]  # "near Al-Qaim", "Al Qa'im"
+    assert ids(apply_filters(events, Filters(text="Qa'im"))) == ["B"]
+
+
+def test_a_search_index_built_once_gives_the_same_answers(events):
+    index = SearchIndex.of(events)
+    for text in ("Abu Kamal", "storage", "(KH", "Hezbollah", "nowhere at all"):
+        assert ids(apply_filters(events, Filters(text=text), index)) == ids(apply_filters(events, Filters(text=text)))
+    # An index of other rows is not used by mistake: the filter builds its own.
+    assert ids(apply_filters(events.iloc[1:], Filters(text="KSS"), index)) == ["B"]
 
 
 def test_needs_review_keeps_only_doubtful_places_not_given_coordinates(events):

@@ -366,7 +366,7 @@ def test_cli_seeds_shows_history_and_undoes(store_url, capsys):
     assert main(["store", "undo", str(edit.change_id), "-m", "wrong site", "--db", store_url, "--author", "bob"]) == 0
     assert main(["store", "log", "--db", store_url, "--limit", "1"]) == 0
     latest = capsys.readouterr().out.splitlines()
-    assert latest[0].endswith(f"  bob  undo of change {edit.change_id}  bundled: 1 event(s)  'wrong site'")
+    assert latest[0].endswith(f"  bob  undo of change {edit.change_id}  bundled: 1 event  'wrong site'")
     assert main(["store", "undo", str(edit.change_id), "--db", store_url]) == 2
     assert "already undone" in capsys.readouterr().err
     assert main(["store", "seed", "--db", store_url]) == 2
@@ -381,3 +381,41 @@ def test_which_store_opens(tmp_path, monkeypatch):
         open_store("mysql://x/y")
     with pytest.raises(StoreError, match="cannot open the event store postgresql\\+psycopg://nobody:\\*\\*\\*@127.0.0.1:9/"):
         open_store("postgresql://nobody:secret@127.0.0.1:9/strikemap")
+
+
+def test_a_data_set_is_renamed_and_the_rename_undone(store):
+    assert store.names() == {}
+    change = store.rename(BUNDLED, "  US strikes,   2021 ", author="alice")
+    assert (change.kind, change.author) == ("rename", "alice")
+    assert store.names() == {BUNDLED: "US strikes, 2021"}  # spaces tidied; the key stays, so links do
+    assert len(store.events(BUNDLED)) == 4
+    for bad, why in [("", "cannot be empty"), ("x" * 121, "at most 120"), ("US strikes, 2021", "already called")]:
+        with pytest.raises(EventDataError, match=why):
+            store.rename(BUNDLED, bad)
+    with pytest.raises(StoreError, match="no data set 'nowhere'"):
+        store.rename("nowhere", "a name")
+    second = store.rename(BUNDLED, "Iraq-Syria border", author="bob")
+    with pytest.raises(EditConflictError, match=f"cannot undo change {change.change_id}: data set 'bundled' was "
+                                                f"renamed after it by bob .*undo that change first"):
+        store.undo(change.change_id)
+    back = store.undo(second.change_id)
+    assert store.names() == {BUNDLED: "US strikes, 2021"}
+    # As with an event's edits: the undo is the name's latest change now, so it goes first (a redo).
+    with pytest.raises(EditConflictError, match=f"change {back.change_id}"):
+        store.undo(change.change_id)
+    store.undo(back.change_id)
+    assert store.names() == {BUNDLED: "Iraq-Syria border"}
+
+
+def test_a_deleted_data_set_comes_back_whole_with_undo(store):
+    before = store.events(BUNDLED)
+    store.rename(BUNDLED, "US strikes")
+    deletion = store.delete_dataset(BUNDLED, author="alice")
+    assert (deletion.kind, deletion.events) == ("delete", 4)
+    assert BUNDLED not in store.datasets() and store.has_dataset(BUNDLED)  # gone, and its name never reused
+    with pytest.raises(StoreError, match="no data set 'bundled'"):
+        store.delete_dataset(BUNDLED)
+    store.undo(deletion.change_id, author="bob")
+    back = store.events(BUNDLED)
+    assert back.drop(columns=[VERSION]).equals(before.drop(columns=[VERSION]))
+    assert store.names() == {BUNDLED: "US strikes"} and store.datasets() == {BUNDLED: 4}

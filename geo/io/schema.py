@@ -145,6 +145,11 @@ EDIT_FIELDS = {name: edit_label(BY_NAME[name]) for name in EDITABLE}
 GEO_PRECISION_LABELS = {code: f"{code} · {meaning}" for code, meaning in GEO_PRECISION.items()}
 
 
+def count_of(n: int, noun: str = "event") -> str:
+    """How many rows, in words: "1 event", "2 events", "1,000 events"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def cast_columns(frame, columns: tuple[Column, ...] = SCHEMA):
     """A copy of ``frame`` with each of ``columns`` it has in its type: integers as pandas' Int64, floats as
     float, everything else as str. Numbers written as text are read ("3", " 2.0 "); empty cells, None and

@@ -29,6 +29,7 @@ import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,7 @@ import pandas as pd
 from .. import config
 from ..errors import EventDataError
 from ..io.formats import FORMATS, IMPORT_FORMATS, import_format
+from ..io.schema import count_of
 
 BUNDLED = "bundled"
 STORE_PREFIX = "store:"
@@ -78,10 +80,6 @@ def list_datasets(store=None) -> dict[str, Dataset]:
         found[STORE_PREFIX + name] = Dataset(STORE_PREFIX + name, names.get(name, name), store_name=name, count=count)
     return found
 
-
-def count_of(n: int, noun: str) -> str:
-    """ "1 event", "2 events", "1,000 events"."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def data_stamp(dataset: Dataset, store=None):
@@ -234,6 +232,8 @@ def _when(at) -> str:
 
 def change_label(step, event_id: str) -> str:
     """An undo choice: number, time to the second, author, what changed, on which event."""
+    if isinstance(step, pd.Series):  # a row of Store.history, as well as one of its itertuples()
+        step = SimpleNamespace(**step.to_dict())
     return f"#{step.change_id} · {_when(step.at)} · {step.author} · {_what(step)} · {event_id}"
 
 

@@ -589,7 +589,7 @@ class Store:
             sa.select(later_name.c.change_id, CHANGES.c.author, CHANGES.c.at, later_name.c.dataset)
             .join(later_name, (later_name.c.dataset == mine_name.c.dataset) & (later_name.c.id > mine_name.c.id))
             .join(CHANGES, CHANGES.c.change_id == later_name.c.change_id)
-            .where(mine_name.c.change_id == change_id).order_by(later_name.c.id).limit(1)).first()
+            .where(mine_name.c.change_id == change_id).order_by(later_name.c.id.desc()).limit(1)).first()
         if renamed:
             at = _utc(renamed.at)
             raise EditConflictError(
