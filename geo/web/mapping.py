@@ -255,23 +255,34 @@ class Legend(MacroElement):
 
 class TileErrorNotice(MacroElement):
     """When online tiles cannot be reached, say so on the map and go back to the offline base, instead
-    of leaving grey squares. One failed tile among loaded ones is a hiccup, not an outage."""
+    of leaving grey squares. One failed tile among loaded ones is a hiccup, not an outage. The notice goes
+    once the analyst picks a base layer again (the offline one, or another online one to try)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
             var layer = {{ this.layer.get_name() }}, offline = {{ this.fallback.get_name() }};
-            var map = {{ this._parent.get_name() }}, loaded = false, shown = false;
+            var map = {{ this._parent.get_name() }}, loaded = false, box = null, falling = false;
             layer.on("tileload", function () { loaded = true; });
+            function dismiss() { if (box && !falling) { box.remove(); box = null; } }
+            map.on("baselayerchange", dismiss);
+            // Picking the offline base again (its radio is already on after the fallback, so no change fires).
+            L.DomEvent.on(map.getContainer(), "click", function (e) {
+                if (e.target.closest && e.target.closest(".leaflet-control-layers-base")) dismiss();
+            });
             layer.on("tileerror", function () {
                 if (loaded || !map.hasLayer(layer)) return;
+                falling = true;
                 map.removeLayer(layer);
                 map.addLayer(offline);  // the layer control follows: its radio moves back to the offline base
-                if (shown) return; shown = true;
-                var box = L.control({position: "bottomleft"});
+                falling = false;
+                if (box) return;
+                box = L.control({position: "bottomleft"});
                 box.onAdd = function () {
                     var div = L.DomUtil.create("div", "strikemap-notice");
                     div.textContent = "Online tiles are unreachable: showing the offline basemap.";
+                    div.title = "Click to dismiss";
+                    L.DomEvent.on(div, "click", function (e) { L.DomEvent.stop(e); dismiss(); });
                     div.style.cssText = "background:#fff8e1;padding:4px 8px;border:1px solid #e0c060;font:12px sans-serif";
                     return div;
                 };

@@ -10,7 +10,17 @@
  */
 (function () {
   "use strict";
-  var datasets = {}, chunks = {};
+  var datasets = {}, chunks = {}, broughtIntoView = null;
+
+  /* A row newly chosen in the table: scroll the page so the whole map is on screen (the table sits below it),
+   * clear of Streamlit's top bar. Once per choice, so a later rerun never yanks the page back to the map. */
+  function bringIntoView(id) {
+    var frame = window.frameElement;
+    if (!frame || broughtIntoView === id) return;
+    broughtIntoView = id;
+    frame.style.scrollMarginTop = "4.5rem";
+    frame.scrollIntoView({block: "nearest", behavior: "instant"});
+  }
 
   function fetchJson(url) {  // through preload.js, which may have started the download already
     return window.StrikemapPreload.json(url);
@@ -208,6 +218,7 @@
       if (focus && map) {
         // The row chosen in the table: centre on it and open its popup.
         var target = focus.getBounds ? focus.getBounds().getCenter() : focus.getLatLng();
+        bringIntoView(o.focus);
         map.setView(target, Math.max(map.getZoom(), 8));
         focus.openPopup(target);
       }
@@ -232,6 +243,7 @@
     performance.mark("strikemap-drawn");
     var index = o.focus ? data.ids.indexOf(o.focus) : -1;
     if (index >= 0 && shown(index) && group._map) {
+      bringIntoView(o.focus);
       group._map.setView([data.lat[index], data.lon[index]], Math.max(group._map.getZoom(), 8));
       layer.open(index);
     }
