@@ -228,6 +228,7 @@ def manage_dataset(page: PageState, store, dataset: Dataset) -> None:
                     page.notice = ("error", "Not renamed.", str(exc))
                 else:
                     page.notice = ("success", f"Renamed to {renamed.label!r} (undo it under Recent changes).", "")
+                    page.dataset_renamed()
                 st.rerun()
         sure = st.checkbox(f"Yes, delete all {count_of(dataset.count or 0, 'event')} of it", key=f"sure-{dataset.key}")
         if st.button("Delete this data set", disabled=not sure, key=f"delete-{dataset.key}"):
@@ -258,6 +259,7 @@ def recent_changes(page: PageState, store) -> None:
                 show_refusal(f"Change {chosen} not undone.", exc)
                 return
             page.notice = ("success", f"Change {chosen} undone.", "")
+            page.dataset_renamed()  # an undone rename shows the old name again
             st.rerun()
 
 

@@ -685,7 +685,8 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
         page = s.open("/")
         s.showing(4, 4)
         upload(page, ROOT / "tests" / "data" / "acled_sample.csv", "ACLED export (CSV)", only="Air/drone strike")
-        expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(re.compile(r"Imported and opened as 'acled_sample\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\)':")))\
+            .to_be_visible(timeout=60_000)
         report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
         assert "'acled_sample.csv' (acled): 13 rows read, 3 left out" in report and "10 placed" in report, report
         s.showing(10, 10)
@@ -716,7 +717,7 @@ def test_a_bad_upload_is_refused_and_nothing_is_saved(chromium, import_server, t
         s.showing(4, 4)
         upload(page, wrong, "ACLED export (CSV)")
         expect(page.get_by_text("Import refused; nothing was saved")).to_be_visible(timeout=60_000)
-        message = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').text_content()
+        message = page.locator('[data-testid="stMain"] [data-testid="stCode"]').text_content()  # room for all of it
         assert "'events.csv'" in message and "PNG" in message, message
         s.showing(4, 4)  # the open data set is unchanged
         assert "data=" not in page.url

@@ -152,6 +152,10 @@ class PageState:
         if by_page:
             self.dataset_switches += 1
 
+    def dataset_renamed(self) -> None:
+        """The open data set has a new name: a fresh select shows it (a keyed select keeps showing the old one)."""
+        self.dataset_switches += 1
+
     def dataset_chosen(self) -> None:
         """The data set select changed."""
         self.open_dataset(self.session[self.dataset_select_key], by_page=False)

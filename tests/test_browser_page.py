@@ -1,0 +1,261 @@
+"""The page as a new user meets it, in a real browser (issue 12): the map in the first screen, a chosen row's
+map and popup in view, undo that takes back the last save, search by any spelling, data sets renamed,
+deleted and brought back, and the small things (the tile notice goes, week steps say why they stop).
+
+Same set-up as tests/test_browser.py (whose helpers these are): `streamlit run` on a free port, Debian's
+chromium through Playwright, every request outside the app aborted and recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from test_browser import (MAP_TIMEOUT_MS, PlaywrightError, browser_session, chromium, expect,  # noqa: F401
+                          frame_with, server, wait_until_settled, wait_until_still)
+from appserver import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+# Streamlit's own top bar, over the page: what lies under it is not seen.
+TOP_BAR_PX = 60
+
+
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Every wait here spans a Streamlit rerun: on a loaded machine that takes longer than Playwright's 5 s."""
+    expect.set_options(timeout=MAP_TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=5_000)
+
+
+def map_frame_element(page):
+    """The map's iframe element, once the events are drawn in it."""
+    frame = frame_with(page, "path.strikemap-event")
+    wait_until_settled(frame)
+    return frame, page.locator('iframe[title="streamlit_folium.st_folium"]')
+
+
+@pytest.mark.parametrize("size", [{"width": 1400, "height": 1000}, {"width": 1280, "height": 720}])
+def test_the_map_starts_in_the_first_screen_with_the_timeline_just_above(chromium, server, size):
+    with browser_session(chromium, server, viewport=size) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        _, element = map_frame_element(page)
+        box = wait_until_still(element)
+        assert box["y"] <= 0.45 * size["height"], f"the map starts at y={box['y']:.0f} of {size['height']}"
+        # The timeline (slider, dates, weekly chart) sits right above the map, not a screen away.
+        chart = page.locator('[data-testid="stVegaLiteChart"]').bounding_box()
+        slider = page.locator('[data-testid="stMain"] [data-testid="stSlider"]').bounding_box()
+        assert slider["y"] < chart["y"] < box["y"] and box["y"] - (chart["y"] + chart["height"]) < 60
+        s.assert_clean()
+
+
+def test_a_row_chosen_below_the_map_brings_the_map_and_its_whole_popup_into_view(chromium, server):
+    size = {"width": 1280, "height": 720}
+    with browser_session(chromium, server, viewport=size) as s:
+        page = s.open("/?start=2021-06-01&end=2021-06-30")
+        s.showing(3, 4)
+        frame, element = map_frame_element(page)
+        grid = page.locator('[data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        assert element.bounding_box()["y"] < 0, "the table is below the map: choosing a row starts off the map"
+        box = wait_until_still(grid)
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * 2 + 17)  # the row marker of the third row
+        expect(page.get_by_text("Selected: SM-IRQ-2021-0001")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        popup_frame = frame_with(page, ".leaflet-popup-content")
+        popup = popup_frame.locator(".leaflet-popup-content")
+        expect(popup).to_contain_text("SM-IRQ-2021-0001", timeout=MAP_TIMEOUT_MS)
+        expect(popup).to_contain_text("Place as written", timeout=MAP_TIMEOUT_MS)
+        shown = wait_until_still(element)
+        assert TOP_BAR_PX - 5 <= shown["y"] and shown["y"] + shown["height"] <= size["height"], shown
+        # The popup is whole: inside the map's frame, and the frame's part of it on screen.
+        inner = wait_until_still(popup_frame.locator(".leaflet-popup"))
+        assert inner["y"] >= 0 and inner["y"] + inner["height"] <= shown["height"], inner
+        s.assert_clean()
+
+
+@pytest.mark.parametrize("spelling", ["Abu Kamal", "albu kamal", "Al-Bukamal"])
+def test_search_finds_a_town_in_every_spelling(chromium, server, spelling):
+    with browser_session(chromium, server) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        box = page.get_by_role("textbox", name="Search places, actors and notes")
+        box.fill(spelling)
+        box.press("Enter")
+        s.showing(3, 4)  # "near Abu Kamal", "near Al-Bukamal", "near Albu Kamal": the three at the town
+        expect(frame_with(page, "body[data-strikemap-drawn='3']").locator("body")).to_have_count(1)
+        expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(spelling.split()[0])))
+        s.assert_clean()
+
+
+def test_the_tile_notice_goes_when_the_offline_base_is_picked_again(chromium, server):
+    with browser_session(chromium, server) as s:
+        s.open("/?tiles=osm")
+        frame = frame_with(s.page, ".strikemap-notice", 20)
+        expect(frame.locator(".strikemap-notice")).to_have_text(
+            "Online tiles are unreachable: showing the offline basemap.")
+        frame.locator(".leaflet-control-layers").hover()
+        frame.locator(".leaflet-control-layers-expanded").get_by_text("Offline (Natural Earth)", exact=True).click()
+        expect(frame.locator(".strikemap-notice")).to_have_count(0)
+        expect(frame.locator("path.strikemap-event")).to_have_count(4)
+        s.assert_clean(
+            allowed_abort=lambda url: url.startswith("https://tile.openstreetmap.org/"),
+            allowed_console=lambda msg: "Failed to load resource" in msg and "tile.openstreetmap.org" in msg)
+
+
+def test_week_steps_stop_at_the_data_and_say_why(chromium, server):
+    with browser_session(chromium, server) as s:
+        page = s.open("/?start=2021-06-24&end=2021-06-30")
+        s.showing(3, 4)
+        forward = page.get_by_role("button", name="week ▶")
+        # The window ends at the timeline's end: a step would do nothing, so it cannot be pressed, and says why.
+        expect(forward).to_be_disabled(timeout=MAP_TIMEOUT_MS)
+        forward.hover(force=True)
+        expect(page.get_by_text("The window already ends at the data's last month (2021-06-30)")).to_be_visible()
+        back = page.get_by_role("button", name="◀ week")
+        expect(back).to_be_enabled()
+        back.click()
+        expect(page).to_have_url(re.compile(r"start=2021-06-17&end=2021-06-23"), timeout=MAP_TIMEOUT_MS)
+        expect(forward).to_be_enabled(timeout=MAP_TIMEOUT_MS)
+        s.assert_clean()
+
+
+# ------------------------------------------------------------------ the event store
+
+@pytest.fixture(scope="module")
+def store_server(tmp_path_factory):
+    """The bundled data, with an event store of the module's own holding an editable copy of it."""
+    from geo.io.events import load_events
+    from geo.store.datasets import BUNDLED, editable_copy, list_datasets
+    from geo.store.event_store import open_store
+
+    path = tmp_path_factory.mktemp("store") / "store.sqlite"
+    with open_store(path) as store:
+        bundled = list_datasets(store)[BUNDLED]
+        copy = editable_copy(store, bundled, load_events(bundled.path), author="setup")
+    old = os.environ.get("STRIKEMAP_DB")
+    os.environ["STRIKEMAP_DB"] = str(path)
+    try:
+        with streamlit_server() as base:
+            yield base, path, copy
+    finally:
+        if old is None:
+            os.environ.pop("STRIKEMAP_DB", None)
+        else:
+            os.environ["STRIKEMAP_DB"] = old
+
+
+def select_row(page, n: int, event_id: str) -> None:
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = wait_until_still(grid)
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * n + 17)
+    expect(page.get_by_text(f"Selected: {event_id}")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+
+
+def test_undo_after_a_save_undoes_that_save(chromium, store_server):
+    from urllib.parse import quote
+
+    from geo.store.event_store import open_store
+
+    base, path, copy = store_server
+    with browser_session(chromium, base) as s:
+        page = s.open(f"/?data={quote(copy.key)}")
+        s.showing(4, 4)
+        select_row(page, 1, "SM-SYR-2021-0002")
+        panel = page.locator('[data-testid="stExpander"]').filter(has_text="Edit SM-SYR-2021-0002")
+        panel.get_by_label("Fatalities, highest reported").fill("9")
+        panel.get_by_label("Why (kept in the history)").fill("SOHR's later count")
+        panel.get_by_role("button", name="Save").click()
+        expect(panel.get_by_text("Saved SM-SYR-2021-0002 (fatalities_max).")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        with open_store(path) as store:
+            saved = int(store.history("SM-SYR-2021-0002", copy.store_name)["change_id"].iloc[-1])
+        # The choice offered first is that save, labelled: number, time to the second, who, what, which event.
+        choice = panel.locator('[data-testid="stSelectbox"]').filter(has_text="Undo a change")
+        expect(choice.locator("input")).to_have_value(re.compile(
+            rf"#{saved} · \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC · \S+ · edit: fatalities_max: \(empty\) → 9 · "
+            r"SM-SYR-2021-0002"))
+        panel.get_by_role("button", name="Undo").click()
+        expect(panel.get_by_text(f"Change {saved} undone.")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        with open_store(path) as store:
+            history = store.history("SM-SYR-2021-0002", copy.store_name)
+            assert list(history["kind"]) == ["import", "edit", "undo"] and history["undoes"].iloc[-1] == saved
+        # The history reads as before → after by field, newest first.
+        expect(panel.locator('[data-testid="stDataFrame"]')).to_be_visible()
+        # Undoing the same change again is refused, and the refusal is shown where the button is, the panel open.
+        choice.locator("input").click()
+        page.get_by_role("option").filter(has_text=f"#{saved} ·").click()
+        panel.get_by_role("button", name="Undo").click()
+        expect(panel.get_by_text(f"Change {saved} not undone.")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        expect(panel.locator('[data-testid="stCode"]')).to_contain_text(f"change {saved} was already undone")
+        s.assert_clean()
+
+
+def test_a_data_set_is_renamed_deleted_and_brought_back(chromium, store_server):
+    from urllib.parse import quote
+
+    from geo.store.event_store import open_store
+
+    base, path, copy = store_server
+    with browser_session(chromium, base) as s:
+        page = s.open(f"/?data={quote(copy.key)}")
+        s.showing(4, 4)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        # The data set picker (re-made, with a new key, when the page itself changes the open data set).
+        picker = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Data set").last
+        # Named after its file, then when it was made; the picker shows it whole.
+        expect(picker.locator("input")).to_have_value(re.compile(r"events\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\) · 4 events"))
+        assert picker.locator("input").evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "the name is cut"
+        sidebar.get_by_text("Rename or delete this data set").click()
+        name = sidebar.get_by_label("New name")
+        name.fill("Border strikes, 2021")
+        sidebar.get_by_role("button", name="Rename").click()
+        expect(page.get_by_text("Renamed to 'Border strikes, 2021'")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        expect(picker.locator("input")).to_have_value("Border strikes, 2021 · 4 events")
+        assert quote(copy.key).replace("%20", "+") in page.url or quote(copy.key) in page.url  # the link stays
+
+        sure = sidebar.get_by_text("Yes, delete all 4 events of it")
+        if not sure.is_visible():  # the expander may have stayed open over the rename's rerun
+            sidebar.get_by_text("Rename or delete this data set").click()
+        sure.click()
+        sidebar.get_by_role("button", name="Delete this data set").click()
+        expect(page.get_by_text("Deleted 'Border strikes, 2021'")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        expect(picker.locator("input")).to_have_value("events.csv (bundled, read-only)")
+        with open_store(path) as store:
+            assert copy.store_name not in store.datasets()
+
+        sidebar.get_by_text("Recent changes").click()
+        changes = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Undo a change")
+        expect(changes.locator("input")).to_have_value(re.compile(
+            r"^#\d+ · .* UTC · \S+ · delete: deleted data set 'Border strikes, 2021' \(4 events\)$"))
+        sidebar.get_by_role("button", name="Undo").click()
+        expect(page.get_by_text(re.compile(r"Change \d+ undone"))).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        with open_store(path) as store:
+            assert store.datasets()[copy.store_name] == 4 and store.names()[copy.store_name] == "Border strikes, 2021"
+        picker.locator("input").click()
+        expect(page.get_by_role("option").filter(has_text="Border strikes, 2021 · 4 events")).to_be_visible()
+        s.assert_clean()
+
+
+def test_a_refused_import_is_shown_in_full_in_the_main_area(chromium, store_server, tmp_path):
+    from test_browser import upload
+
+    base, _, _ = store_server
+    wrong = tmp_path / "a-file-with-a-rather-long-name-that-would-not-fit-in-a-sidebar.csv"
+    wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    with browser_session(chromium, base) as s:
+        page = s.open("/")
+        s.showing(4, 4)
+        upload(page, wrong, "ACLED export (CSV)")
+        main = page.locator('[data-testid="stMain"]')
+        expect(main.get_by_text("Import refused; nothing was saved")).to_be_visible(timeout=60_000)
+        message = main.locator('[data-testid="stCode"]')
+        expect(message).to_contain_text(wrong.name)
+        expect(message).to_contain_text("PNG")
+        # Wrapped, not cut: the whole message fits the box's width.
+        assert message.evaluate("el => { const pre = el.querySelector('pre') || el; "
+                                "return pre.scrollWidth <= pre.clientWidth + 1; }")
+        s.assert_clean()
