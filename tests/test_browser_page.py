@@ -244,7 +244,7 @@ def test_a_refused_import_is_shown_in_full_in_the_main_area(chromium, store_serv
     from test_browser import upload
 
     base, _, _ = store_server
-    wrong = tmp_path / "a-file-with-a-rather-long-name-that-would-not-fit-in-a-sidebar.csv"
+    wrong = tmp_path / "export.csv"
     wrong.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     with browser_session(chromium, base) as s:
         page = s.open("/")
