@@ -294,8 +294,39 @@ def test_a_pasted_report_proposes_events_that_join_as_a_new_data_set(monkeypatch
     assert not app.exception, app.exception
     assert shown_count(app) == (8, 8)  # the 4 bundled events and the 4 reviewed proposals
     data = app.query_params["data"]
-    assert (data if isinstance(data, str) else data[0]).startswith("store:")  # an editable working copy
+    assert (data if isinstance(data, str) else data[0]).startswith("store:")  # an editable copy in the store
     assert (ROOT / "data" / "events.csv").read_text(encoding="utf-8").count("proposed-") == 0
+    # Said as what happened, and the copy named after the file and the time, not "… working copy".
+    assert any(re.fullmatch(r"Added 4 reviewed events to a new editable copy of events\.csv \(bundled, read-only\), "
+                            r"'events\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\)'\.", m.value) for m in app.success), \
+        [m.value for m in app.success]
+    assert not any("Imported and opened" in m.value for m in app.success)
+    assert not any("working copy" in t.value for t in app.text)
+
+
+def test_week_steps_are_disabled_at_the_ends_of_the_data(monkeypatch):
+    app = run_app(monkeypatch, start="2021-06-24", end="2021-06-30")
+    back, forward = (next(b for b in app.button if b.label == label) for label in ("◀ week", "week ▶"))
+    assert forward.disabled and not back.disabled
+    assert "last month (2021-06-30)" in forward.help
+    app = run_app(monkeypatch)  # the whole timeline: nowhere to step
+    assert all(b.disabled for b in app.button if b.label in ("◀ week", "week ▶"))
+
+
+def test_the_chart_counts_whole_events_under_a_level_title(monkeypatch):
+    app = run_app(monkeypatch)
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["format"] == "d" and axis["tickMinStep"] == 1  # 0, 1, 2, 3: never 0.5
+    assert spec["title"]["text"] == "events / week" and spec["encoding"]["y"]["title"] is None  # level, not rotated
+
+
+def test_one_event_is_one_event_and_missing_cells_are_blank(monkeypatch):
+    app = run_app(monkeypatch, start="2021-02-01", end="2021-02-28")
+    assert shown_count(app) == (1, 4)
+    assert any(b.label.startswith("Prepare download (1 event,") for b in app.button)
+    table = app.dataframe[0]
+    assert table.proto.placeholder == ""  # missing values show as empty cells, never "None"
 
 
 def test_basemap_choice_comes_from_the_link(monkeypatch):

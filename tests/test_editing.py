@@ -123,3 +123,17 @@ def test_a_data_set_is_named_after_its_file_renamed_and_deleted_as_undoable_chan
         rename_dataset(store, list_datasets(store)[BUNDLED], "mine")
     again = editable_copy(store, list_datasets(store)[BUNDLED], load_events(list_datasets(store)[BUNDLED].path))
     assert again.key != copy.key and again.label.startswith("events.csv (")  # a second copy in the same minute
+
+
+def test_a_store_data_set_downloads_without_the_stores_version_column(store_copy):
+    import io
+
+    from geo.io.export import export_bytes
+    from geo.store.datasets import without_store_columns
+
+    store, copy = store_copy
+    events = store.events(copy.store_name)
+    assert "version" in events.columns  # the edit form needs it
+    for fmt in ("csv", "csv-latlon"):
+        written = pd.read_csv(io.BytesIO(export_bytes(without_store_columns(events), fmt)[0]))
+        assert "version" not in written.columns and len(written) == 4
