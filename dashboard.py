@@ -495,7 +495,7 @@ def event_map(events_key: tuple, events, shown, table_ids, focus_id) -> None:
 
 def export_buttons(page: PageState, shown, shows: tuple) -> None:
     """Download exactly the shown events. ``shows`` names the view: data set, its version, filters."""
-    format_col, button_col, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+    format_col, button_col, _ = st.columns([2, 3, 2], vertical_alignment="bottom")
     export_format = format_col.selectbox("Format", list(EXPORT_LABELS), format_func=EXPORT_LABELS.get,
                                          key=PageState.export_format.key, help="Every format keeps the place "
                                          "mentions as written and how each was resolved; dates are ISO strings.")
