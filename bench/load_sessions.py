@@ -26,7 +26,7 @@ Each session does, with its own filters and windows (so no two sessions ask for 
             iframe reporting N events drawn (body[data-strikemap-drawn]).
 2. week     click "week ▶" (even sessions) or "◀ week" (odd) -> the window moved 7 days, shown and drawn.
 3. link     page.goto another filtered link (another window, country, precisions) -> shown and drawn.
-4. filter   type a place name into "Search notes and places" + Enter -> shown and drawn.
+4. filter   type a place name into "Search places, actors and notes" + Enter -> shown and drawn.
 5. export   click "Prepare download (...)" then "Download shown events (GeoJSON)" -> the file saved. Then (not timed) it must be valid
             GeoJSON (geojson_validator, RFC 7946 structure and geometries), its feature count equal to the
             "Showing N" the page displays, and its event ids exactly the expected ones.
@@ -622,7 +622,7 @@ async def run_session(browser, base: str, plan: Plan, opts, rec: SessionResult, 
             await settle(page, rec, deadline, forget=plan.filter.ids != plan.link.ids)
 
         async def do_filter(deadline):
-            box = page.get_by_label("Search notes and places")
+            box = page.get_by_role("textbox", name="Search places, actors and notes")
             await box.fill(plan.text)
             await box.press("Enter")
             await wait_result(page, plan.filter, deadline)

@@ -23,9 +23,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 
+import numpy as np
 import pandas as pd
 
-from ..geocoding.names import fold, name_key, skeleton_keys
+from ..geocoding.names import name_key, skeleton_keys
 from ..io.schema import NEEDS_REVIEW
 
 # query parameter -> (Filters field, column(s) it filters)
@@ -205,7 +206,7 @@ class SearchIndex:
     ``MAX_NAME_WORDS`` words, mapped to the rows (positions) that have it."""
 
     folded: pd.Series
-    place_keys: dict
+    place_keys: dict  # spelling key -> positions (numpy array) of the rows whose place names have it
 
     @classmethod
     def of(cls, gdf) -> "SearchIndex":
@@ -213,34 +214,52 @@ class SearchIndex:
         texts = columns[0].fillna("").astype(str)
         for column in columns[1:]:
             texts = texts + " | " + column.fillna("").astype(str)
-        folded = pd.Series([fold(text) for text in texts], index=gdf.index)
-        place_keys: dict[str, list[int]] = {}
-        keys_of: dict[str, set[str]] = {}
+        folded = fold_all(texts)
+        # Each distinct place cell is keyed once, then stands for every row that has it.
+        found: dict[str, list] = {}
         for column in PLACE_COLUMNS:
             if column not in gdf:
                 continue
-            for position, cell in enumerate(gdf[column].fillna("").astype(str)):
-                if not cell:
-                    continue
-                if cell not in keys_of:
-                    keys_of[cell] = _name_run_keys(cell)
-                for key in keys_of[cell]:
-                    place_keys.setdefault(key, []).append(position)
+            cells = pd.Series(gdf[column].fillna("").astype(str).to_numpy())
+            for cell, positions in cells.groupby(cells).indices.items():
+                if cell:
+                    for key in _name_run_keys(cell):
+                        found.setdefault(key, []).append(positions)
+        place_keys = {key: np.unique(np.concatenate(parts)) for key, parts in found.items()}
         return cls(folded, place_keys)
 
     def matches(self, text: str) -> pd.Series:
         """True for each row whose folded text holds ``text`` folded, or whose place names hold a run of words
         spelled like it."""
-        needle = fold(text)
+        needle = fold_all(pd.Series([text])).iloc[0]  # folded exactly as the rows were
         hit = self.folded.str.contains(needle, regex=False) if needle else pd.Series(True, index=self.folded.index)
         words = name_key(text).split()
         if 0 < len(words) <= MAX_NAME_WORDS:
-            positions = sorted({p for key in skeleton_keys(text) for p in self.place_keys.get(key, ())})
-            if positions:
+            parts = [self.place_keys[key] for key in skeleton_keys(text) if key in self.place_keys]
+            if parts:
+                positions = np.concatenate(parts)
                 spelled = pd.Series(False, index=self.folded.index)
                 spelled.iloc[positions] = True
                 hit = hit | spelled
         return hit
+
+
+# What geo.geocoding.names.fold drops, for whole columns at once in Arrow (fold goes letter by letter): marks
+# that combine with a letter (accents, Arabic vowel signs) and the apostrophes written for ayn and hamza.
+_FOLDED_AWAY = r"[\p{M}'’‘`´ʿʾʼʻ′ʹ]"
+
+
+def fold_all(texts: pd.Series) -> pd.Series:
+    """``fold`` over a whole column: lower case, no accents or apostrophe marks, anything but letters and digits
+    as single spaces."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folded = pa.array(texts.fillna("").astype(str).to_numpy(dtype=object), type=pa.large_string())
+    folded = pc.utf8_normalize(folded, "NFKD")
+    folded = pc.utf8_lower(pc.replace_substring_regex(folded, _FOLDED_AWAY, ""))
+    folded = pc.utf8_trim_whitespace(pc.replace_substring_regex(folded, r"[^\p{L}\p{N}]+", " "))
+    return pd.Series(pd.arrays.ArrowStringArray(folded), index=texts.index)
 
 
 def _name_run_keys(cell: str) -> set[str]:
