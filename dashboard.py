@@ -306,7 +306,7 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
         st.caption(f"{count_of(len(proposals), 'proposed event')}. Untick what is wrong, correct what needs it; an edited "
                    "place mention is geocoded again when added. Nothing joins the data until you add it.")
         table = review_table(proposals)
-        reviewed = st.data_editor(table, key=PageState.review.key, hide_index=True, width="stretch",
+        reviewed = st.data_editor(table, key=PageState.review.key, hide_index=True, width="stretch", placeholder="",
                                   disabled=[c for c in table.columns if c not in (ACCEPT, *EDITABLE)],
                                   column_config={
                                       ACCEPT: st.column_config.CheckboxColumn("add", default=True),
@@ -531,9 +531,9 @@ def load_or_stop(dataset: Dataset):
         st.stop()
     events = loaded.events
     if loaded.set_aside:
-        with st.expander(f"{loaded.rows_set_aside:,} rows set aside (not shown: fix them in the file)"):
+        with st.expander(f"{count_of(loaded.rows_set_aside, 'row')} set aside (not shown: fix them in the file)"):
             # Plain text and a data table: the values are the file's, never Markdown or HTML.
-            st.text(f"{loaded.rows_set_aside:,} rows of {dataset.label} have a bad cell and are not on the map.")
+            st.text(f"{count_of(loaded.rows_set_aside, 'row')} of {dataset.label}: a bad cell, so not on the map.")
             st.dataframe(problems_table(loaded.set_aside), hide_index=True, width="stretch")
     span = date_span(events)
     if span is None:

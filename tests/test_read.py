@@ -160,8 +160,8 @@ def test_the_dashboard_lists_the_set_aside_rows_as_plain_text(tmp_path, monkeypa
     app.run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
-    assert any(e.label.startswith("1 rows set aside") for e in app.expander)
-    assert any(t.value.startswith("1 rows of") for t in app.text)  # one row, two bad cells
+    assert any(e.label.startswith("1 row set aside") for e in app.expander)
+    assert any(t.value.startswith("1 row of") for t in app.text)  # one row, two bad cells
     table = next(d.value for d in app.dataframe if list(d.value.columns) == ["row", "column", "value", "reason"])
     assert table.values.tolist() == [
         ["feature 2 (<b>X</b>)", "fatalities", "<img src=x onerror=alert(1)>",

@@ -66,6 +66,7 @@ import pandas as pd
 from ..errors import MAX_ERRORS_SHOWN, RowProblem
 from .events import GEOMETRY_WKT, geodata_events, geodata_table, place_events, row_label
 from .formats import FORMATS, IMPORT_FORMATS, Precision  # noqa: F401  IMPORT_FORMATS: tests import it from here
+from .schema import count_of
 
 # Progress bars appear only for work that lasts longer than this: large files, not the samples.
 PROGRESS_DELAY_S = 1.0
@@ -95,7 +96,7 @@ class ImportSummary:
     def lines(self) -> list[str]:
         """The summary the CLI prints on stderr."""
         kept = self.rows_read - self.left_out - len({p.index for p in self.set_aside})
-        head = (f"{self.file or self.path} ({self.fmt}): {self.rows_read} rows read"
+        head = (f"{self.file or self.path} ({self.fmt}): {count_of(self.rows_read, 'row')} read"
                 + (f", {self.left_out} left out by --sub-event-type" if self.left_out else "")
                 + f", {kept} imported: {self.placed} placed ({self.given} by their own coordinates or shape"
                 + (f", {self.outlined} of them drawn as their area's outline" if self.outlined else "")
