@@ -186,8 +186,11 @@ def test_undo_after_a_save_undoes_that_save(chromium, store_server):
         # The history reads as before → after by field, newest first.
         expect(panel.locator('[data-testid="stDataFrame"]')).to_be_visible()
         # Undoing the same change again is refused, and the refusal is shown where the button is, the panel open.
+        # The undo is now the latest change, chosen first (the rerun has landed once it shows).
+        expect(choice.locator("input")).to_have_value(re.compile(rf"^#{saved + 1} · .* · undo of change {saved}"))
         choice.locator("input").click()
         page.get_by_role("option").filter(has_text=f"#{saved} ·").click()
+        expect(choice.locator("input")).to_have_value(re.compile(rf"^#{saved} · "))
         panel.get_by_role("button", name="Undo").click()
         expect(panel.get_by_text(f"Change {saved} not undone.")).to_be_visible(timeout=MAP_TIMEOUT_MS)
         expect(panel.locator('[data-testid="stCode"]')).to_contain_text(f"change {saved} was already undone")
