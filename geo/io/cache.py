@@ -8,8 +8,8 @@ the summary. The file's name is a key made of:
 * the SHA-256 of the file's bytes (of every part, for a GeoParquet folder): a changed file is read again,
   however its modification time moved, and a copied or renamed one is found again;
 * the read options (format, bad rows set aside or refused, sub-event types, encoding, size limit);
-* the code that reads: ``CACHE_VERSION``, the declared schema, and the source of ``geo/io`` and
-  ``geo/geocoding`` (a reader or geocoder change re-reads), and the gazetteer file's size and time (rows
+* the code that reads: ``CACHE_VERSION``, the declared schema, and the source of ``geo/io``'s reading
+  modules and of ``geo/geocoding`` (a reader or geocoder change re-reads), and the gazetteer file's size and time (rows
   placed by their mention are geocoded against it).
 
 A cache entry is written to a temporary name then renamed, so a reader never sees half of one; one that
@@ -32,6 +32,8 @@ from .. import config
 CACHE_VERSION = 1  # raise when the cached form changes
 KEEP = 8  # newest cache entries kept
 METADATA_KEY = "strikemap_import_summary"
+# The modules of geo/io whose code decides what a file reads as (not the writers): with geo/geocoding, the key.
+READING_MODULES = ("cache", "events", "formats", "importers", "read", "schema")
 _SUMMARY_SCALARS = ("fmt", "file", "rows_read", "left_out", "given", "outlined", "geocoded")
 
 
@@ -81,10 +83,10 @@ def code_version() -> str:
 
     digest = hashlib.sha256(f"{CACHE_VERSION}|{SCHEMA!r}".encode("utf-8"))
     package = Path(__file__).resolve().parent.parent
-    for folder in ("io", "geocoding"):
-        for source in sorted((package / folder).glob("*")):
-            if source.is_file() and source.suffix in (".py", ".csv"):
-                digest.update(source.name.encode("utf-8") + b"\0" + source.read_bytes())
+    sources = [package / "io" / f"{name}.py" for name in READING_MODULES]
+    sources += sorted(p for p in (package / "geocoding").glob("*") if p.suffix in (".py", ".csv"))
+    for source in sources:
+        digest.update(source.name.encode("utf-8") + b"\0" + source.read_bytes())
     gazetteer = config.GAZETTEER_DB
     if gazetteer.exists():
         stat = gazetteer.stat()
