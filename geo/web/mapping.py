@@ -316,17 +316,23 @@ def _dataset_key(gdf) -> str:
     import hashlib
 
     import pandas as pd
+    import pyarrow as pa
     import shapely
 
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(gdf.index).values.tobytes())
     for column in gdf.columns.drop(gdf.geometry.name):
         values = gdf[column]
-        try:  # each column as its values, without making text of every cell first (1,000,000 rows: ~1 s)
-            hashed = pd.util.hash_pandas_object(values, index=False)
-        except TypeError:  # lists or objects from a GeoJSON's properties: as their text
-            hashed = pd.util.hash_pandas_object(values.astype(str), index=False)
-        digest.update(f"{column}|{values.dtype}|".encode("utf-8", "surrogatepass") + hashed.values.tobytes())
+        digest.update(f"{column}|{values.dtype}|".encode("utf-8", "surrogatepass"))
+        try:  # each column's Arrow buffers as they are (1,000,000 rows: well under a second)
+            held = pa.array(values, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):  # lists or objects from a GeoJSON: as their text
+            digest.update(pd.util.hash_pandas_object(values.astype(str), index=False).values.tobytes())
+            continue
+        for chunk in (held.chunks if isinstance(held, pa.ChunkedArray) else [held]):
+            digest.update(f"{chunk.type}|{chunk.offset}|{len(chunk)}|".encode("utf-8"))
+            for buffer in chunk.buffers():
+                digest.update(b"-" if buffer is None else buffer)
     digest.update(b"".join(w or b"" for w in shapely.to_wkb(gdf.geometry.values)))
     return digest.hexdigest()[:20]
 
@@ -493,7 +499,11 @@ def country_codes(gdf, most: int = 12) -> tuple[str, ...]:
     from ..geocoding.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()
-    counts = gdf["country"].fillna("").str.split("/").explode().value_counts()
+    # Each distinct cell split once ("Iraq/Syria" counts for both), weighted by how many events name it.
+    cells = gdf["country"].fillna("").value_counts()
+    names = pd.Series([str(cell).split("/") for cell in cells.index], index=cells.to_numpy(), dtype=object).explode()
+    counts = (pd.Series(names.index.to_numpy(), index=names.to_numpy()).groupby(level=0, sort=False).sum()
+              .sort_values(ascending=False, kind="stable"))
     codes = [gazetteer.country_code(name) for name in counts.index if name]
     return tuple(dict.fromkeys(c for c in codes if c))[:most]
 
