@@ -289,3 +289,14 @@ def test_column_wise_geojson_equals_feature_by_feature_for_any_text(bundled, tex
     if fast is not None:  # None only for text Arrow will not hold (a lone surrogate): written the other way
         assert json.loads(fast) == expected
     assert json.loads(to_geojson(events)) == expected
+
+
+def test_the_geojson_download_is_the_file_written(bundled, tmp_path):
+    from geo.io.export import export_bytes
+
+    for events in (bundled, bundled.iloc[:0]):
+        data, mime, suffix = export_bytes(events, "geojson")
+        written = write_events(events, tmp_path / "events.geojson")
+        assert data == written.read_bytes() == to_geojson(events).encode("utf-8")
+        assert (mime, suffix) == ("application/geo+json", ".geojson")
+        assert len(json.loads(data)["features"]) == len(events)
