@@ -84,15 +84,17 @@ def _fast_geojson(gdf) -> bytes | None:
     import shapely
 
     text = pa.large_string()
-    properties = json_members(gdf, _columns(gdf))
-    if properties is None:
+    parts = json_members(gdf, _columns(gdf))
+    if parts is None:
         return None
     shapes = np.asarray(gdf.geometry.values)
     written = shapely.to_geojson(shapely.orient_polygons(shapes))
     blank = shapely.is_missing(shapes) | shapely.is_empty(shapes)
     geometries = pc.if_else(pa.array(blank), pa.scalar("null", text),
                             pc.fill_null(pa.array(written, type=text, from_pandas=True), "null"))
-    features = pc.binary_join_element_wise(pa.scalar('{"type":"Feature","properties":{', text), properties,
+    if not len(gdf):
+        return b'{"type":"FeatureCollection","features":[]}'
+    features = pc.binary_join_element_wise(pa.scalar('{"type":"Feature","properties":{', text), *parts,
                                            pa.scalar('},"geometry":', text), geometries, pa.scalar("}", text),
                                            pa.scalar("", text))
     return b'{"type":"FeatureCollection","features":[' + join_texts(features, ",", as_bytes=True) + b"]}"
@@ -103,11 +105,13 @@ def json_objects(frame, columns=None):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    members = json_members(frame, list(frame.columns) if columns is None else columns)
-    if members is None:
+    parts = json_members(frame, list(frame.columns) if columns is None else columns)
+    if parts is None:
         return None
     text = pa.large_string()
-    return pc.binary_join_element_wise(pa.scalar("{", text), members, pa.scalar("}", text), pa.scalar("", text))
+    if not parts:
+        return pa.array(["{}"] * len(frame), type=text)
+    return pc.binary_join_element_wise(pa.scalar("{", text), *parts, pa.scalar("}", text), pa.scalar("", text))
 
 
 def join_texts(texts, separator: str, as_bytes: bool = False) -> str | bytes:
@@ -125,9 +129,10 @@ def join_texts(texts, separator: str, as_bytes: bool = False) -> str | bytes:
 
 
 def json_members(frame, columns):
-    """The members of each row's JSON object (``"name":value,...``, without braces) as an Arrow array, the
-    same text Python's ``json.dumps`` gives a record of Python values (``ensure_ascii=False``), built column
-    by column; or None for a table it does not cover: a column of lists or objects, or of text Arrow will not
+    """The members of each row's JSON object (``"name":value,...``, without braces), the same text Python's
+    ``json.dumps`` gives a record of Python values (``ensure_ascii=False``), built column by column: a list
+    of Arrow scalars (``"name":``, with the comma before each but the first) and arrays (the values) in turn,
+    for one ``binary_join_element_wise`` to join (empty for no columns); or None for a table it does not cover: a column of lists or objects, or of text Arrow will not
     hold (a lone surrogate), a name that is not text, an infinite number (JSON has none: the caller's
     record-by-record way refuses it, naming the problem).
 
@@ -161,31 +166,32 @@ def json_members(frame, columns):
             written = pc.fill_null(pc.cast(pa.array(values, from_pandas=True), text), "null")
         elif is_string_dtype(values.dtype) and infer_dtype(values, skipna=True) in ("string", "empty"):
             strings = pc.cast(pa.array(values, from_pandas=True, type=pa.string()), text)
+            # A quote or backslash is escaped in Arrow; the rare control character by Python's JSON writer.
+            if pc.any(pc.match_substring_regex(strings, r'["\\]')).as_py():
+                strings = pc.replace_substring(pc.replace_substring(strings, "\\", "\\\\"), '"', '\\"')
             written = pc.binary_join_element_wise(quote, strings, quote, nothing)
-            special = pc.fill_null(pc.match_substring_regex(strings, r'["\\\x00-\x1f]'), False)
-            if pc.any(special).as_py():
-                escaped = [json.dumps(v, ensure_ascii=False) for v in pc.filter(strings, special).to_pylist()]
-                written = pc.replace_with_mask(written, special, pa.array(escaped, type=text))
+            control = pc.fill_null(pc.match_substring_regex(strings, r"[\x00-\x1f]"), False)
+            if pc.any(control).as_py():
+                raw = pc.filter(pa.array(values, from_pandas=True, type=pa.string()), control).to_pylist()
+                escaped = [json.dumps(v, ensure_ascii=False) for v in raw]
+                written = pc.replace_with_mask(written, control, pa.array(escaped, type=text))
             written = pc.fill_null(written, "null")
         else:
             return None
-        return pc.binary_join_element_wise(pa.scalar(json.dumps(column, ensure_ascii=False) + ":", text),
-                                           written, nothing)
+        return written
 
     try:
-        members = []
+        parts = []  # '"name":' texts and value arrays, in turn: joined in one pass
         for column in columns:
             if not isinstance(column, str):
                 return None
             found = member(column, frame[column])
             if found is None:
                 return None
-            members.append(found)
+            parts += [pa.scalar(("," if parts else "") + json.dumps(column, ensure_ascii=False) + ":", text), found]
     except (pa.ArrowException, ValueError, TypeError, UnicodeError):
         return None
-    if not members:
-        return pa.array([""] * len(frame), type=text)
-    return pc.binary_join_element_wise(*members, pa.scalar(",", text))
+    return parts
 
 
 def _plain(value):
