@@ -69,8 +69,10 @@ class Session:
     async def __aenter__(self):
         import websockets
 
+        # No keep-alive pings: on a loaded machine a pong can come late, and the step's own timeout judges.
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                           open_timeout=self.timeout)
+                                           open_timeout=self.timeout, ping_interval=None, ping_timeout=None,
+                                           close_timeout=10)
         return self
 
     async def __aexit__(self, *exc):
