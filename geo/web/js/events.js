@@ -83,10 +83,10 @@
   /* What interact.js (clicks, lists, clusters, density) needs of the drawn layer. */
   function interact(group, data, rows, o) {
     if (!window.StrikemapInteract) return;
-    StrikemapInteract.attach(group, data, rows, o, {
+    window.StrikemapInteract.attach(group, data, rows, o, {
       popupBox: function (i, resized) { return popupBox(i, o, resized); },
       summary: function (i) { return summary(i, o); }});
-    StrikemapInteract.focus(o.focus);
+    window.StrikemapInteract.focus(o.focus);
   }
 
   function isShown(mask) {
@@ -129,7 +129,7 @@
         if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) continue;
         points.push(x, y, this._rows[k]);
       }
-      var grouped = window.StrikemapInteract ? StrikemapInteract.clusters(this, map, points) : {points: points, clusters: []};
+      var grouped = window.StrikemapInteract ? window.StrikemapInteract.clusters(this, map, points) : {points: points, clusters: []};
       points = grouped.points;
       // One path per colour: dots (and uncertainty circles) of a precision are filled in one call.
       var dots = {}, circles = {};
@@ -149,7 +149,7 @@
       Object.keys(circles).forEach(function (c) { ctx.fillStyle = c; ctx.fill(circles[c]); });
       ctx.globalAlpha = 1;
       Object.keys(dots).forEach(function (c) { ctx.fillStyle = c; ctx.fill(dots[c]); });
-      if (grouped.clusters.length) StrikemapInteract.drawClusters(ctx, grouped.clusters);
+      if (grouped.clusters.length) window.StrikemapInteract.drawClusters(ctx, grouped.clusters);
       this._points = points;
     },
     _project: function () {  // each shown event's position in world pixels at zoom 0, once

@@ -187,7 +187,7 @@
 
   /* Group the canvas layer's visible points (x, y, row, ...) by grid cell at low zoom: cells of at
    * least CLUSTER_MIN events become one bubble with its count. Returns {points, clusters}: the points
-   * still drawn one by one, and the bubbles {x, y, n, latlngs}. */
+   * still drawn one by one, and the bubbles {x, y, n, r (its radius), latlngs}. */
   function clusters(layer, map, points) {
     clusterLayer = layer;
     if (map.getZoom() >= CLUSTER_BELOW_ZOOM) { layer._clusters = []; return {points: points, clusters: []}; }
@@ -209,7 +209,8 @@
         var i = points[m + 2];
         latlngs.push([data.lat[i], data.lon[i]]);
       });
-      bubbles.push({x: x / members.length, y: y / members.length, n: members.length, latlngs: latlngs});
+      bubbles.push({x: x / members.length, y: y / members.length, n: members.length, r: bubbleRadius(members.length),
+                    latlngs: latlngs});
     });
     layer._clusters = bubbles;
     return {points: single, clusters: bubbles};
@@ -220,8 +221,7 @@
   function drawClusters(ctx, bubbles) {
     ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.font = "bold 11px sans-serif";
     bubbles.forEach(function (b) {
-      var r = bubbleRadius(b.n);
-      ctx.beginPath(); ctx.arc(b.x, b.y, r, 0, 2 * Math.PI);
+      ctx.beginPath(); ctx.arc(b.x, b.y, b.r, 0, 2 * Math.PI);
       ctx.fillStyle = "rgba(178, 24, 43, 0.75)"; ctx.fill();
       ctx.lineWidth = 2; ctx.strokeStyle = "#fff"; ctx.stroke();
       ctx.fillStyle = "#fff";
@@ -234,7 +234,7 @@
     var best = null;
     clusterLayer._clusters.forEach(function (b) {
       var dx = b.x - point.x, dy = b.y - point.y;
-      if (dx * dx + dy * dy <= Math.pow(bubbleRadius(b.n), 2)) best = b;
+      if (dx * dx + dy * dy <= b.r * b.r) best = b;
     });
     return best;
   }
