@@ -173,3 +173,37 @@ def test_many_events_cluster_at_low_zoom_and_a_cluster_click_zooms_in(chromium, 
         expect(page).to_have_url(re.compile(r"zoom=([5-9]|1\d)"), timeout=MAP_TIMEOUT_MS)
         assert frame.locator(".leaflet-popup").count() == 0
         s.assert_clean()
+
+
+def test_playback_advances_the_window_and_the_link(session):
+    page = session.open("/?start=2021-02-01&end=2021-02-07&play_speed=0.5")
+    session.showing(0, 4)
+    frame = session.map_frame(".leaflet-container")
+    page.get_by_role("button", name="▶ Play").click()
+    # A week a step, half a second a step (or as fast as the page runs again): the window and the link move on.
+    expect(page).to_have_url(re.compile(r"start=2021-02-08&end=2021-02-14"), timeout=MAP_TIMEOUT_MS)
+    assert "play=1" in page.url and "play_speed=0.5" in page.url
+    expect(page).to_have_url(re.compile(r"start=2021-02-22&end=2021-02-28"), timeout=MAP_TIMEOUT_MS)
+    page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    expect(page).not_to_have_url(re.compile(r"play=1"), timeout=MAP_TIMEOUT_MS)
+    start, end = re.search(r"start=([\d-]+)&end=([\d-]+)", page.url).groups()
+    assert start >= "2021-02-22", page.url
+    # Paused: the page, the map and the link agree on one window, and stay there.
+    shown = 1 if start <= "2021-02-25" <= end else 0
+    expect(page.get_by_text(f"Showing {shown} of 4 events · {start} to {end}")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    expect(frame.locator("path.strikemap-event")).to_have_count(shown, timeout=MAP_TIMEOUT_MS)
+    time.sleep(2.0)  # four steps' time: nothing moves
+    assert f"start={start}&end={end}" in page.url, (start, end, page.url)
+    session.assert_clean()
+
+
+def test_a_link_that_plays_cumulatively_by_day_plays_when_opened(session):
+    page = session.open("/?start=2021-06-25&end=2021-06-25&play=1&play_by=day&play_mode=cumulative&play_speed=0.5")
+    session.showing(0, 4)
+    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"start=2021-06-25&end=2021-06-27"), timeout=MAP_TIMEOUT_MS)
+    expect(page.get_by_text("Showing 3 of 4 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    session.assert_clean()
