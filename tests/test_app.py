@@ -430,7 +430,7 @@ def test_needs_review_toggle_keeps_doubtful_places_and_goes_in_the_link(monkeypa
 def test_play_and_pause_go_in_the_link_and_a_played_link_opens_playing(monkeypatch):
     app = run_app(monkeypatch, start="2021-02-01", end="2021-02-07", play_by="day", play_speed="2")
     play = next(b for b in app.button if b.label == "▶ Play")
-    assert [s.value for s in app.selectbox if s.label in ("Step", "Window", "Speed")] == ["day", "window", 2.0]
+    assert [s.value for s in app.selectbox if s.label in ("Step by", "Window", "Speed")] == ["day", "window", 2.0]
     play.click().run()
     assert not app.exception, app.exception
     assert params_of(app)["play"] == ["1"] and params_of(app)["play_by"] == ["day"]

@@ -52,7 +52,7 @@ class Playback:
     speed: float = 1.0
 
     STEPS = MappingProxyType({"day": 1, "week": 7})  # days a step
-    MODES = MappingProxyType({"window": "moving window", "cumulative": "cumulative"})
+    MODES = MappingProxyType({"window": "moving", "cumulative": "cumulative"})  # how the window plays
     SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds a step
 
     def to_query(self) -> dict[str, str]:
