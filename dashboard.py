@@ -353,7 +353,8 @@ def timeline_controls(page: PageState):
     with dates_col:
         st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
                       on_change=changed, args=(PageState.window_typed,))
-    back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5], vertical_alignment="bottom")
+    back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
+                                                             vertical_alignment="bottom")
     back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch")
     forward.button("week ▶", on_click=changed, args=(PageState.step, 7), width="stretch")
     playback_controls(page, play, by, mode, speed)
@@ -368,8 +369,8 @@ def playback_controls(page: PageState, play, by, mode, speed) -> None:
     mode.selectbox("Window", list(Playback.MODES), key=PageState.play_mode.key, on_change=changed,
                    format_func=Playback.MODES.get, help="Moving: the window keeps its width and moves on. "
                    "Cumulative: it keeps its start and grows.")
-    speed.selectbox("Speed", Playback.SPEEDS, key=PageState.play_speed.key, on_change=changed, help="Seconds a step.",
-                    format_func=lambda s: f"{s:g} s")
+    speed.selectbox("Speed", Playback.SPEEDS, key=PageState.play_speed.key, on_change=changed,
+                    format_func=lambda s: f"{s:g} s", help="Seconds a step.")
 
 
 def playback_timer(page: PageState, status) -> None:

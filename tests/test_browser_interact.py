@@ -27,7 +27,8 @@ AL_QAIM = "SM-IRQ-2021-0001"  # its 15 km circle covers Abu Kamal
 CENTRES = """() => {
     const seen = {};
     for (const path of document.querySelectorAll("path.strikemap-center")) {
-        const b = path.getBoundingClientRect(), key = Math.round(b.x + b.width / 2) + ":" + Math.round(b.y + b.height / 2);
+        const b = path.getBoundingClientRect();
+        const key = Math.round(b.x + b.width / 2) + ":" + Math.round(b.y + b.height / 2);
         seen[key] = (seen[key] || 0) + 1;
     }
     return Object.entries(seen).map(([key, n]) => key.split(":").map(Number).concat([n]));
