@@ -94,6 +94,10 @@
    * uncertainty circle (when shapes are shown) or region contains the point. */
   function hitsAt(point, latlng) {
     var map = state.map, data = state.data, o = state.o, near = [], under = [];
+    // A cheap test first, in degrees (generous: 1.5 times the reach, at the click's latitude), so a click
+    // over a million events projects only the few near it.
+    var stretch = 1.5 / Math.max(0.01, Math.cos(latlng.lat * Math.PI / 180));
+    var pixelDegrees = PICK_PX * 360 / (256 * Math.pow(2, map.getZoom())) * stretch;
     state.rows.forEach(function (i) {
       var outline = data.outlines[String(i)];
       if (outline) {
@@ -101,6 +105,9 @@
         return;
       }
       if (data.lat[i] === null || data.lon[i] === null) return;
+      var reach = o.shapes && data.precision[i] !== 1 && data.radius[i] ? Math.max(pixelDegrees, data.radius[i] / 111 * stretch)
+        : pixelDegrees;
+      if (Math.abs(data.lat[i] - latlng.lat) > reach || Math.abs(data.lon[i] - latlng.lng) > reach) return;
       var at = L.latLng(data.lat[i], data.lon[i]), d = map.latLngToContainerPoint(at).distanceTo(point);
       if (d <= PICK_PX) near.push({i: i, d: d, area: false});
       else if (o.shapes && data.precision[i] !== 1 && data.radius[i] && map.distance(at, latlng) <= data.radius[i] * 1000) {
@@ -265,8 +272,11 @@
       var ctx = canvas.getContext("2d"), bins = {}, most = 0, total = 0, w = Math.sqrt(3) * HEX_PX, h = 1.5 * HEX_PX;
       // The grid is fixed to the world (pixels at this zoom), so panning moves the hexagons, never re-bins them.
       var zoom = map.getZoom(), shift = map.containerPointToLayerPoint([0, 0]).add(map.getPixelOrigin());
+      var view = map.getBounds().pad(0.1), south = view.getSouth(), north = view.getNorth();
+      var west = view.getWest(), east = view.getEast();
       state.rows.forEach(function (i) {
         if (data.lat[i] === null || data.lon[i] === null) return;
+        if (data.lat[i] < south || data.lat[i] > north || data.lon[i] < west || data.lon[i] > east) return;
         var p = map.project([data.lat[i], data.lon[i]], zoom), x = p.x - shift.x, y = p.y - shift.y;
         if (x < -HEX_PX || y < -HEX_PX || x > size.x + HEX_PX || y > size.y + HEX_PX) return;
         // Pointy-top hexagons: axial coordinates, rounded in cube coordinates.
