@@ -300,3 +300,20 @@ def test_the_geojson_download_is_the_file_written(bundled, tmp_path):
         assert data == written.read_bytes() == to_geojson(events).encode("utf-8")
         assert (mime, suffix) == ("application/geo+json", ".geojson")
         assert len(json.loads(data)["features"]) == len(events)
+
+
+def test_a_table_read_back_from_parquet_in_chunks_is_written_the_same(bundled, tmp_path):
+    """The parsed-events cache reads a million rows back as Arrow columns in several chunks (row groups):
+    GeoJSON, downloads and the map's popup files come out exactly as from the table in one piece."""
+    from geo.io.export import export_bytes
+    from geo.web.mapping import publish_events
+
+    bundled.to_parquet(tmp_path / "chunked.parquet", row_group_size=1)
+    chunked = gpd.read_parquet(tmp_path / "chunked.parquet")
+    assert chunked["notes"].array._pa_array.num_chunks > 1
+    assert to_geojson(chunked) == to_geojson(bundled)
+    assert export_bytes(chunked, "geojson")[0] == export_bytes(bundled, "geojson")[0]
+    one = publish_events(bundled, static_dir=tmp_path / "one")
+    many = publish_events(chunked, static_dir=tmp_path / "many")
+    read = lambda root, url: (root / url.removeprefix("/app/static/") / "details-0.json").read_text(encoding="utf-8")
+    assert read(tmp_path / "many", many) == read(tmp_path / "one", one)

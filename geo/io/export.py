@@ -120,6 +120,7 @@ def join_texts(texts, separator: str, as_bytes: bool = False) -> str | bytes:
     import pyarrow.compute as pc
 
     text = pa.large_string()
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], pa.int64()), texts.cast(text))
     joined = pc.binary_join(whole, pa.scalar(separator, text))[0]
     if as_bytes:
@@ -147,6 +148,11 @@ def json_members(frame, columns):
     text = pa.large_string()
     quote, nothing = pa.scalar('"', text), pa.scalar("", text)
 
+    def arrow(values, kind=None):
+        """The column as one Arrow array (a table read from Parquet holds its columns in chunks)."""
+        held = pa.array(values, from_pandas=True, type=kind)
+        return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
+
     def member(column, values):
         """'"name":value' for each row, as an Arrow array."""
         if is_float_dtype(values.dtype):
@@ -155,24 +161,24 @@ def json_members(frame, columns):
                 return None
             # Arrow writes the shortest text that reads back the same float, as Python does; a whole one
             # gets Python's ".0", so it reads back as a number with a fraction.
-            written = pc.cast(pa.array(numbers, from_pandas=True), text)
+            written = pc.cast(arrow(numbers), text)
             whole = pc.invert(pc.match_substring_regex(written, "[.eEn]"))
             written = pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(written, pa.scalar(".0", text),
                                                                                 nothing), written), "null")
         elif is_bool_dtype(values.dtype):
-            flags = pa.array(values, from_pandas=True, type=pa.bool_())
+            flags = arrow(values, pa.bool_())
             written = pc.fill_null(pc.if_else(flags, pa.scalar("true", text), pa.scalar("false", text)), "null")
         elif is_integer_dtype(values.dtype):
-            written = pc.fill_null(pc.cast(pa.array(values, from_pandas=True), text), "null")
+            written = pc.fill_null(pc.cast(arrow(values), text), "null")
         elif is_string_dtype(values.dtype) and infer_dtype(values, skipna=True) in ("string", "empty"):
-            strings = pc.cast(pa.array(values, from_pandas=True, type=pa.string()), text)
+            strings = pc.cast(arrow(values, pa.string()), text)
             # A quote or backslash is escaped in Arrow; the rare control character by Python's JSON writer.
             if pc.any(pc.match_substring_regex(strings, r'["\\]')).as_py():
                 strings = pc.replace_substring(pc.replace_substring(strings, "\\", "\\\\"), '"', '\\"')
             written = pc.binary_join_element_wise(quote, strings, quote, nothing)
             control = pc.fill_null(pc.match_substring_regex(strings, r"[\x00-\x1f]"), False)
             if pc.any(control).as_py():
-                raw = pc.filter(pa.array(values, from_pandas=True, type=pa.string()), control).to_pylist()
+                raw = pc.filter(arrow(values, pa.string()), control).to_pylist()
                 escaped = [json.dumps(v, ensure_ascii=False) for v in raw]
                 written = pc.replace_with_mask(written, control, pa.array(escaped, type=text))
             written = pc.fill_null(written, "null")
