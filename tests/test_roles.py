@@ -178,3 +178,47 @@ def test_an_edit_kept_over_a_new_sign_in_is_for_its_author_only():
     assert drafts.get("bob@example.com", "store:copy", EDITED) is None
     drafts.drop("alice@example.com", "store:copy", EDITED)
     assert drafts.pending("alice@example.com") == []
+
+
+def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.web.page_state import PageState
+
+    monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
+    monkeypatch.delenv("STRIKEMAP_TRUSTED_HEADER", raising=False)
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    with open_store(tmp_path / "store.sqlite") as store:
+        copy = editable_copy(store, list_datasets(store)[BUNDLED], load_events(ROOT / "data" / "events.csv"),
+                             author="alice@example.com")
+        store.grant("alice@example.com", "admin", by="alice@example.com")
+
+    def page_as(author: str) -> AppTest:
+        monkeypatch.setenv("STRIKEMAP_AUTHOR", author)  # single-user mode: the page acts as the environment's user
+        app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        app.query_params["data"] = copy.key
+        app.run()
+        rows = list(app.dataframe[0].value["event_id_cnty"])
+        app.session_state[PageState.table.key] = {"selection": {"rows": [rows.index(EDITED)], "columns": []}}
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    bob = page_as("bob@example.com")
+    captions = " ".join(c.value for c in bob.caption)
+    assert "Single-user mode (no sign-in configured): changes are recorded as bob@example.com" in captions
+    assert "Editing: bob@example.com is a viewer in this event store and may not edit events" in captions
+    assert "Importing files: bob@example.com is a viewer" in captions
+    labels = {b.label for b in bob.button}
+    assert not labels & {"Save", "Undo", "Import", "Grant"} and not any("Import a file" in e.label for e in bob.expander)
+    assert any(f"History of {EDITED}" in c.value for c in bob.caption)  # reading stays open to all
+
+    alice = page_as("alice@example.com")
+    assert {"Save", "Undo"} <= {b.label for b in alice.button}
+    assert any(e.label == "Roles (admin)" for e in alice.expander)
+    next(t for t in alice.text_input if t.label == "Identity (the e-mail the sign-in gives)").input("bob@example.com")
+    next(s for s in alice.selectbox if s.label == "Role").set_value("editor")
+    next(b for b in alice.button if b.label == "Grant").click().run()
+    assert not alice.exception, alice.exception
+    assert open_store(tmp_path / "store.sqlite").role_of("bob@example.com") == "editor"
+    assert "Save" in {b.label for b in page_as("bob@example.com").button}
