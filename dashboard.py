@@ -160,10 +160,15 @@ def open_from_page(page: PageState, key: str) -> None:
     st.rerun()
 
 
-def account(page: PageState, access: Access) -> None:
+def say_why(sentence: str) -> None:
+    """Why a control is missing, where it would be: plain text (it names an identity, which is not Markdown)."""
+    st.text(sentence)
+
+
+def account(access: Access) -> None:
     """Who the page acts as (recorded with every change), signing in and out, and what is kept for after."""
     identity = access.identity
-    st.caption(access.label())
+    st.text(access.label())  # plain text: an identity from a provider or a header is not Markdown
     if identity.mode == SIGN_IN and not identity.signed_in:
         st.button("Sign in again" if identity.expired else "Sign in", type="primary", on_click=st.login)
     elif identity.mode == SIGN_IN:
@@ -177,7 +182,7 @@ def roles_panel(access: Access, dataset: Dataset) -> None:
         return
     with st.sidebar:
         if not access.can("grant"):
-            st.caption("Roles and data set administration: " + access.why_not("grant"))
+            say_why("Roles and data set administration: " + access.why_not("grant"))
             return
         with st.expander("Roles (admin)"):
             st.dataframe(store.members().astype(str), hide_index=True, width="stretch")
@@ -222,7 +227,7 @@ def data_sidebar(page: PageState, access: Access) -> Dataset:
         st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
                      key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
                      format_func=lambda key: datasets[key].label)
-        account(page, access)
+        account(access)
         if store_problem:
             st.warning("The event store is not available, so imports, reviewed events and edits cannot be "
                        "saved; the bundled data set still works.")
@@ -232,7 +237,7 @@ def data_sidebar(page: PageState, access: Access) -> Dataset:
         if access.can("import"):
             import_form(page, access)
         else:
-            st.caption("Importing files: " + access.why_not("import"))
+            say_why("Importing files: " + access.why_not("import"))
         if page.import_report is not None:
             st.success("Imported and opened:")
             st.text("\n".join(page.import_report))
@@ -271,7 +276,7 @@ def propose_from_report(page: PageState, access: Access, dataset: Dataset, event
     """Paste a report, review the events it proposes, add the ticked ones to the open data set (in the
     event store; the bundled data set gets an editable working copy first)."""
     if not access.can("add"):
-        st.caption("Proposing events from a report: " + access.why_not("add"))
+        say_why("Proposing events from a report: " + access.why_not("add"))
         return
     with st.expander("Propose events from a report", expanded=page.proposals is not None):
         with st.form("report", border=False):
@@ -332,7 +337,7 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
             st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
                        "in the event store keeps every correction with who made it, when and why.")
             if not access.can("import"):
-                st.caption("Making an editable copy: " + access.why_not("import"))
+                say_why("Making an editable copy: " + access.why_not("import"))
             elif st.button("Make an editable copy"):
                 open_from_page(page, editable_copy(store, dataset, events, author=access.author).key)
             return
@@ -361,9 +366,11 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
                 if st.form_submit_button("Save", type="primary"):
                     save_edit(page, access, store, dataset, row, values, form.loaded_version, comment)
         else:
-            st.caption("Editing: " + access.why_not("edit"))
+            say_why("Editing: " + access.why_not("edit"))
         history = store.history(event_id, dataset.store_name)
         st.caption(f"History of {event_id} (version {version})")
+        last = history.iloc[-1]  # who: the identity that made it, never a typed name (shown as plain text)
+        st.text(f"Last change: {last['kind']} by {last['author']}, {last['at']:%Y-%m-%d %H:%M} UTC")
         st.dataframe(history.astype(str), hide_index=True, width="stretch")
         if not access.can("undo"):
             return

@@ -205,7 +205,7 @@ def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tm
         return app
 
     bob = page_as("bob@example.com")
-    captions = " ".join(c.value for c in bob.caption)
+    captions = " ".join(c.value for c in bob.text)
     assert "Single-user mode (no sign-in configured): changes are recorded as bob@example.com" in captions
     assert "Editing: bob@example.com is a viewer in this event store and may not edit events" in captions
     assert "Importing files: bob@example.com is a viewer" in captions
