@@ -329,7 +329,8 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
     """Correct the selected event, see its history, undo a change. Only store data sets are editable, and only
     by an editor; anyone sees the history."""
     store = event_store()[0]
-    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None):
+    kept = drafts().get(access.author, dataset.key, event_id) if access.author else None
+    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None or bool(kept)):
         if page.edit_report is not None:
             st.success(page.edit_report)
             del page.edit_report
@@ -350,7 +351,7 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
         # An expired sign-in keeps the form, so nothing typed is lost: a save then keeps the edit for after the
         # new sign-in (geo.web.identity.Drafts) instead of writing it.
         if access.can("edit") or (access.identity.expired and roles_allow_edit(access)):
-            draft = drafts().get(access.author, dataset.key, event_id)
+            draft = kept
             if draft is not None and access.can("edit"):
                 st.info("Your edit from before you signed in again is back in the form: check it and save.")
             if access.identity.expired:

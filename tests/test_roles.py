@@ -222,3 +222,37 @@ def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tm
     assert not alice.exception, alice.exception
     assert open_store(tmp_path / "store.sqlite").role_of("bob@example.com") == "editor"
     assert "Save" in {b.label for b in page_as("bob@example.com").button}
+
+
+def test_a_viewers_database_role_can_read_the_store_and_never_write_it(postgis_server):
+    """The README's grants, as written there: a PostgreSQL role that can only read, so even a modified client
+    that claims an editor's identity cannot write."""
+    import re
+
+    import sqlalchemy as sa
+
+    owner_url = postgis_server.new_database()
+    with open_store(owner_url) as store:
+        seed(store, ROOT / "data" / "events.csv", author="alice@example.com")
+        store.grant("alice@example.com", "admin", by="alice@example.com")
+        readme = (ROOT / "README.md").read_text()
+        with store.engine.begin() as conn:
+            for block in ("viewers", "editors"):
+                grants = re.search(rf"```sql\n(-- {block}.*?)```", readme, re.S).group(1)
+                for statement in filter(str.strip, grants.replace("strikemap_db", conn.engine.url.database).split(";")):
+                    conn.exec_driver_sql(statement)
+    viewer_url = owner_url.replace("postgresql://strikemap@", "postgresql://strikemap_viewer@")
+    with open_store(viewer_url) as viewer:
+        assert len(viewer.events()) == 4 and list(viewer.history(EDITED)["author"]) == ["alice@example.com"]
+        with pytest.raises(StoreError, match="'strikemap_viewer' may only read this event store, so nothing was "
+                                             "changed .*permission denied"):
+            viewer.update(EDITED, {"fatalities": 99}, 1, "crafted", author="alice@example.com")
+        with viewer.engine.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            conn.exec_driver_sql("UPDATE roles SET role = 'admin'")
+    with open_store(owner_url.replace("postgresql://strikemap@", "postgresql://strikemap_editor@")) as editor:
+        editor.update(EDITED, {"fatalities": 9}, 1, "SOHR", author="alice@example.com")
+        with pytest.raises(StoreError, match="'strikemap_editor' may not change roles .*permission denied for table roles"):
+            editor.grant("bob@example.com", "editor", by="alice@example.com")
+    with open_store(owner_url) as store:
+        assert fatalities(store) == 9 and store.revision()[0] == 2
+        assert list(store.history(EDITED)["author"]) == ["alice@example.com"] * 2

@@ -149,7 +149,18 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the event store {_shown_url(engine)}: {exc.orig}") from None
+    except sa.exc.ProgrammingError as exc:
+        engine.dispose()
+        if _read_only(exc):
+            raise StoreError(f"the event store {_shown_url(engine)} has no tables yet and this database user may not "
+                             f"create them: open it once as its owner ({str(exc.orig).strip()})") from None
+        raise
     return Store(engine)
+
+
+def _read_only(exc: sa.exc.DBAPIError) -> bool:
+    """PostgreSQL refused for want of a privilege (SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
 
 
 def _add_new_schema_columns(conn) -> None:
@@ -523,8 +534,14 @@ class Store:
                 undoes: int | None = None) -> Change:
         at, author = dt.datetime.now(dt.timezone.utc), author or default_author()
         roles.authorise(conn, author, kind)  # in the write's own transaction: the role it commits under
-        result = conn.execute(CHANGES.insert().values(at=at, author=author, kind=kind, comment=comment or "",
-                                                      dataset=dataset, events=events, undoes=undoes))
+        try:
+            result = conn.execute(CHANGES.insert().values(at=at, author=author, kind=kind, comment=comment or "",
+                                                          dataset=dataset, events=events, undoes=undoes))
+        except sa.exc.ProgrammingError as exc:
+            if _read_only(exc):  # a viewers' database role (README: PostGIS grants)
+                raise StoreError(f"the database user {self.engine.url.username!r} may only read this event store, "
+                                 f"so nothing was changed ({str(exc.orig).strip()})") from None
+            raise
         return Change(result.inserted_primary_key[0], kind, dataset, at, author, comment or "", events)
 
     def _insert_rows(self, conn, dataset: str, records: list[dict], change_id: int, progress=None) -> None:

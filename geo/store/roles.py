@@ -22,6 +22,7 @@ only read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pandas as pd
@@ -123,7 +124,7 @@ def grant(engine, member: str, role: str, by: str) -> None:
     key = member_key(member or "")
     if not key:
         raise StoreError("grant a role to whom? the identity is empty")
-    with engine.begin() as conn:
+    with _database_may(engine, "change roles"), engine.begin() as conn:
         shared = is_shared(conn)
         authorise(conn, by, "grant")
         if not shared and role != ADMIN:
@@ -138,13 +139,25 @@ def grant(engine, member: str, role: str, by: str) -> None:
 def revoke(engine, member: str, by: str) -> None:
     """Take ``member``'s role away (they become a viewer), as an admin ``by``."""
     key = member_key(member or "")
-    with engine.begin() as conn:
+    with _database_may(engine, "change roles"), engine.begin() as conn:
         authorise(conn, by, "grant")
         if conn.scalar(sa.select(MEMBERS.c.role).where(MEMBERS.c.member == key)) is None:
             raise StoreError(f"{member!r} holds no role in this event store")
         _keep_an_admin(conn, key, None)
         conn.execute(MEMBERS.delete().where(MEMBERS.c.member == key))
         conn.execute(ROLE_LOG.insert().values(at=_now(), member=key, role=None, by=by))
+
+
+@contextlib.contextmanager
+def _database_may(engine, what: str):
+    """The database's own refusal (PostgreSQL: SQLSTATE 42501, a role without the grant) as a clear error."""
+    try:
+        yield
+    except sa.exc.ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":
+            raise
+        raise StoreError(f"the database user {engine.url.username!r} may not {what} in this event store, so nothing "
+                         f"was changed ({str(exc.orig).strip()})") from None
 
 
 def _keep_an_admin(conn, key: str, new_role: str | None) -> None:
