@@ -366,6 +366,8 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
                                         placeholder="e.g. SOHR's later count", key=form.key("comment"))
                 if st.form_submit_button("Save", type="primary"):
                     save_edit(page, access, store, dataset, row, values, form.loaded_version, comment)
+            if access.identity.expired:  # (a button cannot live in the form)
+                st.button("Sign in again to save", type="primary", on_click=st.login, key="sign-in-to-save")
         else:
             say_why("Editing: " + access.why_not("edit"))
         history = store.history(event_id, dataset.store_name)
@@ -403,7 +405,6 @@ def save_edit(page: PageState, access: Access, store, dataset: Dataset, row, val
         drafts().keep(access.author, dataset.key, event_id, values, comment)
         st.warning("Not saved yet: your sign-in has expired. Your edit is kept: sign in again, select "
                    f"{event_id} and it is back in the form.")
-        st.button("Sign in again to save", type="primary", on_click=st.login, key="sign-in-to-save")
         return
     try:
         edit_event(store, dataset, event_id, changes, expected_version, author=access.author,

@@ -35,9 +35,15 @@ PROVIDER_START_TIMEOUT_S = 60
 @pytest.fixture(scope="module")
 def provider():
     """A real OpenID Connect provider on 127.0.0.1: anyone may sign in as any subject (its e-mail claim too)."""
+    with start_provider() as base:
+        yield base
+
+
+@contextmanager
+def start_provider(*options: str):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + PROVIDER_START_TIMEOUT_S
@@ -64,6 +70,10 @@ def provider():
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory):
     """(path, data set key): an editable copy of the bundled events in a store admin@example.com shares."""
+    return make_shared_store(tmp_path_factory)
+
+
+def make_shared_store(tmp_path_factory):
     from geo.io.events import load_events
     from geo.store.datasets import BUNDLED, editable_copy, list_datasets
     from geo.store.event_store import open_store
@@ -80,6 +90,12 @@ def shared_store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(provider, shared_store, tmp_path_factory):
     """The dashboard with [auth] in $HOME/.streamlit/secrets.toml pointing at the provider."""
+    with start_server(provider, shared_store[0], tmp_path_factory) as base:
+        yield base
+
+
+@contextmanager
+def start_server(provider: str, store_path, tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     (home / ".streamlit").mkdir()
 
@@ -92,7 +108,7 @@ def server(provider, shared_store, tmp_path_factory):
             'client_secret = "strikemap-secret"\n'
             f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n')
 
-    env = {"HOME": home, "STRIKEMAP_DB": shared_store[0], "STRIKEMAP_AUTHOR": None, "STRIKEMAP_TRUSTED_HEADER": None}
+    env = {"HOME": home, "STRIKEMAP_DB": store_path, "STRIKEMAP_AUTHOR": None, "STRIKEMAP_TRUSTED_HEADER": None}
     with streamlit_server(env=env, before_start=write_secrets) as base:
         yield base
 
@@ -145,10 +161,14 @@ def sidebar(page):
 def sign_in(page, server: str, who: str, role_line: str):
     page.goto(server + "/", wait_until="domcontentloaded")
     sidebar(page).get_by_role("button", name="Sign in").click()
-    page.locator('input[name="sub"]').fill(who)  # the provider's own form
-    page.get_by_role("button", name="Authorize").click()
+    authorize(page, who)
     expect(sidebar(page).get_by_text(f"{who} (signed in), {role_line} of this event store.")).to_be_visible(
         timeout=MAP_TIMEOUT_MS)
+
+
+def authorize(page, who: str) -> None:
+    page.locator('input[name="sub"]').fill(who)  # the provider's own form
+    page.get_by_role("button", name="Authorize").click()
 
 
 def open_event(page, server: str, dataset_key: str):
@@ -249,3 +269,34 @@ def test_bob_a_viewer_cannot_edit_until_an_admin_grants_him_editor(chromium, ser
         save_notes(bob, "Storage site hit; two fighters killed (SOHR).", "SOHR")
         expect(bob.get_by_text("Last change: edit by bob@example.com")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     assert history_authors(store_path, key)[-1] == "bob@example.com"
+
+
+SHORT_SIGN_IN_S = 30  # the short-lived provider's ID tokens: long enough to sign in and edit on a loaded machine
+
+
+def test_an_expired_sign_in_asks_to_sign_in_again_and_the_edit_being_typed_comes_back(chromium, tmp_path_factory):
+    store_path, key = make_shared_store(tmp_path_factory)
+    with start_provider("--token-max-age", str(SHORT_SIGN_IN_S)) as provider, \
+            start_server(provider, store_path, tmp_path_factory) as server, \
+            person(chromium, server, provider) as page:
+        sign_in(page, server, "alice@example.com", "editor")
+        signed_in_at = time.time()  # the token was issued before this
+        open_event(page, server, key)
+        page.get_by_label("Notes", exact=True).fill("Typed while the sign-in ran out.")
+        page.get_by_label("Why (kept in the history)").fill("late")
+        while time.time() < signed_in_at + SHORT_SIGN_IN_S + 1:  # until the ID token's exp has passed
+            time.sleep(0.5)
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Not saved yet: your sign-in has expired. Your edit is kept")).to_be_visible(
+            timeout=MAP_TIMEOUT_MS)
+        expect(sidebar(page).get_by_text("alice@example.com: sign-in expired.")).to_be_visible()
+        assert history_authors(store_path, key) == ["admin@example.com"]  # nothing was written
+        page.get_by_role("button", name="Sign in again to save").click()
+        authorize(page, "alice@example.com")
+        page.get_by_role("button", name=f"Open {EDITED} to finish the edit").click()
+        expect(page.get_by_text("Your edit from before you signed in again is back in the form")).to_be_visible(
+            timeout=MAP_TIMEOUT_MS)
+        expect(page.get_by_label("Notes", exact=True)).to_have_value("Typed while the sign-in ran out.")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text(f"Saved {EDITED} (notes).")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    assert history_authors(store_path, key) == ["admin@example.com", "alice@example.com"]
