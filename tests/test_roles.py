@@ -256,3 +256,41 @@ def test_a_viewers_database_role_can_read_the_store_and_never_write_it(postgis_s
     with open_store(owner_url) as store:
         assert fatalities(store) == 9 and store.revision()[0] == 2
         assert list(store.history(EDITED)["author"]) == ["alice@example.com"] * 2
+
+
+def test_an_admin_renames_and_deletes_a_data_set_from_the_page(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
+    monkeypatch.delenv("STRIKEMAP_TRUSTED_HEADER", raising=False)
+    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
+    with open_store(tmp_path / "store.sqlite") as store:
+        copy = editable_copy(store, list_datasets(store)[BUNDLED], load_events(ROOT / "data" / "events.csv"),
+                             author="alice@example.com")
+        store.grant("alice@example.com", "admin", by="alice@example.com")
+        store.grant("carol@example.com", "editor", by="alice@example.com")
+
+    def page_as(author: str) -> AppTest:
+        monkeypatch.setenv("STRIKEMAP_AUTHOR", author)
+        app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        app.query_params["data"] = copy.key
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    carol = page_as("carol@example.com")
+    assert not any("Delete or rename" in e.label for e in carol.expander)
+    assert any("carol@example.com is an editor in this event store and may not grant roles" in t.value for t in carol.text)
+    alice = page_as("alice@example.com")
+    next(t for t in alice.text_input if t.label == "New name").input("curated")
+    next(b for b in alice.button if b.label == "Rename").click().run()
+    assert not alice.exception, alice.exception
+    with open_store(tmp_path / "store.sqlite") as store:
+        assert store.datasets() == {"curated": 4}
+        assert list(store.history(EDITED, "curated")["kind"]) == ["import"]
+    assert alice.query_params["data"] in ("store:curated", ["store:curated"])
+    next(b for b in alice.button if b.label == "Delete data set").click().run()
+    assert not alice.exception, alice.exception
+    with open_store(tmp_path / "store.sqlite") as store:
+        assert store.datasets() == {} and store.changes(limit=1)["author"].iloc[0] == "alice@example.com"
+    assert any("Deleted curated" in t.value for t in alice.text)
