@@ -17,9 +17,9 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store import roles
-from geo.store.datasets import (BUNDLED, STORE_PREFIX, UPLOAD_TYPES, Dataset, add_events, as_form_text, changed_fields, data_stamp,
-                                edit_event, editable_copy, import_upload, list_datasets, load_dataset, save_import)
+from geo.store.datasets import (BUNDLED, STORE_PREFIX, UPLOAD_TYPES, Dataset, add_events, as_form_text,
+                                changed_fields, data_stamp, edit_event, editable_copy, import_upload, list_datasets,
+                                load_dataset, save_import)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
@@ -175,12 +175,15 @@ def account(access: Access) -> None:
         st.button("Sign out", on_click=st.logout)
 
 
-def roles_panel(access: Access, dataset: Dataset) -> None:
+def roles_panel(page: PageState, access: Access, dataset: Dataset) -> None:
     """Admins: who holds which role, grants and revocations; deleting and renaming the open data set."""
     store = event_store()[0]
     if store is None:
         return
     with st.sidebar:
+        if page.admin_report is not None:
+            st.success(page.admin_report)
+            del page.admin_report
         if not access.can("grant"):
             say_why("Roles and data set administration: " + access.why_not("grant"))
             return
@@ -203,16 +206,19 @@ def roles_panel(access: Access, dataset: Dataset) -> None:
             return
         with st.expander("Delete or rename this data set (admin)"):
             new_name = st.text_input("New name", value=dataset.store_name)
+            sure = st.checkbox("Delete it: every event goes (the history keeps them; undoing the change brings "
+                               "them back)")
             rename, drop = st.columns(2)
             try:
                 if rename.button("Rename") and new_name.strip() != dataset.store_name:
                     store.rename_dataset(dataset.store_name, new_name, author=access.author)
-                    open_from_page(page_state(), STORE_PREFIX + new_name.strip())
-                if drop.button("Delete data set"):
+                    page.admin_report = f"Renamed {dataset.store_name} to {new_name.strip()}."
+                    open_from_page(page, STORE_PREFIX + new_name.strip())
+                if drop.button("Delete data set", disabled=not sure):
                     change = store.drop_dataset(dataset.store_name, author=access.author)
-                    page_state().import_report = [f"Deleted {dataset.store_name} (undo change {change.change_id} "
-                                                  "with `python -m geo store undo` to bring it back)."]
-                    open_from_page(page_state(), BUNDLED)
+                    page.admin_report = (f"Deleted {dataset.store_name} (change {change.change_id}: "
+                                         f"`python -m geo store undo {change.change_id}` brings it back).")
+                    open_from_page(page, BUNDLED)
             except StrikemapError as exc:
                 show_refusal("Not changed.", exc)
 
@@ -350,7 +356,7 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
         form = page.edit_form(event_id, version)
         # An expired sign-in keeps the form, so nothing typed is lost: a save then keeps the edit for after the
         # new sign-in (geo.web.identity.Drafts) instead of writing it.
-        if access.can("edit") or (access.identity.expired and roles_allow_edit(access)):
+        if access.keeps_form("edit"):
             draft = kept
             if draft is not None and access.can("edit"):
                 st.info("Your edit from before you signed in again is back in the form: check it and save.")
@@ -387,11 +393,6 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
                 return
             page.edit_done(event_id, f"Change {change} undone.")
             st.rerun()
-
-
-def roles_allow_edit(access: Access) -> bool:
-    """The role would allow editing (whatever the state of the sign-in)."""
-    return roles.may(access.role, "edit")
 
 
 def save_edit(page: PageState, access: Access, store, dataset: Dataset, row, values: dict, expected_version: int,
@@ -589,7 +590,7 @@ def main() -> None:
     page = page_state()
     access = page_access()
     dataset = data_sidebar(page, access)
-    roles_panel(access, dataset)
+    roles_panel(page, access, dataset)
     resume_drafts(page, access)
     st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
     events, stamp, span = load_or_stop(dataset)

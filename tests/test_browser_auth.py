@@ -8,8 +8,6 @@ role (a viewer). Each person signs in in a browser context of their own, as they
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
 import time
@@ -17,7 +15,6 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from appserver import free_port, streamlit_server

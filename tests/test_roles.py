@@ -14,7 +14,7 @@ from geo.errors import PermissionDeniedError, StoreError
 from geo.io.events import load_events
 from geo.store.datasets import BUNDLED, edit_event, editable_copy, list_datasets
 from geo.store.event_store import open_store, seed
-from geo.web.identity import HEADER, SIGN_IN, SINGLE_USER, Access, Drafts, identify
+from geo.web.identity import HEADER, SIGN_IN, SINGLE_USER, Access, Drafts, Identity, identify
 
 from conftest import ROOT
 
@@ -134,7 +134,7 @@ def test_the_command_line_acts_as_the_user_the_environment_names(store_url, monk
 
 
 def test_who_the_page_acts_as():
-    assert identify({}, {}, {"STRIKEMAP_AUTHOR": "rana"}) == Identity_single("rana")
+    assert identify({}, {}, {"STRIKEMAP_AUTHOR": "rana"}) == Identity("rana", SINGLE_USER)
     # [auth] configured: Streamlit adds is_logged_in.
     assert identify({"is_logged_in": False}, {}, {}).name is None
     signed = identify({"is_logged_in": True, "email": "Alice@Example.com", "sub": "x", "exp": 2000}, {}, {}, now=1000)
@@ -150,12 +150,6 @@ def test_who_the_page_acts_as():
     assert identify({}, {"X-Forwarded-Email": "bob@example.com"}, {"STRIKEMAP_AUTHOR": "rana"}).name == "rana"
     nobody = identify({}, {}, {"STRIKEMAP_TRUSTED_HEADER": "X-Forwarded-Email"})
     assert "did not say who you are (no X-Forwarded-Email header)" in Access(nobody, "admin").why_not("edit")
-
-
-def Identity_single(name):
-    from geo.web.identity import Identity
-
-    return Identity(name, SINGLE_USER)
 
 
 def test_what_the_page_shows_and_why(shared):
@@ -289,8 +283,10 @@ def test_an_admin_renames_and_deletes_a_data_set_from_the_page(monkeypatch, tmp_
         assert store.datasets() == {"curated": 4}
         assert list(store.history(EDITED, "curated")["kind"]) == ["import"]
     assert alice.query_params["data"] in ("store:curated", ["store:curated"])
+    assert next(b for b in alice.button if b.label == "Delete data set").disabled  # until confirmed
+    next(c for c in alice.checkbox if c.label.startswith("Delete it")).check().run()
     next(b for b in alice.button if b.label == "Delete data set").click().run()
     assert not alice.exception, alice.exception
     with open_store(tmp_path / "store.sqlite") as store:
         assert store.datasets() == {} and store.changes(limit=1)["author"].iloc[0] == "alice@example.com"
-    assert any("Deleted curated" in t.value for t in alice.text)
+    assert any("Deleted curated (change " in m.value for m in alice.success)

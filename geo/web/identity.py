@@ -92,6 +92,11 @@ class Access:
         """May this visitor do ``action`` (a kind of change, see ``geo.store.roles.NEEDED``) now?"""
         return self.store_available and self.identity.signed_in and roles.may(self.role, action)
 
+    def keeps_form(self, action: str) -> bool:
+        """Show the form for ``action``: the visitor may do it, or only the sign-in ran out (the role would allow
+        it), so what they type is not lost (a save then keeps it in ``Drafts``)."""
+        return self.can(action) or (self.store_available and self.identity.expired and roles.may(self.role, action))
+
     def why_not(self, action: str) -> str:
         """Why a control for ``action`` is missing (empty if it is not)."""
         words = roles.ACTION_WORDS.get(action, action)

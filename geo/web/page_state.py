@@ -106,6 +106,7 @@ class PageState:
     edit_report = Kept()  # a line to show once, after a save or an undo
     proposals = Kept()  # events proposed from a pasted report, waiting for review
     edit_forms = Kept(MappingProxyType({}))  # event id -> EditForm
+    admin_report = Kept()  # a line to show once, after a data set was renamed or deleted
     pending_event = Kept()  # an event to select once its data set's table is drawn (an edit kept over a sign-in)
     prepared_export = Kept()  # (what it shows, the file's bytes): the download of exactly the shown view
 
