@@ -123,10 +123,10 @@ def chromium():
 
 
 @contextmanager
-def person(chromium, server, provider):
+def person(chromium, server, provider, headers: dict | None = None):
     """A browser context of one's own (cookies and all), reaching only the app and the provider; the app itself
     must ask for nothing else."""
-    context = chromium.new_context(viewport=TALL_VIEWPORT)
+    context = chromium.new_context(viewport=TALL_VIEWPORT, extra_http_headers=headers)
     aborted, errors = [], []
     allowed = (server + "/", provider + "/", "data:", "blob:", "about:")
 
@@ -297,3 +297,23 @@ def test_an_expired_sign_in_asks_to_sign_in_again_and_the_edit_being_typed_comes
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text(f"Saved {EDITED} (notes).")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     assert history_authors(store_path, key) == ["admin@example.com", "alice@example.com"]
+
+
+def test_behind_a_proxy_the_trusted_header_names_who_is_editing(chromium, tmp_path_factory):
+    """STRIKEMAP_TRUSTED_HEADER: the identity an authenticating proxy puts in a header (no [auth] configured)."""
+    store_path, key = make_shared_store(tmp_path_factory)
+    env = {"HOME": tmp_path_factory.mktemp("home"), "STRIKEMAP_DB": store_path, "STRIKEMAP_AUTHOR": None,
+           "STRIKEMAP_TRUSTED_HEADER": "X-Forwarded-Email"}
+    with streamlit_server(env=env) as server:
+        with person(chromium, server, server, headers={"X-Forwarded-Email": "alice@example.com"}) as page:
+            open_event(page, server, key)
+            expect(sidebar(page).get_by_text("alice@example.com (named by the proxy (X-Forwarded-Email)), editor of "
+                                             "this event store.")).to_be_visible()
+            expect(sidebar(page).get_by_role("button", name="Sign in")).to_have_count(0)
+            save_notes(page, "Named by the proxy.", "proxy")
+        assert history_authors(store_path, key)[-1] == "alice@example.com"
+        with person(chromium, server, server) as page:  # the proxy said nothing: nobody may write
+            open_event(page, server, key)
+            expect(page.get_by_text("Editing: The proxy in front of this page did not say who you are (no "
+                                    "X-Forwarded-Email header), so you cannot edit events.")).to_be_visible()
+            expect(page.get_by_role("button", name="Save")).to_have_count(0)
