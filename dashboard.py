@@ -32,7 +32,7 @@ from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS,
 from geo.io.export import export_bytes
 from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, apply_filters, facet_values
-from geo.web.identity import SIGN_IN, Access, Drafts, identify
+from geo.web.identity import SIGN_IN, Access, Drafts, identify, login_provider
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, publish_events)
 from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
@@ -170,7 +170,8 @@ def account(access: Access) -> None:
     identity = access.identity
     st.text(access.label())  # plain text: an identity from a provider or a header is not Markdown
     if identity.mode == SIGN_IN and not identity.signed_in:
-        st.button("Sign in again" if identity.expired else "Sign in", type="primary", on_click=st.login)
+        st.button("Sign in again" if identity.expired else "Sign in", type="primary", on_click=st.login,
+                  args=(login_provider(),))
     elif identity.mode == SIGN_IN:
         st.button("Sign out", on_click=st.logout)
 
@@ -373,7 +374,8 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
                 if st.form_submit_button("Save", type="primary"):
                     save_edit(page, access, store, dataset, row, values, form.loaded_version, comment)
             if access.identity.expired:  # (a button cannot live in the form)
-                st.button("Sign in again to save", type="primary", on_click=st.login, key="sign-in-to-save")
+                st.button("Sign in again to save", type="primary", on_click=st.login, args=(login_provider(),),
+                          key="sign-in-to-save")
         else:
             say_why("Editing: " + access.why_not("edit"))
         history = store.history(event_id, dataset.store_name)

@@ -14,7 +14,7 @@ from geo.errors import PermissionDeniedError, StoreError
 from geo.io.events import load_events
 from geo.store.datasets import BUNDLED, edit_event, editable_copy, list_datasets
 from geo.store.event_store import open_store, seed
-from geo.web.identity import HEADER, SIGN_IN, SINGLE_USER, Access, Drafts, Identity, identify
+from geo.web.identity import HEADER, SIGN_IN, SINGLE_USER, Access, Drafts, Identity, identify, login_provider
 
 from conftest import ROOT
 
@@ -131,6 +131,10 @@ def test_the_command_line_acts_as_the_user_the_environment_names(store_url, monk
     assert main(["store", "undo", "1", "-m", "wrong file", "--db", store_url]) == 0
     assert main(["store", "log", "--db", store_url, "--limit", "1"]) == 0
     assert "  bob@example.com  undo of change 1  bundled: 4 event(s)  'wrong file'" in capsys.readouterr().out
+    assert main(["store", "import", "csv", str(ROOT / "data" / "events.csv"), "--dataset", "bobs", "--db", store_url]) == 0
+    assert "imported 4 events into data set 'bobs'" in capsys.readouterr().err
+    with open_store(store_url) as store:
+        assert store.datasets()["bobs"] == 4 and store.changes(limit=1)["author"].iloc[0] == "bob@example.com"
 
 
 def test_who_the_page_acts_as():
@@ -148,6 +152,7 @@ def test_who_the_page_acts_as():
     proxied = identify({}, {"x-forwarded-email": "Bob@Example.com"}, {"STRIKEMAP_TRUSTED_HEADER": "X-Forwarded-Email"})
     assert (proxied.name, proxied.mode) == ("bob@example.com", HEADER)
     assert identify({}, {"X-Forwarded-Email": "bob@example.com"}, {"STRIKEMAP_AUTHOR": "rana"}).name == "rana"
+    assert login_provider({}) is None and login_provider({"STRIKEMAP_AUTH_PROVIDER": " keycloak "}) == "keycloak"
     nobody = identify({}, {}, {"STRIKEMAP_TRUSTED_HEADER": "X-Forwarded-Email"})
     assert "did not say who you are (no X-Forwarded-Email header)" in Access(nobody, "admin").why_not("edit")
 

@@ -31,6 +31,7 @@ from ..store.event_store import default_author
 
 SIGN_IN, HEADER, SINGLE_USER = "sign-in", "trusted header", "single-user"
 HEADER_VARIABLE = "STRIKEMAP_TRUSTED_HEADER"
+PROVIDER_VARIABLE = "STRIKEMAP_AUTH_PROVIDER"  # which [auth.NAME] section to sign in with, when there are several
 DRAFT_HOURS = 24  # an edit kept across a new sign-in is dropped after this long
 
 
@@ -66,6 +67,12 @@ def identify(user: Mapping, headers: Mapping, environ: Mapping = os.environ, now
         value = next((str(v) for k, v in headers.items() if str(k).lower() == wanted), "").strip()
         return Identity(value.lower() or None, HEADER, header=header)
     return Identity(str(environ.get("STRIKEMAP_AUTHOR") or "").strip() or default_author(), SINGLE_USER)
+
+
+def login_provider(environ: Mapping = os.environ) -> str | None:
+    """The provider ``st.login`` signs in with: ``$STRIKEMAP_AUTH_PROVIDER`` (an ``[auth.NAME]`` section of
+    secrets.toml), else None (the ``[auth]`` section's own provider)."""
+    return str(environ.get(PROVIDER_VARIABLE) or "").strip() or None
 
 
 @dataclass(frozen=True)
