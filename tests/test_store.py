@@ -352,8 +352,9 @@ def test_import_killed_midway_leaves_exactly_the_previous_data(store_url, store,
         assert reopened.datasets() == {"big": 100, BUNDLED: 4}
 
 
-def test_cli_seeds_shows_history_and_undoes(store_url, capsys):
-    assert main(["store", "seed", "--db", store_url, "--author", "seed"]) == 0
+def test_cli_seeds_shows_history_and_undoes(store_url, capsys, monkeypatch):
+    monkeypatch.setenv("STRIKEMAP_AUTHOR", "seed")  # the command line acts as the user the environment names
+    assert main(["store", "seed", "--db", store_url]) == 0
     with open_store(store_url) as store:
         edit = store.update(EDITED, {"fatalities": 9}, 1, "SOHR's later count", author="alice")
     capsys.readouterr()
@@ -363,7 +364,8 @@ def test_cli_seeds_shows_history_and_undoes(store_url, capsys):
     assert shown[1].endswith("  alice  edit, version 2  \"SOHR's later count\"")
     assert shown[2] == "    fatalities: None -> 9"
 
-    assert main(["store", "undo", str(edit.change_id), "-m", "wrong site", "--db", store_url, "--author", "bob"]) == 0
+    monkeypatch.setenv("STRIKEMAP_AUTHOR", "bob")
+    assert main(["store", "undo", str(edit.change_id), "-m", "wrong site", "--db", store_url]) == 0
     assert main(["store", "log", "--db", store_url, "--limit", "1"]) == 0
     latest = capsys.readouterr().out.splitlines()
     assert latest[0].endswith(f"  bob  undo of change {edit.change_id}  bundled: 1 event  'wrong site'")
@@ -386,7 +388,7 @@ def test_which_store_opens(tmp_path, monkeypatch):
 def test_a_data_set_is_renamed_and_the_rename_undone(store):
     assert store.names() == {}
     change = store.rename(BUNDLED, "  US strikes,   2021 ", author="alice")
-    assert (change.kind, change.author) == ("rename", "alice")
+    assert (change.kind, change.author) == ("relabel dataset", "alice")
     assert store.names() == {BUNDLED: "US strikes, 2021"}  # spaces tidied; the key stays, so links do
     assert len(store.events(BUNDLED)) == 4
     for bad, why in [("", "cannot be empty"), ("x" * 121, "at most 120"), ("US strikes, 2021", "already called")]:
@@ -411,7 +413,7 @@ def test_a_deleted_data_set_comes_back_whole_with_undo(store):
     before = store.events(BUNDLED)
     store.rename(BUNDLED, "US strikes")
     deletion = store.delete_dataset(BUNDLED, author="alice")
-    assert (deletion.kind, deletion.events) == ("delete", 4)
+    assert (deletion.kind, deletion.events) == ("drop dataset", 4)
     assert BUNDLED not in store.datasets() and store.has_dataset(BUNDLED)  # gone, and its name never reused
     with pytest.raises(StoreError, match="no data set 'bundled'"):
         store.delete_dataset(BUNDLED)

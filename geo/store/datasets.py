@@ -104,12 +104,13 @@ class Loaded:
 
 
 def load_dataset(dataset: Dataset, store=None, progress=None) -> Loaded:
-    """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused."""
+    """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused.
+    A file read before comes from its parsed, validated form (``geo.io.cache``), also after a restart."""
     if dataset.store_name is not None:
         return Loaded(store.events(dataset.store_name))
-    from ..io.read import read_events
+    from ..io.cache import read_events_cached
 
-    events, summary = read_events(dataset.path, on_bad_rows="skip", progress=progress)
+    events, summary = read_events_cached(dataset.path, on_bad_rows="skip", progress=progress)
     return Loaded(events, tuple(summary.set_aside))
 
 
@@ -240,7 +241,7 @@ def change_label(step, event_id: str) -> str:
 def store_change_label(change) -> str:
     """A change of the whole store (``Store.changes``) as an undo choice: number, time, author, what, where."""
     what = change.comment or change.kind
-    if change.kind in ("import", "add", "delete") and change.events:
+    if change.kind in ("import", "add", "delete", "drop dataset") and change.events:
         what += f" ({count_of(change.events, 'event')})"
     return f"#{change.change_id} · {_when(change.at)} · {change.author} · {change.kind}: {what}"
 
