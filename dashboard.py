@@ -549,12 +549,13 @@ def playback_controls(page: PageState, play, by, mode, speed) -> None:
     """Play and pause through time (geo.web.page_state.Playback: by Streamlit reruns, one a step)."""
     play.button("⏸ Pause" if page.playing else "▶ Play", on_click=changed, args=(PageState.play_pressed,),
                 width="stretch", help="Step the window through time; the link keeps the playback.")
-    by.selectbox("Step by", list(Playback.STEPS), key=PageState.play_by.key, on_change=changed)
+    # Labels collapsed (the values say what they are: "week", "moving", "1 s"), so the map stays in the first screen.
+    by.selectbox("Step by", list(Playback.STEPS), key=PageState.play_by.key, on_change=changed,
+                 label_visibility="collapsed")
     mode.selectbox("Window", list(Playback.MODES), key=PageState.play_mode.key, on_change=changed,
-                   format_func=Playback.MODES.get, help="Moving: the window keeps its width and moves on. "
-                   "Cumulative: it keeps its start and grows.")
+                   format_func=Playback.MODES.get, label_visibility="collapsed")
     speed.selectbox("Speed", Playback.SPEEDS, key=PageState.play_speed.key, on_change=changed,
-                    format_func=lambda s: f"{s:g} s", help="Seconds a step.")
+                    format_func=lambda s: f"{s:g} s a step", label_visibility="collapsed")
 
 
 def playback_timer(page: PageState, status) -> None:
@@ -586,7 +587,7 @@ def weekly_chart(undated, window: tuple[dt.date, dt.date]) -> None:
         color=alt.Color("in window:N", scale=alt.Scale(domain=[True, False], range=["#b2182b", "#c9c9c9"]),
                         legend=None),
         tooltip=[alt.Tooltip("week:T", title="week of"), "events:Q"],
-    ).properties(height=50, title=alt.TitleParams("events / week", anchor="start", fontSize=12,
+    ).properties(height=40, title=alt.TitleParams("events / week", anchor="start", fontSize=12,
                                                   fontWeight="normal", color="#555", offset=2),
                  # The height is the bars' own; axis labels and title come on top of it (not out of it).
                  autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))

@@ -220,52 +220,6 @@ def test_undo_after_a_save_undoes_that_save(chromium, store_server):
         s.assert_clean()
 
 
-def test_a_data_set_is_renamed_deleted_and_brought_back(chromium, store_server):
-    from urllib.parse import quote
-
-    from geo.store.event_store import open_store
-
-    base, path, copy = store_server
-    with browser_session(chromium, base) as s:
-        page = s.open(f"/?data={quote(copy.key)}")
-        s.showing(4, 4)
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        # The data set picker (re-made, with a new key, when the page itself changes the open data set).
-        picker = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Data set").last
-        # Named after its file, then when it was made; the picker shows it whole.
-        expect(picker.locator("input")).to_have_value(re.compile(r"events\.csv \(\d{4}-\d\d-\d\d \d\d:\d\d\) · 4 events"))
-        assert picker.locator("input").evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "the name is cut"
-        sidebar.get_by_text("Rename or delete this data set").click()
-        name = sidebar.get_by_label("New name")
-        name.fill("Border strikes, 2021")
-        sidebar.get_by_role("button", name="Rename").click()
-        expect(page.get_by_text("Renamed to 'Border strikes, 2021'")).to_be_visible(timeout=MAP_TIMEOUT_MS)
-        expect(picker.locator("input")).to_have_value("Border strikes, 2021 · 4 events")
-        assert quote(copy.key).replace("%20", "+") in page.url or quote(copy.key) in page.url  # the link stays
-
-        sure = sidebar.get_by_text("Yes, delete all 4 events of it")
-        if not sure.is_visible():  # the expander may have stayed open over the rename's rerun
-            sidebar.get_by_text("Rename or delete this data set").click()
-        sure.click()
-        sidebar.get_by_role("button", name="Delete this data set").click()
-        expect(page.get_by_text("Deleted 'Border strikes, 2021'")).to_be_visible(timeout=MAP_TIMEOUT_MS)
-        expect(picker.locator("input")).to_have_value("events.csv (bundled, read-only)")
-        with open_store(path) as store:
-            assert copy.store_name not in store.datasets()
-
-        sidebar.get_by_text("Recent changes").click()
-        changes = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Undo a change")
-        expect(changes.locator("input")).to_have_value(re.compile(
-            r"^#\d+ · .* UTC · \S+ · delete: deleted data set 'Border strikes, 2021' \(4 events\)$"))
-        sidebar.get_by_role("button", name="Undo").click()
-        expect(page.get_by_text(re.compile(r"Change \d+ undone"))).to_be_visible(timeout=MAP_TIMEOUT_MS)
-        with open_store(path) as store:
-            assert store.datasets()[copy.store_name] == 4 and store.names()[copy.store_name] == "Border strikes, 2021"
-        picker.locator("input").click()
-        expect(page.get_by_role("option").filter(has_text="Border strikes, 2021 · 4 events")).to_be_visible()
-        s.assert_clean()
-
-
 def test_a_refused_import_is_shown_in_full_in_the_main_area(chromium, store_server, tmp_path):
     from test_browser import upload
 
