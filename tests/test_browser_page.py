@@ -59,7 +59,7 @@ def test_a_row_chosen_below_the_map_brings_the_map_and_its_whole_popup_into_view
         page = s.open("/?start=2021-06-01&end=2021-06-30")
         s.showing(3, 4)
         frame, element = map_frame_element(page)
-        grid = page.locator('[data-testid="stDataFrame"]')
+        grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         assert element.bounding_box()["y"] < 0, "the table is below the map: choosing a row starts off the map"
         box = wait_until_still(grid)
@@ -154,7 +154,7 @@ def select_row(page, n: int, event_id: str) -> None:
     frame_with(page, "path.strikemap-event")
     selected = page.get_by_text(f"Selected: {event_id}")
     for _ in range(3):
-        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         box = wait_until_still(grid)
         page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * n + 17)
