@@ -46,20 +46,20 @@ def script_beside_static(script: Path):
 
 
 @contextmanager
-def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboard.py"):
+def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboard.py", env: dict | None = None):
     """Yields the base URL once /_stcore/health answers "ok"; always stops the server.
 
     ``app``: the script to run, relative to the root (or absolute); dashboard.py unless told otherwise.
     It runs from the root, so .streamlit/config.toml applies and ./static is served (see
-    ``script_beside_static``).
+    ``script_beside_static``). ``env``: variables set for the server only (``STRIKEMAP_DB``, ...).
     """
-    with script_beside_static(ROOT / app) as script, _serve(script, events_file) as base:
+    with script_beside_static(ROOT / app) as script, _serve(script, events_file, env or {}) as base:
         yield base
 
 
 @contextmanager
-def _serve(script: Path, events_file: Path | None):
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+def _serve(script: Path, events_file: Path | None, extra_env: dict):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **extra_env)
     env.pop("STRIKEMAP_EVENTS", None)
     if events_file is not None:
         env["STRIKEMAP_EVENTS"] = str(events_file)
