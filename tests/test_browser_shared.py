@@ -3,7 +3,8 @@ server, tests/pgserver.py), each driven by its own Chromium context with the net
 
 An edit saved in one appears in the other on its next rerun (table, popup and map files); a save from a
 form filled before a colleague's save is refused, the refusal shown and nothing overwritten; the two servers'
-published map files (one checkout, one static/ folder) stay whole for both.
+published map files (one checkout, one static/ folder) stay whole for both. And a batch's output, zipped, is
+uploaded in one dashboard and opens from the other's link.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import urllib.parse
 import pytest
 
 from conftest import ROOT
+from test_batch_open import batch_output, zipped  # noqa: F401
 from test_browser import (MAP_TIMEOUT_MS, PlaywrightError, browser_session, chromium, expect,  # noqa: F401
-                          frame_with, wait_until_settled)
+                          frame_with, upload, wait_until_settled)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -167,3 +169,25 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
                 assert (ROOT / "static" / "cache" / "events" / name / "core.json").exists(), name
         alice.assert_clean()
         bob.assert_clean()
+
+
+def test_a_zipped_batch_output_uploads_in_one_dashboard_and_opens_in_the_other(chromium, two_servers, batch_output,
+                                                                              tmp_path):
+    first_base, second_base = two_servers
+    out, _ = batch_output
+    archive = tmp_path / "acled batch.zip"
+    archive.write_bytes(zipped(out))
+    with browser_session(chromium, first_base) as first, browser_session(chromium, second_base) as second:
+        page = first.open("/")
+        first.showing(4, 4)
+        upload(page, archive, "GeoParquet")
+        expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=WAIT_MS)
+        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
+        assert "'acled batch.zip' (parquet): 13 rows read" in report, report
+        first.showing(13, 13)
+        expect(page).to_have_url(re.compile(r"data=store%3A|data=store:"), timeout=WAIT_MS)
+        other = second.open(page.url.removeprefix(first_base))  # the link, on the other server
+        second.showing(13, 13)
+        expect(frame_with(other, "body[data-strikemap-drawn='13']").locator("body")).to_have_count(1)
+        first.assert_clean()
+        second.assert_clean()
