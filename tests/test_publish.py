@@ -127,3 +127,11 @@ def test_a_prune_waits_for_a_server_taking_a_data_set_into_use(tmp_path, events)
     assert not prune.is_alive()
     assert (folder(tmp_path, url) / "core.json").exists()  # just drawn: kept
     assert len(published(tmp_path)) == PUBLISHED_KEEP
+
+
+def test_a_broken_leftover_folder_is_replaced_not_served(tmp_path, events):
+    url = publish_events(events, static_dir=tmp_path)
+    (folder(tmp_path, url) / "core.json").unlink()  # as a crash in the middle of removing it would leave it
+    assert not mark_in_use(url, static_dir=tmp_path)
+    assert publish_events(events, static_dir=tmp_path) == url
+    assert json.loads((folder(tmp_path, url) / "core.json").read_text())["ids"][0] == "SM-SYR-2021-0001"

@@ -367,7 +367,8 @@ def publish_events(gdf, static_dir=None) -> str:
             try:
                 os.rename(staging, target)
             except OSError:  # another server published the same data set first: the same files
-                pass
+                if not (target / "core.json").exists():  # or a broken leftover (a crash mid-removal): replace it
+                    _replace_broken(root, target, staging)
             _stamp(target)
     finally:
         if os.path.exists(staging):
@@ -397,6 +398,17 @@ def _take_into_use(root, key: str) -> bool:
             return False
         _stamp(root / key)
         return True
+
+
+def _replace_broken(root, target, staging) -> None:
+    import os
+    import uuid
+
+    try:
+        os.rename(target, root / f".trash-{target.name}-{uuid.uuid4().hex[:8]}")  # removed by the next prune
+        os.rename(staging, target)
+    except OSError:  # another server replaced it at the same moment, with the same files
+        pass
 
 
 def _stamp(folder) -> None:
