@@ -10,6 +10,7 @@ Every filter lives in the URL (``geo.web.filters.Filters``), so a link reproduce
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import altair as alt
 import streamlit as st
@@ -33,8 +34,8 @@ from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, apply_filters, facet_values
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, mark_in_use, publish_events)
-from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, fatalities_top, timeline_bounds,
-                                weekly_counts)
+from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, Playback, fatalities_top,
+                                timeline_bounds, weekly_counts)
 
 FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "country": "Country",
                 "admin1": "Province (admin1)"}
@@ -342,7 +343,9 @@ def filter_sidebar(page: PageState, facets: dict[str, list[str]]) -> None:
                           "and the map says so when tiles cannot load.")
 
 
-def timeline_controls(page: PageState) -> None:
+def timeline_controls(page: PageState):
+    """The slider and dates, the week steps and the playback controls; returns the place of the playback's
+    status line (filled by ``playback_timer`` once the rest of the page is drawn)."""
     first, last = page.timeline
     slider_col, dates_col = st.columns([3, 1])
     with slider_col:
@@ -351,9 +354,43 @@ def timeline_controls(page: PageState) -> None:
     with dates_col:
         st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
                       on_change=changed, args=(PageState.window_typed,))
-    back, forward, _ = st.columns([1, 1, 6])
+    back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
+                                                             vertical_alignment="bottom")
     back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch")
     forward.button("week ▶", on_click=changed, args=(PageState.step, 7), width="stretch")
+    playback_controls(page, play, by, mode, speed)
+    return status.empty()
+
+
+def playback_controls(page: PageState, play, by, mode, speed) -> None:
+    """Play and pause through time (geo.web.page_state.Playback: by Streamlit reruns, one a step)."""
+    play.button("⏸ Pause" if page.playing else "▶ Play", on_click=changed, args=(PageState.play_pressed,),
+                width="stretch", help="Step the window through time; the link keeps the playback.")
+    by.selectbox("Step by", list(Playback.STEPS), key=PageState.play_by.key, on_change=changed)
+    mode.selectbox("Window", list(Playback.MODES), key=PageState.play_mode.key, on_change=changed,
+                   format_func=Playback.MODES.get, help="Moving: the window keeps its width and moves on. "
+                   "Cumulative: it keeps its start and grows.")
+    speed.selectbox("Speed", Playback.SPEEDS, key=PageState.play_speed.key, on_change=changed,
+                    format_func=lambda s: f"{s:g} s", help="Seconds a step.")
+
+
+def playback_timer(page: PageState, status) -> None:
+    """While playing, a fragment that runs every step's time. Started last, once the page is drawn: a beat
+    that came while the page still ran would interrupt that run (and remount the map)."""
+    if page.playing:
+        sync_url(page)  # a run another beat or the map asked for may have come with an older link
+        with status.container():
+            st.fragment(playback_beat, run_every=page.play_speed)()
+
+
+def playback_beat() -> None:
+    """Runs every step's time while playing: the window steps and the whole page runs again."""
+    page = page_state()
+    start, end = page.window
+    st.caption(f"Playing: {start.isoformat()} to {end.isoformat()}")
+    if page.play_tick(time.monotonic()):
+        sync_url(page)
+        st.rerun(scope="app")
 
 
 def weekly_chart(undated, window: tuple[dt.date, dt.date]) -> None:
@@ -475,7 +512,7 @@ def main() -> None:
     shown = apply_filters(events, filters)
     # The chart shows every filter but the dates, so the window can be seen against the whole record.
     undated = apply_filters(events, filters.replace(start=None, end=None))
-    timeline_controls(page)
+    playback_status = timeline_controls(page)
     # The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
     # them, and the map's iframe should start loading before the browser is busy with the chart's code.
     chart_box = st.container()
@@ -493,6 +530,7 @@ def main() -> None:
     export_buttons(page, shown, (dataset.key, stamp, filters))
     events_table(page, dataset, events, table_rows)
     propose_from_report(page, dataset, events)
+    playback_timer(page, playback_status)
 
 
 main()

@@ -10,6 +10,11 @@ b) time per mention for ~30 varied mentions: first (uncached) pass, warm uncache
 c) dashboard time to first drawn event in headless Chromium (network fenced off to the
    app itself), target 3 s; against a plain folium.Map page with one Marker per event,
    which loads Leaflet from CDNs and so never draws offline.
+d) the bundled data's first drawn map on a warm server against a bare Streamlit page with a
+   three-marker Folium map (bench/bare_map_page.py), loaded in turn in the same run; target:
+   within 1 s of it (issue 12).
+
+``bench/startup.py d`` (or ``a c`` ...) runs only the sections named.
 
 Plain text, one figure a line, with units. Exits 1 if a section could not be measured.
 """
@@ -368,14 +373,75 @@ def bench_dashboard() -> None:
             browser.close()
 
 
+# ------------------------------------------------------------------ d) first map against a bare page
+
+BARE_MARGIN_S = 1.0
+# Offline without routing every request through Python (which adds seconds to a timed page): names resolve
+# to nothing but the loopback address.
+OFFLINE_ARGS = ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']
+
+
+def _time_to(browser, url: str, selector: str, count: int = 1, timeout_s: float = 60) -> float:
+    """Seconds from page.goto(url) until ``count`` elements match ``selector`` in one frame."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        while time.perf_counter() - started < timeout_s:
+            for frame in page.frames:
+                try:
+                    if frame.locator(selector).count() >= count:
+                        return time.perf_counter() - started
+                except Exception:  # a frame detached mid-poll
+                    continue
+            time.sleep(0.02)
+        raise RuntimeError(f"{count} x {selector} not drawn in {timeout_s:.0f} s at {url}")
+    finally:
+        context.close()
+
+
+def bench_first_map_vs_bare() -> None:
+    from playwright.sync_api import sync_playwright
+
+    say("")
+    say(f"== d) first drawn map, warm servers: the bundled data's dashboard vs a bare Streamlit page with a "
+        f"three-marker Folium map ({RUNS} runs each, in turn) ==")
+    say(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1, 5, 15 min)")
+    with appserver.streamlit_server() as base, appserver.streamlit_server(app="bench/bare_map_page.py") as bare, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + OFFLINE_ARGS, headless=True)
+        try:
+            pages = {"dashboard": (base + "/", "path.strikemap-event", 1),
+                     "bare": (bare + "/", ".leaflet-marker-icon", 3)}
+            for url, selector, count in pages.values():  # warm: caches filled, files published
+                _time_to(browser, url, selector, count)
+            times = {name: [] for name in pages}
+            for _ in range(RUNS):
+                for name, (url, selector, count) in pages.items():
+                    times[name].append(_time_to(browser, url, selector, count))
+        finally:
+            browser.close()
+    dashboard, plain = statistics.median(times["dashboard"]), statistics.median(times["bare"])
+    for name in pages:
+        say(f"{name}: median {statistics.median(times[name]):.2f} s (runs: "
+            f"{', '.join(f'{t:.2f}' for t in times[name])} s)")
+    say(f"dashboard - bare: {dashboard - plain:+.2f} s; dashboard / bare: {dashboard / plain:.2f}x")
+    say(f"within {BARE_MARGIN_S:.0f} s of the bare page: {verdict(dashboard - plain, BARE_MARGIN_S)}")
+    say(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
+
+
 # ------------------------------------------------------------------ main
 
 def main() -> int:
     say("strikemap start-up benchmark")
     say(f"python: {sys.version.split()[0]} ({PYTHON}); CPUs: {os.cpu_count()}")
     failed = []
+    only = set(sys.argv[1:])
     for name, section in (("a) cold start", bench_cold_start), ("b) per mention", bench_mentions),
-                          ("c) dashboard", bench_dashboard)):
+                          ("c) dashboard", bench_dashboard), ("d) first map vs bare page", bench_first_map_vs_bare)):
+        if only and name[0] not in only:
+            continue
         try:
             section()
         except Exception as exc:  # report and go on: one broken section must not hide the others

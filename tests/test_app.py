@@ -425,3 +425,18 @@ def test_needs_review_toggle_keeps_doubtful_places_and_goes_in_the_link(monkeypa
     assert params_of(app)["review"] == ["1"]
     again = run_app(monkeypatch, events=events_csv, review="1")  # the link reopens the same view
     assert again.toggle(key=PageState.needs_review.key).value is True and shown_count(again) == (2, 4)
+
+
+def test_play_and_pause_go_in_the_link_and_a_played_link_opens_playing(monkeypatch):
+    app = run_app(monkeypatch, start="2021-02-01", end="2021-02-07", play_by="day", play_speed="2")
+    play = next(b for b in app.button if b.label == "▶ Play")
+    assert [s.value for s in app.selectbox if s.label in ("Step by", "Window", "Speed")] == ["day", "window", 2.0]
+    play.click().run()
+    assert not app.exception, app.exception
+    assert params_of(app)["play"] == ["1"] and params_of(app)["play_by"] == ["day"]
+    assert any(c.value.startswith("Playing: 2021-02-01 to 2021-02-07") for c in app.caption)
+    next(b for b in app.button if b.label == "⏸ Pause").click().run()
+    assert "play" not in params_of(app) and params_of(app)["play_speed"] == ["2"]
+    app = run_app(monkeypatch, start="2021-06-01", end="2021-06-07", play="1", play_mode="cumulative")
+    assert any(b.label == "⏸ Pause" for b in app.button)
+    assert params_of(app)["play"] == ["1"] and params_of(app)["play_mode"] == ["cumulative"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.web.filters import Filters, MapView
-from geo.web.page_state import (TABLE_LIMIT, EditForm, Kept, PageState, fatalities_top, timeline_bounds,
+from geo.web.page_state import (TABLE_LIMIT, EditForm, Kept, PageState, Playback, fatalities_top, timeline_bounds,
                                 weekly_counts)
 
 D = dt.date
@@ -225,3 +225,69 @@ def test_a_blank_name_leaves_the_author_to_the_store():
     assert page.recorded_author is None
     page.author = " Rana "
     assert page.recorded_author == "Rana"
+
+
+# ------------------------------------------------------------------ playback (issue 12, point 4)
+
+def test_playback_round_trips_through_the_link_and_a_bad_value_is_named():
+    page, problems = opened({"start": "2021-06-01", "end": "2021-06-07", "play": "1", "play_by": "day",
+                             "play_mode": "cumulative", "play_speed": "0.5"})
+    assert problems == []
+    assert page.playback == Playback(playing=True, by="day", mode="cumulative", speed=0.5)
+    assert page.to_query() == {"start": "2021-06-01", "end": "2021-06-07", "play": "1", "play_by": "day",
+                               "play_mode": "cumulative", "play_speed": "0.5"}
+    page, problems = opened({"play_by": "month", "play_mode": "loop", "play_speed": "fast", "play": "yes"})
+    assert len(problems) == 4 and any("play_by='month'" in p for p in problems), problems
+    assert page.playback == Playback()
+    assert page.to_query() == {"start": "2021-02-01", "end": "2021-06-30"}  # defaults stay out of the link
+
+
+def test_a_moving_window_steps_by_its_step_at_its_speed_and_stops_at_the_end():
+    page, _ = opened({"start": "2021-06-01", "end": "2021-06-14"})
+    page.play_pressed()
+    assert page.playing and page.window == (D(2021, 6, 1), D(2021, 6, 14))
+    assert page.play_tick(100.0) is False  # the first beat sets when the first step is due
+    assert page.play_tick(100.2) is False  # a rerun for another reason, before then: nothing
+    assert page.play_tick(101.0) is True
+    assert page.window == page.typed_window == (D(2021, 6, 8), D(2021, 6, 21))  # a week on, width kept
+    assert page.to_query()["start"] == "2021-06-08" and page.to_query()["play"] == "1"
+    assert page.play_tick(102.0) is True
+    assert page.window == (D(2021, 6, 15), D(2021, 6, 28))
+    assert page.play_tick(103.0) is True  # the last step stops at the timeline's end, and pauses
+    assert page.window == (D(2021, 6, 17), D(2021, 6, 30)) and not page.playing
+    assert "play" not in page.to_query()
+    assert page.play_tick(104.0) is False
+    page.play_pressed()  # at the end, Play starts again from the beginning, same width
+    assert page.playing and page.window == (D(2021, 2, 1), D(2021, 2, 14))
+
+
+def test_a_cumulative_playback_by_day_keeps_its_start_and_grows():
+    page, _ = opened({"play_by": "day", "play_mode": "cumulative", "play_speed": "2"})
+    page.play_pressed()  # the whole timeline was shown: it starts again from the first day
+    assert page.window == (D(2021, 2, 1), D(2021, 2, 1))
+    page.play_tick(0.0)
+    assert page.play_tick(1.0) is False  # 2 s a step
+    assert page.play_tick(2.0) is True and page.window == (D(2021, 2, 1), D(2021, 2, 2))
+    page.play_pressed()  # pause
+    assert not page.playing and page.play_tick(10.0) is False and page.window == (D(2021, 2, 1), D(2021, 2, 2))
+
+
+def test_a_moving_window_over_the_whole_timeline_starts_one_step_wide():
+    page, _ = opened()
+    page.play_pressed()
+    assert page.window == (D(2021, 2, 1), D(2021, 2, 7))
+
+
+def test_a_slider_value_from_before_the_last_step_does_not_set_playback_back():
+    page, _ = opened({"start": "2021-06-01", "end": "2021-06-07", "play": "1"})
+    page.play_tick(0.0)
+    assert page.play_tick(1.0) and page.window == (D(2021, 6, 8), D(2021, 6, 14))
+    page.window = (D(2021, 6, 1), D(2021, 6, 7))  # the browser's slider had not yet drawn the step
+    assert page.play_tick(2.0) and page.window == (D(2021, 6, 15), D(2021, 6, 21))
+    page.window = (D(2021, 6, 8), D(2021, 6, 14))  # ... and again, as Pause is pressed
+    page.play_pressed()
+    assert not page.playing and page.window == (D(2021, 6, 15), D(2021, 6, 21))
+    page.play_pressed()
+    page.window = (D(2021, 6, 2), D(2021, 6, 3))  # the analyst's own choice while playing is kept
+    page.play_tick(10.0), page.play_tick(11.0)
+    assert page.window == (D(2021, 6, 9), D(2021, 6, 10))

@@ -12,7 +12,9 @@ carries one small template. Nothing is loaded from a CDN.
 * ``EventLayer``: all events as one ``L.geoJSON`` layer. Style shows precision: a
   dot for a named town (1), a circle of ``radius_km`` for "near X" (2), the
   polygon for a region (3). Popups are built with DOM text nodes, so text from
-  reports is never parsed as HTML.
+  reports is never parsed as HTML. A click lists every event under it, a double click only
+  zooms, dense views cluster, and a density overlay counts events in hexagons
+  (``strikemap/interact.js``).
 """
 
 from __future__ import annotations
@@ -300,7 +302,9 @@ class EventLayer(JSCSSMixin, MacroElement):
     Only a bit mask of the shown rows travels with each rerun; the data set itself is fetched once.
     """
 
-    default_js = [("strikemap_events", static_url("strikemap/events.js"))]
+    # interact.js: what a click, a double click, clusters and the density layer do (see its header).
+    default_js = [("strikemap_interact", static_url("strikemap/interact.js")),
+                  ("strikemap_events", static_url("strikemap/events.js"))]
     _template = Template("""
         {% macro script(this, kwargs) %}
         StrikemapEvents.draw({{ this._parent.get_name() }}, {{ this.options_json }});

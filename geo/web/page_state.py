@@ -8,7 +8,8 @@ and no callback spells a key. The moves (start from a link, open a data set, ste
 range, click an event) are plain methods; a dict stands in for the session in tests.
 
 The link (``to_query`` / ``open_from_link``) carries the data set, the filters (``Filters``), the
-map's view (``MapView``), the basemap and the shapes toggle, so a link reproduces what is shown.
+map's view (``MapView``), the basemap, the shapes toggle and the playback (``Playback``), so a link
+reproduces what is shown.
 The few rules behind the page's widgets are here too: the timeline's whole-month bounds, the
 fatalities slider's top, the weekly counts of the timeline chart.
 """
@@ -30,6 +31,73 @@ BASEMAPS = (OFFLINE_TILES, *ONLINE_BASEMAPS)
 # Row selection needs the rows in the browser (Streamlit's lazy tables cannot select), so the table is capped.
 TABLE_LIMIT = 2000
 NO_SELECTION = MappingProxyType({"selection": MappingProxyType({"rows": (), "columns": ()})})
+
+
+@dataclass(frozen=True)
+class Playback:
+    """Time that plays: the window steps by a day or a week, every ``speed`` seconds, moving (its width
+    kept) or growing (cumulative, its start kept), until the end of the timeline.
+
+    It runs by Streamlit reruns, one a step (``PageState.play_tick``): the window drives the whole page
+    (the count, the table, the chart, the download and the link), all of it computed in Python, and the
+    map redraws a step from the bit mask alone. Played in the browser, the map would run ahead of the page
+    and of the link.
+
+    In the link: ``play=1`` while playing, ``play_by=day`` (week is the default), ``play_mode=cumulative``
+    (moving window is the default), ``play_speed=0.5`` (seconds a step; 1 is the default)."""
+
+    playing: bool = False
+    by: str = "week"
+    mode: str = "window"
+    speed: float = 1.0
+
+    STEPS = MappingProxyType({"day": 1, "week": 7})  # days a step
+    MODES = MappingProxyType({"window": "moving", "cumulative": "cumulative"})  # how the window plays
+    SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds a step
+
+    def to_query(self) -> dict[str, str]:
+        query = {}
+        if self.playing:
+            query["play"] = "1"
+        if self.by != Playback.by:
+            query["play_by"] = self.by
+        if self.mode != Playback.mode:
+            query["play_mode"] = self.mode
+        if self.speed != Playback.speed:
+            query["play_speed"] = f"{self.speed:g}"
+        return query
+
+    @classmethod
+    def from_query(cls, params) -> tuple["Playback", list[str]]:
+        """(playback, problems) from query parameters; a bad value is reported and left at its default."""
+        problems, wanted = [], {}
+        play = params.get("play")
+        if play not in (None, "", "0", "1"):
+            problems.append(f"play={play!r} is not 1 (playing) or 0")
+        by = params.get("play_by")
+        if by not in (None, ""):
+            if by in cls.STEPS:
+                wanted["by"] = by
+            else:
+                problems.append(f"play_by={by!r} is not one of {', '.join(cls.STEPS)}")
+        mode = params.get("play_mode")
+        if mode not in (None, ""):
+            if mode in cls.MODES:
+                wanted["mode"] = mode
+            else:
+                problems.append(f"play_mode={mode!r} is not one of {', '.join(cls.MODES)}")
+        speed = params.get("play_speed")
+        if speed not in (None, ""):
+            try:
+                value = float(speed)
+            except ValueError:
+                value = None
+            if value in cls.SPEEDS:
+                wanted["speed"] = value
+            else:
+                problems.append(f"play_speed={speed!r} is not one of {', '.join(f'{s:g}' for s in cls.SPEEDS)} "
+                                "(seconds a step)")
+        return cls(playing=play == "1", **wanted), problems
 
 
 class Kept:
@@ -95,6 +163,9 @@ class PageState:
     export_format = Kept()
     review = Kept()  # the proposals' review table (st.data_editor)
     map = Kept()  # st_folium's own state
+    play_by = Kept(Playback.by)  # playback: step by a day or a week,
+    play_mode = Kept(Playback.mode)  # as a moving window or cumulatively,
+    play_speed = Kept(Playback.speed)  # every so many seconds
     # ---- the page's own
     dataset = Kept()  # the open data set's key (None: not chosen yet, the link decides)
     dataset_switches = Kept(0)  # how often the page opened a data set itself (keys the data set select)
@@ -108,6 +179,9 @@ class PageState:
     proposals = Kept()  # events proposed from a pasted report, waiting for review
     edit_forms = Kept(MappingProxyType({}))  # event id -> EditForm
     prepared_export = Kept()  # (what it shows, the file's bytes): the download of exactly the shown view
+    playing = Kept(False)  # playback runs
+    play_due = Kept()  # when the next step of playback is due (time.monotonic()); None: a step from now
+    play_step = Kept()  # the last step of playback: (window before, window after)
 
     def __init__(self, session: MutableMapping):
         self.session = session
@@ -189,6 +263,11 @@ class PageState:
         self.tiles = tiles if tiles in BASEMAPS else OFFLINE_TILES
         view, view_problems = MapView.from_query(query)
         problems += view_problems
+        playback, playback_problems = Playback.from_query(query)
+        problems += playback_problems
+        self.playing, self.play_by, self.play_mode, self.play_speed = (
+            playback.playing, playback.by, playback.mode, playback.speed)
+        del self.play_due
         # The map opens where the link says; later moves are written back to the link (see map_moved).
         self.opening_view = self.view = view
         return problems
@@ -206,6 +285,7 @@ class PageState:
             query["tiles"] = self.tiles
         if self.view:
             query.update(self.view.to_query())
+        query.update(self.playback.to_query())
         return query
 
     # ---- filters and the timeline
@@ -238,6 +318,68 @@ class PageState:
         start, end = self.window
         shift = max(min(dt.timedelta(days=days), high - end), low - start)
         self.set_window(start + shift, end + shift)
+
+    # ---- playback (see Playback)
+
+    @property
+    def playback(self) -> Playback:
+        return Playback(bool(self.playing), self.play_by, self.play_mode, float(self.play_speed))
+
+    def play_pressed(self) -> None:
+        """Play, or pause. Play at the end of the timeline starts again from its beginning: a moving window
+        from the first day (one step wide if it spanned everything), a cumulative one from its own start."""
+        if self.playing:
+            self._undo_stale_window()
+            self.playing = False
+            return
+        low, high = self.timeline
+        start, end = self.window
+        days = dt.timedelta(days=Playback.STEPS[self.play_by])
+        if self.play_mode == "cumulative":
+            if end >= high:
+                self.set_window(start, min(start + days - dt.timedelta(days=1), high))
+        elif end >= high:
+            width = end - start if start > low else days - dt.timedelta(days=1)
+            self.set_window(low, min(low + width, high))
+        self.playing = True
+        self.play_due = None
+
+    def play_tick(self, now: float) -> bool:
+        """One beat of the playback timer, at ``now`` (``time.monotonic()``): True if the window stepped (or
+        playback stopped at the end), so the page should run again. The first beat only sets when the next
+        step is due; a beat well before that (a rerun for another reason) does nothing."""
+        if not self.playing:
+            return False
+        speed = float(self.play_speed)
+        if self.play_due is None or now < self.play_due - 0.25 * speed:
+            if self.play_due is None:
+                self.play_due = now + speed
+            return False
+        self.play_due = now + speed
+        self._undo_stale_window()
+        low, high = self.timeline
+        start, end = self.window
+        before = (start, end)
+        if end >= high:
+            self.playing = False
+            return True
+        days = dt.timedelta(days=Playback.STEPS[self.play_by])
+        if self.play_mode == "cumulative":
+            self.set_window(start, min(end + days, high))
+        else:
+            shift = min(days, high - end)
+            self.set_window(start + shift, end + shift)
+        self.play_step = (before, tuple(self.window))
+        if self.window[1] >= high:
+            self.playing = False  # the last step is shown; Play starts again from the beginning
+        return True
+
+    def _undo_stale_window(self) -> None:
+        """A run the browser asked for while the page was still drawing the last step can bring back the
+        slider's previous value (the window before that step): playback goes on from its own step."""
+        last = self.play_step
+        if last and tuple(self.window) == last[0]:
+            self.set_window(*last[1])
 
     # ---- the map and the table
 

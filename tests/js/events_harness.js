@@ -1,7 +1,7 @@
-/* Runs geo/web/js/events.js in node with Leaflet and the DOM stubbed, and prints what it hands to the
- * places that parse HTML: the tooltip content of each SVG layer (Leaflet sets a string tooltip with
- * innerHTML) and the tooltip the canvas layer reports on a click (streamlit-folium reads it with
- * innerHTML). Used by tests/test_properties.py.
+/* Runs geo/web/js/events.js (and interact.js beside it) in node with Leaflet and the DOM stubbed, and
+ * prints what it hands to the places that parse HTML: the tooltip content of each SVG layer (Leaflet sets
+ * a string tooltip with innerHTML) and the tooltip reported when an event is opened from the map
+ * (streamlit-folium reads it with innerHTML). Used by tests/test_properties.py.
  *   node events_harness.js EVENTS_JS CORE_JSON MASK_BASE64
  */
 "use strict";
@@ -22,6 +22,7 @@ function layer() {
 }
 const L = {
   svg: () => ({}),
+  layerGroup: (layers) => ({layers}),
   circleMarker: layer, circle: layer, geoJSON: layer,
   featureGroup(parts) { return {getLayers: () => parts, eachLayer() {}, bindPopup() { return this; }}; },
   Layer: {extend(proto) {
@@ -29,7 +30,7 @@ const L = {
     Layer.prototype = proto;
     return Layer;
   }},
-  popup() { const p = {setLatLng: () => p, setContent: () => p, openOn: () => p, update() {}}; return p; },
+  popup() { const p = {setLatLng: () => p, setContent: () => p, openOn: () => p, update() {}, isOpen: () => true}; return p; },
   latLng: (latlng) => latlng,
 };
 const sandbox = {
@@ -40,20 +41,19 @@ const sandbox = {
   window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("core.json") ? core : details)}},
 };
 vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(require("path").join(require("path").dirname(eventsJs), "interact.js"), "utf8"), sandbox);
 vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
 
 const options = {url: "/app/static/cache/events/x", mask, count: core.ids.length, shapes: true, focus: null,
                  chunk: 1000, fields: [], styles: {"1": {color: "#000", label: "town"}}};
+const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5};
 const svgGroup = {addLayer() {}, _map: null};
-const added = [];
-const canvasGroup = {addLayer(layer) { added.push(layer); }, _map: null,
+const canvasGroup = {addLayer() {}, _map: map,
                      fire(type, event) { seen.clicks.push(event.sourceTarget.getTooltip().getContent()); }};
 (async () => {
   sandbox.window.StrikemapEvents.draw(svgGroup, {...options, svgLimit: 1e9});
   sandbox.window.StrikemapEvents.draw(canvasGroup, {...options, svgLimit: -1});
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const canvas = added[0];
-  canvas._map = {};
-  core.ids.forEach((_, i) => canvas.open(i));
+  core.ids.forEach((_, i) => sandbox.window.StrikemapInteract.open(i, true));  // as a click on the map does
   process.stdout.write(JSON.stringify(seen));
 })();

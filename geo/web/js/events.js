@@ -31,7 +31,9 @@
 
   function details(url, index, size) {
     var n = Math.floor(index / size), key = url + "#" + n;
-    return remembered(chunks, key, url + "/details-" + n + ".json").then(function (rows) { return rows[index - n * size]; });
+    return remembered(chunks, key, url + "/details-" + n + ".json").then(function (rows) {
+      return rows[index - n * size];
+    });
   }
 
   function text(tag, value, cls) {
@@ -71,17 +73,30 @@
     });
   }
 
-  function bindPopup(layer, index, o) {
-    var box = null;  // built on first opening, then reused (Popup.update() calls this function again)
-    layer.bindPopup(function () {
-      if (box) return box;
-      box = text("div", "Loading\u2026", "strikemap-popup");
-      details(o.url, index, o.chunk).then(function (p) {
-        fill(box, p, o);
-        if (layer.isPopupOpen()) layer.getPopup().update();  // resize to the filled content
-      }).catch(function (err) { box.textContent = "Details could not be loaded."; console.warn(err); });
-      return box;
-    }, {maxWidth: 340, maxHeight: 300});
+  /* An event's popup content: "Loading…", filled when its details arrive (then ``resized()``). */
+  function popupBox(index, o, resized) {
+    var box = text("div", "Loading\u2026", "strikemap-popup");
+    details(o.url, index, o.chunk).then(function (p) {
+      fill(box, p, o);
+      if (resized) resized();
+    }).catch(function (err) { box.textContent = "Details could not be loaded."; console.warn(err); });
+    return box;
+  }
+
+  /* One line naming an event in a list of several: its date and the place as written. */
+  function summary(index, o) {
+    return details(o.url, index, o.chunk).then(function (p) {
+      return [p.event_date, p.location_mention || p.location].filter(function (v) { return v; }).join(" \u00b7 ");
+    });
+  }
+
+  /* What interact.js (clicks, lists, clusters, density) needs of the drawn layer. */
+  function interact(group, data, rows, o) {
+    if (!window.StrikemapInteract) return;
+    window.StrikemapInteract.attach(group, data, rows, o, {
+      popupBox: function (i, resized) { return popupBox(i, o, resized); },
+      summary: function (i) { return summary(i, o); }});
+    window.StrikemapInteract.focus(o.focus);
   }
 
   function isShown(mask) {
@@ -89,25 +104,22 @@
     return function (i) { return (bytes.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1; };
   }
 
-  /* Many events: one canvas, drawn point by point, no Leaflet object per event. A click picks the
-   * nearest shown event within a few pixels, opens its popup, and tells the Folium group (so
-   * streamlit-folium reports it) which event was clicked. */
+  /* Many events: one canvas, drawn point by point, no Leaflet object per event. Clicks are interact.js's
+   * (it finds every event under the click); at low zoom dense cells are drawn as clusters with counts. */
   var PointsCanvas = L.Layer.extend({
-    initialize: function (data, rows, o, group) {
-      this._data = data; this._rows = rows; this._o = o; this._group = group;
+    initialize: function (data, rows, o) {
+      this._data = data; this._rows = rows; this._o = o;
     },
     onAdd: function (map) {
       this._canvas = L.DomUtil.create("canvas", "strikemap-canvas leaflet-zoom-hide");
       this._canvas.style.position = "absolute";
       map.getPanes().overlayPane.appendChild(this._canvas);
       map.on("moveend zoomend resize", this._redraw, this);
-      map.on("click", this._click, this);
       this._redraw();
     },
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas);
       map.off("moveend zoomend resize", this._redraw, this);
-      map.off("click", this._click, this);
     },
     _redraw: function () {
       var map = this._map, size = map.getSize(), data = this._data, o = this._o;
@@ -120,13 +132,20 @@
       var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin(), pane = map._getMapPanePos();
       var dx = pane.x - origin.x, dy = pane.y - origin.y, margin = 50;
       var metresPerPixel = 40075016.686 * Math.abs(Math.cos(map.getCenter().lat * Math.PI / 180)) / (scale * 256);
-      // One path per colour: dots (and uncertainty circles) of a precision are filled in one call.
-      var dots = {}, circles = {}, points = [], world = this._world;
+      var points = [], world = this._world;
       for (var k = 0; k < this._rows.length; k++) {
-        var i = this._rows[k];
         if (world[2 * k] !== world[2 * k]) continue;  // NaN: no coordinates
         var x = world[2 * k] * scale + dx, y = world[2 * k + 1] * scale + dy;
         if (x < -margin || y < -margin || x > size.x + margin || y > size.y + margin) continue;
+        points.push(x, y, this._rows[k]);
+      }
+      var grouped = window.StrikemapInteract ? window.StrikemapInteract.clusters(this, map, points) : {points: points, clusters: []};
+      points = grouped.points;
+      // One path per colour: dots (and uncertainty circles) of a precision are filled in one call.
+      var dots = {}, circles = {};
+      for (var n = 0; n < points.length; n += 3) {
+        var i = points[n + 2];
+        x = points[n]; y = points[n + 1];
         var colour = (o.styles[data.precision[i]] || {color: "#555"}).color, radius = data.radius[i];
         if (o.shapes && data.precision[i] !== 1 && radius) {
           var r = radius * 1000 / metresPerPixel;
@@ -135,12 +154,12 @@
         }
         (dots[colour] = dots[colour] || new Path2D()).moveTo(x + 3.5, y);
         dots[colour].arc(x, y, 3.5, 0, 2 * Math.PI);
-        points.push(x, y, i);
       }
       ctx.globalAlpha = 0.08;
       Object.keys(circles).forEach(function (c) { ctx.fillStyle = c; ctx.fill(circles[c]); });
       ctx.globalAlpha = 1;
       Object.keys(dots).forEach(function (c) { ctx.fillStyle = c; ctx.fill(dots[c]); });
+      if (grouped.clusters.length) window.StrikemapInteract.drawClusters(ctx, grouped.clusters);
       this._points = points;
     },
     _project: function () {  // each shown event's position in world pixels at zoom 0, once
@@ -152,31 +171,13 @@
         world[2 * k] = p.x; world[2 * k + 1] = p.y;
       }
       this._world = world;
-    },
-    _click: function (e) {
-      var best = null, bestD = 64, points = this._points || [];  // within 8 px; points: x, y, row, ...
-      for (var k = 0; k < points.length; k += 3) {
-        var dx = points[k] - e.containerPoint.x, dy = points[k + 1] - e.containerPoint.y;
-        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = points[k + 2]; }
-      }
-      if (best !== null) this.open(best);
-    },
-    open: function (i) {
-      var latlng = [this._data.lat[i], this._data.lon[i]], o = this._o, popup = L.popup({maxWidth: 340, maxHeight: 300});
-      var box = text("div", "Loading\u2026", "strikemap-popup");
-      popup.setLatLng(latlng).setContent(box).openOn(this._map);
-      details(o.url, i, o.chunk).then(function (p) { fill(box, p, o); popup.update(); });
-      // Tell streamlit-folium which event was clicked, the way it reads a clicked layer's tooltip.
-      var id = escapeHtml(this._data.ids[i]);
-      this._group.fire("click", {latlng: L.latLng(latlng),
-        sourceTarget: {_tooltip: {_content: id}, getTooltip: function () { return {getContent: function () { return id; }}; }}});
     }
   });
 
   function draw(group, o) {
     core(o.url).then(function (data) {
       performance.mark("strikemap-data");
-      var shown = isShown(o.mask), layers = [], byId = {};
+      var shown = isShown(o.mask), layers = [], rows = [];
       if (o.count > o.svgLimit) return drawMany(group, data, shown, o);
       var renderer = L.svg();
       for (var i = 0; i < data.ids.length; i++) {
@@ -197,28 +198,20 @@
             L.circleMarker(latlng, {renderer: renderer, radius: 4, color: "#fff", weight: 1.5,
               fillColor: colour, fillOpacity: 1, className: "strikemap-center"})]);
         }
-        bindPopup(layer, i, o);
-        // The id as a tooltip: shown on hover, and how streamlit-folium tells the page which event was clicked.
-        // (On every part: streamlit-folium reads the tooltip of the path that was clicked.)
+        // The id as a tooltip, shown on hover. (Clicks are interact.js's: it finds every event under one.)
         (layer.eachLayer ? layer.getLayers() : [layer]).forEach(function (part) {
           part.bindTooltip(escapeHtml(data.ids[i]), {sticky: true});
         });
         layers.push(layer);
-        byId[data.ids[i]] = layer;
+        rows.push(i);
       }
-      // Straight into the Folium feature group: its clicks reach streamlit-folium's listener,
-      // which tells the page which event was clicked.
-      layers.forEach(function (layer) { group.addLayer(layer); });
+      // Into a plain layer group inside the Folium group: a click on a path must not reach streamlit-folium's
+      // listener on the Folium group directly (interact.js reports the event the analyst opens).
+      group.addLayer(L.layerGroup(layers));
       // For tests and benchmarks: how many events are on the map now.
       document.body.dataset.strikemapDrawn = String(layers.length);
       performance.mark("strikemap-drawn");
-      var focus = o.focus && byId[o.focus], map = group._map;
-      if (focus && map) {
-        // The row chosen in the table: centre on it and open its popup.
-        var target = focus.getBounds ? focus.getBounds().getCenter() : focus.getLatLng();
-        map.setView(target, Math.max(map.getZoom(), 8));
-        focus.openPopup(target);
-      }
+      interact(group, data, rows, o);
     }).catch(function (err) { console.error("strikemap: events not drawn", err); });
   }
 
@@ -228,21 +221,14 @@
       if (!shown(i)) continue;
       if (data.outlines[String(i)]) outlines.push(i); else rows.push(i);
     }
-    var layer = new PointsCanvas(data, rows, o, group);
-    group.addLayer(layer);
-    outlines.forEach(function (i) {  // region shapes stay vector outlines
+    var shapes = outlines.map(function (i) {  // region shapes stay vector outlines
       var colour = (o.styles[data.precision[i]] || {color: "#555"}).color;
-      var shape = L.geoJSON(data.outlines[String(i)], {style: {color: colour, weight: 1, fillOpacity: o.shapes ? 0.08 : 0}});
-      bindPopup(shape, i, o);
-      group.addLayer(shape);
+      return L.geoJSON(data.outlines[String(i)], {style: {color: colour, weight: 1, fillOpacity: o.shapes ? 0.08 : 0}});
     });
+    group.addLayer(L.layerGroup([new PointsCanvas(data, rows, o)].concat(shapes)));
     document.body.dataset.strikemapDrawn = String(rows.length + outlines.length);
     performance.mark("strikemap-drawn");
-    var index = o.focus ? data.ids.indexOf(o.focus) : -1;
-    if (index >= 0 && shown(index) && group._map) {
-      group._map.setView([data.lat[index], data.lon[index]], Math.max(group._map.getZoom(), 8));
-      layer.open(index);
-    }
+    interact(group, data, rows.concat(outlines), o);
   }
 
   window.StrikemapEvents = {draw: draw};
