@@ -1,7 +1,7 @@
 """Several dashboards, one store (issue 14): two `streamlit run` servers on one PostGIS database (a throwaway
 server, tests/pgserver.py), each driven by its own Chromium context with the network fenced off.
 
-An edit saved in one appears in the other on its next rerun (table, popup and map files); a save from a
+An edit saved in one appears in the other on its next rerun (the popup, drawn from newly published map files); a save from a
 form filled before a colleague's save is refused, the refusal shown and nothing overwritten; the two servers'
 published map files (one checkout, one static/ folder) stay whole for both. And a batch's output, zipped, is
 uploaded in one dashboard and opens from the other's link.
@@ -84,12 +84,14 @@ def open_as(session, key: str, author: str):
     return page
 
 
-def popup(session):
-    """The selected event's popup, as the map shows it after the latest rerun."""
+def popup_saying(session, text):
+    """The selected event's popup once it says ``text`` (a str or a pattern): the popup the map opens for the
+    selected row after a rerun (the one of the run before may linger beside it a moment)."""
     frame = session.map_frame()
-    content = frame.locator(".leaflet-popup-content")
-    expect(content).to_have_count(1, timeout=WAIT_MS)
-    return content
+    content = frame.locator(".leaflet-popup-content").filter(has_text=text)
+    expect(content.first).to_be_visible(timeout=WAIT_MS)
+    expect(content.first).to_contain_text(EVENT)
+    return content.first
 
 
 def rerun(page) -> None:
@@ -115,7 +117,7 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
     with browser_session(chromium, first_base) as alice, browser_session(chromium, second_base) as bob:
         alice_page = open_as(alice, key, "alice")
         bob_page = open_as(bob, key, "bob")  # bob's form is filled from version 1 too
-        expect(popup(bob)).to_contain_text(original["notes"][:40], timeout=WAIT_MS)
+        popup_saying(bob, original["notes"][:40])
 
         # Alice corrects the notes on the first server.
         form = edit_form(alice_page)
@@ -128,7 +130,7 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
 
         # Bob's next rerun on the second server shows it: the popup is drawn from the newly published data set.
         rerun(bob_page)
-        expect(popup(bob)).to_contain_text("alice's correction", timeout=WAIT_MS)
+        popup_saying(bob, "alice's correction")
 
         # Bob saves from the form he opened before alice's save: refused, saying who and when; nothing overwritten.
         form = edit_form(bob_page)
@@ -154,8 +156,7 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
         form.get_by_role("button", name="Save").click()
         expect(bob_page.get_by_text(f"Saved {EVENT} (fatalities_max).")).to_be_visible(timeout=WAIT_MS)
         rerun(alice_page)
-        expect(popup(alice)).to_contain_text(re.compile(r"Fatalities: \S*12"), timeout=WAIT_MS)
-        expect(popup(alice)).to_contain_text("alice's correction")
+        expect(popup_saying(alice, re.compile(r"Fatalities: \S*12"))).to_contain_text("alice's correction")
         final, history = stored_event(url, key)
         assert (final["notes"], final["fatalities_max"], final["version"]) == (ALICE_NOTES, 12, 3)
         assert list(history["author"]) == ["setup", "alice", "bob"]
