@@ -1,10 +1,10 @@
 """Several dashboards, one store (issue 14): two `streamlit run` servers on one PostGIS database (a throwaway
 server, tests/pgserver.py), each driven by its own Chromium context with the network fenced off.
 
-An edit saved in one appears in the other on its next rerun (the popup, drawn from newly published map files); a save from a
-form filled before a colleague's save is refused, the refusal shown and nothing overwritten; the two servers'
-published map files (one checkout, one static/ folder) stay whole for both. And a batch's output, zipped, is
-uploaded in one dashboard and opens from the other's link.
+An edit saved in one appears in the other on its next rerun (in the popup, drawn from newly published map
+files); a save from a form filled before a colleague's save is refused, the refusal shown and nothing
+overwritten; the two servers' published map files (one checkout, one static/ folder) stay whole for both. And a
+batch's output, zipped, is uploaded in one dashboard and opens from the other's link.
 """
 
 from __future__ import annotations

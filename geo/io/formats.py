@@ -19,7 +19,7 @@ looked up when a file is read or written.
 | `csv-latlon` | –      | yes    | (.csv)                     | written without `geometry_wkt`; read back as `csv` |
 | `geojson`    | yes    | yes    | .geojson .json             | RFC 7946 |
 | `gpkg`       | yes    | yes    | .gpkg                      | GeoPackage, layer `events` |
-| `parquet`    | yes    | yes    | .parquet, a folder, a .zip | GeoParquet (a file, a folder of them, or that folder zipped) |
+| `parquet`    | yes    | yes    | .parquet, a folder, a .zip | GeoParquet: a file, a folder of them, that folder zipped |
 
 A ``.csv`` named without a format is ACLED's, UCDP's or ours by its columns (``sniff_csv``).
 """
@@ -160,8 +160,8 @@ def suffix_format(path: Path | str, purpose: str) -> Format | None:
 def suffixes(purpose: str) -> list[str]:
     """Every suffix a file to import (or export) may have, in table order."""
     names = IMPORT_FORMATS if purpose == "import" else EXPORT_FORMATS
-    return list(dict.fromkeys(s for name in names
-                              for s in (FORMATS[name].import_suffixes if purpose == "import" else FORMATS[name].suffixes)))
+    listed = (FORMATS[name].import_suffixes if purpose == "import" else FORMATS[name].suffixes for name in names)
+    return list(dict.fromkeys(s for suffixes_of_one in listed for s in suffixes_of_one))
 
 
 def export_format_for(path: Path | str, fmt: str | None = None) -> Format:

@@ -57,7 +57,8 @@ PUBLISHED_LAYOUT = 1  # the files' layout: part of the fingerprint, so another v
 # A published data set drawn (by any server sharing the folder) within this many seconds is never pruned.
 PUBLISHED_LEASE_S = 3600
 PUBLISHED_KEEP = 5  # beyond those in use, the most recently used data sets kept
-PUBLISHED_RENEW_S = 300  # a draw renews the lease when it is older than this (a stat per draw, a write at most this often)
+# A draw renews the lease when it is older than this: a stat per draw, a write at most this often.
+PUBLISHED_RENEW_S = 300
 _USED = ".used"  # in each published folder: its modification time is when a map last drew the data set
 _LOCK = ".lock"  # in PUBLISHED_DIR: shared while a data set is taken into use, exclusive while pruning
 # Up to this many shown events are drawn as SVG paths (crisp, styleable); more share one canvas.
@@ -349,7 +350,8 @@ def publish_events(gdf, static_dir=None) -> str:
     safely: a data set's folder is named by its content's fingerprint, so equal content is one folder and
     different content never lands in another's; a folder in place is never rewritten; and old data sets are
     pruned only when no server has drawn them for ``PUBLISHED_LEASE_S`` (a draw renews the lease when it is
-    older than ``PUBLISHED_RENEW_S``: ``mark_in_use``), under a lock that keeps a prune and a server taking a data set into use apart.
+    older than ``PUBLISHED_RENEW_S``: ``mark_in_use``), under a lock that keeps a prune and a server taking a
+    data set into use apart.
     """
     import os
     import shutil
