@@ -19,7 +19,7 @@ looked up when a file is read or written.
 | `csv-latlon` | –      | yes    | (.csv)                     | written without `geometry_wkt`; read back as `csv` |
 | `geojson`    | yes    | yes    | .geojson .json             | RFC 7946 |
 | `gpkg`       | yes    | yes    | .gpkg                      | GeoPackage, layer `events` |
-| `parquet`    | yes    | yes    | .parquet, a folder, a .zip | GeoParquet: a file, a folder of them, that folder zipped |
+| `parquet`    | yes    | yes    | .parquet, a folder, a .zip | GeoParquet: a file, a folder, the folder zipped |
 
 A ``.csv`` named without a format is ACLED's, UCDP's or ours by its columns (``sniff_csv``).
 """
