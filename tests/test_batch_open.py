@@ -171,3 +171,28 @@ def test_the_datasets_of_the_store_list_the_upload_by_its_name(batch_output, tmp
         saved = save_import(store, events, "acled.zip", "parquet")
         assert saved.key in list_datasets(store)
         assert "acled.zip" in store.changes()["comment"].iloc[0]
+
+
+def test_a_damaged_zip_is_an_answer_or_a_refusal_never_a_crash(batch_output, tmp_path):
+    """Bytes flipped and archives cut short (a fixed seed: the same cases every run)."""
+    import random
+
+    from geo.errors import StrikemapError
+
+    out, _ = batch_output
+    data = zipped(out)
+    rng = random.Random(14)
+    path = tmp_path / "damaged.zip"
+    for _ in range(120):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(4, len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[:rng.randrange(4, len(damaged))]
+        path.write_bytes(bytes(damaged))
+        try:
+            events, _ = read_events(path)
+        except StrikemapError as exc:
+            assert "damaged.zip" in str(exc)
+        else:
+            assert len(events) <= 13

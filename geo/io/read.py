@@ -295,6 +295,7 @@ def _read_packed(path: Path, chosen: Format, name: str, limit_mb: float, limit_a
 def _unpack(path: Path, folder: Path, chosen: Format, name: str, limit_mb: float, limit_advice: str) -> None:
     """The archive's ``chosen`` files (not hidden ones, nor ``_``-prefixed: ``__MACOSX/``, a batch's work files)
     into ``folder`` as part-00000..., in the order of their names, never more than ``limit_mb`` unpacked."""
+    import struct
     import zipfile
     import zlib
     from pathlib import PurePosixPath
@@ -318,8 +319,10 @@ def _unpack(path: Path, folder: Path, chosen: Format, name: str, limit_mb: float
                         out.write(chunk)
     except EventDataError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-        # RuntimeError: an encrypted member; NotImplementedError: a compression method zipfile lacks.
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, NotImplementedError, RuntimeError,
+            ValueError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression method zipfile lacks; struct.error
+        # and OSError: headers that lie about sizes and offsets.
         raise EventDataError(f"not a readable ZIP archive ({_one_line(exc, path)})", file=name, path=path) from None
 
 
