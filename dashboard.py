@@ -18,13 +18,14 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (UPLOAD_TYPES, Dataset, add_events, as_form_text, changed_fields, data_stamp,
-                                edit_event, editable_copy, import_upload, list_datasets, load_dataset, save_import)
+from geo.store.datasets import (BUNDLED, STORE_PREFIX, UPLOAD_TYPES, Dataset, add_events, as_form_text,
+                                changed_fields, data_stamp, edit_event, editable_copy, import_upload, list_datasets,
+                                load_dataset, save_import)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
 from geo.reports.review import ACCEPT, CHECK, EDITABLE, accept_proposals, review_table
-from geo.store.event_store import VERSION, default_author, open_store
+from geo.store.event_store import VERSION, open_store
 from geo.io.events import date_span
 # The table's columns, the edit form's fields (the place mention is geocoded again when it changes) and the
 # precision picker's labels come from the one declared event schema.
@@ -32,6 +33,7 @@ from geo.io.schema import EDIT_FIELDS, GEO_PRECISION_LABELS as PRECISION_LABELS,
 from geo.io.export import export_bytes
 from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, apply_filters, facet_values
+from geo.web.identity import SIGN_IN, Access, Drafts, identify, login_provider
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
                          events_feature_group, layer_control, mark_in_use, publish_events)
 from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, Playback, fatalities_top,
@@ -61,6 +63,17 @@ def _open_store(url: str):
         return open_store(url), None
     except StrikemapError as exc:
         return None, str(exc)
+
+
+def page_access() -> Access:
+    """Who is using the page (geo.web.identity: sign-in, trusted header or single-user) and their role in the store."""
+    return Access.of(identify(dict(st.user), dict(st.context.headers)), event_store()[0])
+
+
+@st.cache_resource(show_spinner=False)
+def drafts() -> Drafts:
+    """Edits typed when a sign-in had expired, waiting for the same person to sign in again (one per server)."""
+    return Drafts()
 
 
 def cached_events(key: str, stamp):
@@ -149,7 +162,71 @@ def open_from_page(page: PageState, key: str) -> None:
     st.rerun()
 
 
-def data_sidebar(page: PageState) -> Dataset:
+def say_why(sentence: str) -> None:
+    """Why a control is missing, where it would be: plain text (it names an identity, which is not Markdown)."""
+    st.text(sentence)
+
+
+def account(access: Access) -> None:
+    """Who the page acts as (recorded with every change), signing in and out, and what is kept for after."""
+    identity = access.identity
+    st.text(access.label())  # plain text: an identity from a provider or a header is not Markdown
+    if identity.mode == SIGN_IN and not identity.signed_in:
+        st.button("Sign in again" if identity.expired else "Sign in", type="primary", on_click=st.login,
+                  args=(login_provider(),))
+    elif identity.mode == SIGN_IN:
+        st.button("Sign out", on_click=st.logout)
+
+
+def roles_panel(page: PageState, access: Access, dataset: Dataset) -> None:
+    """Admins: who holds which role, grants and revocations; deleting and renaming the open data set."""
+    store = event_store()[0]
+    if store is None:
+        return
+    with st.sidebar:
+        if page.admin_report is not None:
+            st.success(page.admin_report)
+            del page.admin_report
+        if not access.can("grant"):
+            say_why("Roles and data set administration: " + access.why_not("grant"))
+            return
+        with st.expander("Roles (admin)"):
+            st.dataframe(store.members().astype(str), hide_index=True, width="stretch")
+            with st.form("grant", border=False):
+                member = st.text_input("Identity (the e-mail the sign-in gives)")
+                role = st.selectbox("Role", ["viewer", "editor", "admin", "none (revoke)"])
+                if st.form_submit_button("Grant") and member.strip():
+                    try:
+                        if role.startswith("none"):
+                            store.revoke(member, by=access.author)
+                        else:
+                            store.grant(member, role, by=access.author)
+                    except StrikemapError as exc:
+                        show_refusal("Not changed.", exc)
+                    else:
+                        st.success(f"{member.strip()}: {role}")
+        if not dataset.editable:
+            return
+        with st.expander("Delete or rename this data set (admin)"):
+            new_name = st.text_input("New name", value=dataset.store_name)
+            sure = st.checkbox("Delete it: every event goes (the history keeps them; undoing the change brings "
+                               "them back)")
+            rename, drop = st.columns(2)
+            try:
+                if rename.button("Rename") and new_name.strip() != dataset.store_name:
+                    store.rename_dataset(dataset.store_name, new_name, author=access.author)
+                    page.admin_report = f"Renamed {dataset.store_name} to {new_name.strip()}."
+                    open_from_page(page, STORE_PREFIX + new_name.strip())
+                if drop.button("Delete data set", disabled=not sure):
+                    change = store.drop_dataset(dataset.store_name, author=access.author)
+                    page.admin_report = (f"Deleted {dataset.store_name} (change {change.change_id}: "
+                                         f"`python -m geo store undo {change.change_id}` brings it back).")
+                    open_from_page(page, BUNDLED)
+            except StrikemapError as exc:
+                show_refusal("Not changed.", exc)
+
+
+def data_sidebar(page: PageState, access: Access) -> Dataset:
     """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
     store, store_problem = event_store()
     datasets = list_datasets(store)
@@ -159,24 +236,17 @@ def data_sidebar(page: PageState) -> Dataset:
         st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
                      key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
                      format_func=lambda key: datasets[key].label)
-        st.text_input("Your name (recorded with every change)", key=PageState.author.key, placeholder=default_author())
+        account(access)
         if store_problem:
             st.warning("The event store is not available, so imports, reviewed events and edits cannot be "
                        "saved; the bundled data set still works.")
             st.code(store_problem, language=None)
             return datasets[page.dataset]
         st.caption(f"Event store: {store.url}")
-        with st.expander("Import a file"), st.form("import", border=False):
-            fmt = st.selectbox("Format", IMPORT_FORMATS, format_func=lambda f: FORMATS[f].label)
-            upload = st.file_uploader("File", type=UPLOAD_TYPES)
-            only = st.text_input("Only these sub-event types (ACLED; comma-separated)",
-                                 placeholder="Air/drone strike")
-            skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
-            if st.form_submit_button("Import"):
-                if upload is None:
-                    st.warning("Choose a file to import first.")
-                else:
-                    import_file(page, upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+        if access.can("import"):
+            import_form(page, access)
+        else:
+            say_why("Importing files: " + access.why_not("import"))
         if page.import_report is not None:
             st.success("Imported and opened:")
             st.text("\n".join(page.import_report))
@@ -184,12 +254,26 @@ def data_sidebar(page: PageState) -> Dataset:
     return datasets[page.dataset]
 
 
-def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], skip_bad_rows: bool) -> None:
+def import_form(page: PageState, access: Access) -> None:
+    with st.expander("Import a file"), st.form("import", border=False):
+        fmt = st.selectbox("Format", IMPORT_FORMATS, format_func=lambda f: FORMATS[f].label)
+        upload = st.file_uploader("File", type=UPLOAD_TYPES)
+        only = st.text_input("Only these sub-event types (ACLED; comma-separated)", placeholder="Air/drone strike")
+        skip = st.checkbox("Skip bad rows (each listed) instead of refusing the file")
+        if st.form_submit_button("Import"):
+            if upload is None:
+                st.warning("Choose a file to import first.")
+            else:
+                import_file(page, access, upload, fmt, [t.strip() for t in only.split(",") if t.strip()], skip)
+
+
+def import_file(page: PageState, access: Access, upload, fmt: str, sub_event_types: list[str],
+                skip_bad_rows: bool) -> None:
     try:
         with st.spinner("Importing (rows without coordinates are geocoded)…"):
             events, summary = import_upload(upload.getvalue(), upload.name, fmt, sub_event_types=sub_event_types,
                                             on_bad_rows="skip" if skip_bad_rows else "error")
-            saved = save_import(event_store()[0], events, upload.name, fmt, author=page.recorded_author)
+            saved = save_import(event_store()[0], events, upload.name, fmt, author=access.author)
     except StrikemapError as exc:
         show_refusal("Import refused; nothing was saved and the open data set is unchanged.", exc)
         return
@@ -197,9 +281,12 @@ def import_file(page: PageState, upload, fmt: str, sub_event_types: list[str], s
     open_from_page(page, saved.key)
 
 
-def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
+def propose_from_report(page: PageState, access: Access, dataset: Dataset, events) -> None:
     """Paste a report, review the events it proposes, add the ticked ones to the open data set (in the
     event store; the bundled data set gets an editable working copy first)."""
+    if not access.can("add"):
+        say_why("Proposing events from a report: " + access.why_not("add"))
+        return
     with st.expander("Propose events from a report", expanded=page.proposals is not None):
         with st.form("report", border=False):
             text = st.text_area("Report text (or HTML)", height=180, max_chars=MAX_REPORT_CHARS,
@@ -235,7 +322,7 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
         if add.button("Add ticked events to the data set", type="primary", disabled=event_store()[0] is None):
             try:
                 accepted = accept_proposals(reviewed, proposals, origin="the reviewed proposals")
-                saved = add_events(event_store()[0], dataset, events, accepted, author=page.recorded_author)
+                saved = add_events(event_store()[0], dataset, events, accepted, author=access.author)
             except StrikemapError as exc:
                 show_refusal("Nothing was added.", exc)
                 return
@@ -247,18 +334,22 @@ def propose_from_report(page: PageState, dataset: Dataset, events) -> None:
             st.rerun()
 
 
-def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None:
-    """Correct the selected event, see its history, undo a change. Only store data sets are editable."""
+def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_id: str) -> None:
+    """Correct the selected event, see its history, undo a change. Only store data sets are editable, and only
+    by an editor; anyone sees the history."""
     store = event_store()[0]
-    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None):
+    kept = drafts().get(access.author, dataset.key, event_id) if access.author else None
+    with st.expander(f"Edit {event_id} and see its history", expanded=page.edit_report is not None or bool(kept)):
         if page.edit_report is not None:
             st.success(page.edit_report)
             del page.edit_report
         if not dataset.editable:
             st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
                        "in the event store keeps every correction with who made it, when and why.")
-            if store is not None and st.button("Make an editable copy"):
-                open_from_page(page, editable_copy(store, dataset, events, author=page.recorded_author).key)
+            if not access.can("import"):
+                say_why("Making an editable copy: " + access.why_not("import"))
+            elif st.button("Make an editable copy"):
+                open_from_page(page, editable_copy(store, dataset, events, author=access.author).key)
             return
         row = events[events["event_id_cnty"] == event_id].iloc[0]
         version = int(row[VERSION])
@@ -266,23 +357,41 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
         # is refused (EditConflictError), never applied over their change. A new form generation (after a
         # save, an undo or a refusal) starts again from the current values.
         form = page.edit_form(event_id, version)
-        with st.form(form.key("form"), border=False):
-            values = {}
-            for column, label in EDIT_FIELDS.items():
-                widget = st.text_area if column == "notes" else st.text_input
-                values[column] = widget(label, as_form_text(row[column]), key=form.key(column))
-            comment = st.text_input("Why (kept in the history)", placeholder="e.g. SOHR's later count",
-                                    key=form.key("comment"))
-            if st.form_submit_button("Save", type="primary"):
-                save_edit(page, store, dataset, row, values, form.loaded_version, comment)
+        # An expired sign-in keeps the form, so nothing typed is lost: a save then keeps the edit for after the
+        # new sign-in (geo.web.identity.Drafts) instead of writing it.
+        if access.keeps_form("edit"):
+            draft = kept
+            if draft is not None and access.can("edit"):
+                st.info("Your edit from before you signed in again is back in the form: check it and save.")
+            if access.identity.expired:
+                st.warning(access.why_not("edit"))
+            with st.form(form.key("form"), border=False):
+                values = {}
+                for column, label in EDIT_FIELDS.items():
+                    widget = st.text_area if column == "notes" else st.text_input
+                    start = draft[0].get(column, as_form_text(row[column])) if draft else as_form_text(row[column])
+                    values[column] = widget(label, start, key=form.key(column))
+                comment = st.text_input("Why (kept in the history)", draft[1] if draft else "",
+                                        placeholder="e.g. SOHR's later count", key=form.key("comment"))
+                if st.form_submit_button("Save", type="primary"):
+                    save_edit(page, access, store, dataset, row, values, form.loaded_version, comment)
+            if access.identity.expired:  # (a button cannot live in the form)
+                st.button("Sign in again to save", type="primary", on_click=st.login, args=(login_provider(),),
+                          key="sign-in-to-save")
+        else:
+            say_why("Editing: " + access.why_not("edit"))
         history = store.history(event_id, dataset.store_name)
         st.caption(f"History of {event_id} (version {version})")
+        last = history.iloc[-1]  # who: the identity that made it, never a typed name (shown as plain text)
+        st.text(f"Last change: {last['kind']} by {last['author']}, {last['at']:%Y-%m-%d %H:%M} UTC")
         st.dataframe(history.astype(str), hide_index=True, width="stretch")
+        if not access.can("undo"):
+            return
         undo_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         change = undo_col.selectbox("Undo a change", list(history["change_id"])[::-1], key=form.undo_key("change"))
         if button_col.button("Undo", key=form.undo_key("button")):
             try:
-                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=page.recorded_author)
+                store.undo(int(change), comment=f"undone from the dashboard ({event_id})", author=access.author)
             except StrikemapError as exc:
                 show_refusal("Not undone.", exc)
                 return
@@ -290,15 +399,20 @@ def edit_panel(page: PageState, dataset: Dataset, events, event_id: str) -> None
             st.rerun()
 
 
-def save_edit(page: PageState, store, dataset: Dataset, row, values: dict, expected_version: int,
+def save_edit(page: PageState, access: Access, store, dataset: Dataset, row, values: dict, expected_version: int,
               comment: str) -> None:
     event_id = row["event_id_cnty"]
     changes = changed_fields(row, values)
     if not changes:
         st.info("Nothing changed.")
         return
+    if access.identity.expired:  # kept for after the new sign-in, not written
+        drafts().keep(access.author, dataset.key, event_id, values, comment)
+        st.warning("Not saved yet: your sign-in has expired. Your edit is kept: sign in again, select "
+                   f"{event_id} and it is back in the form.")
+        return
     try:
-        edit_event(store, dataset, event_id, changes, expected_version, author=page.recorded_author,
+        edit_event(store, dataset, event_id, changes, expected_version, author=access.author,
                    comment=comment.strip() or "edited in the dashboard")
     except EditConflictError as exc:  # says who changed it since, and when
         st.error("Not saved: someone else changed this event since you opened it. Your edit is below; the "
@@ -310,6 +424,7 @@ def save_edit(page: PageState, store, dataset: Dataset, row, values: dict, expec
     except StrikemapError as exc:
         show_refusal("Not saved; the event is as it was.", exc)
         return
+    drafts().drop(access.author, dataset.key, event_id)
     page.edit_done(event_id, f"Saved {event_id} ({', '.join(sorted(changes))}).")
     st.rerun()
 
@@ -481,7 +596,20 @@ def list_unplaced(shown) -> None:
         st.text("\n".join(f"{r.event_id_cnty}: {r.location_mention!r} ({r.geocoder})" for r in unplaced.itertuples()))
 
 
-def events_table(page: PageState, dataset: Dataset, events, table_rows) -> None:
+def resume_drafts(page: PageState, access: Access) -> None:
+    """After a new sign-in: the edits kept when the last one expired, each a button that opens it."""
+    if not access.can("edit"):
+        return
+    datasets = list_datasets(event_store()[0])
+    for dataset_key, event_id in drafts().pending(access.author):
+        if dataset_key in datasets:
+            st.info(f"You have an unsaved edit of {event_id} in {datasets[dataset_key].label}, kept when your "
+                    "sign-in expired.")
+            st.button(f"Open {event_id} to finish the edit", key=f"resume-{dataset_key}-{event_id}",
+                      on_click=changed, args=(PageState.resume_edit, dataset_key, event_id))
+
+
+def events_table(page: PageState, access: Access, dataset: Dataset, events, table_rows) -> None:
     if len(table_rows) > TABLE_LIMIT:
         st.caption(f"The table lists the first {TABLE_LIMIT:,} of {len(table_rows):,} shown events; narrow the "
                    "filters to see the rest, or download them all.")
@@ -491,7 +619,7 @@ def events_table(page: PageState, dataset: Dataset, events, table_rows) -> None:
     if row is not None:
         chosen = table_rows.iloc[row]
         st.text(f"Selected: {chosen['event_id_cnty']} · {chosen['event_date']} · {chosen['location_mention']}")
-        edit_panel(page, dataset, events, chosen["event_id_cnty"])
+        edit_panel(page, access, dataset, events, chosen["event_id_cnty"])
 
 
 def main() -> None:
@@ -500,7 +628,10 @@ def main() -> None:
     st.title("strikemap")
     st.caption("Air-strike reports as mapped events")
     page = page_state()
-    dataset = data_sidebar(page)
+    access = page_access()
+    dataset = data_sidebar(page, access)
+    roles_panel(page, access, dataset)
+    resume_drafts(page, access)
     st.text(f"Data set: {dataset.label}")  # st.text: an uploaded file's name is shown as characters, not Markdown
     events, stamp, span = load_or_stop(dataset)
     if page.needs_opening:
@@ -521,6 +652,7 @@ def main() -> None:
     list_unplaced(shown)
 
     table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
+    page.select_pending(list(table_rows["event_id_cnty"]))
     selected = page.selected_row(len(table_rows))
     focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
     event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
@@ -528,8 +660,8 @@ def main() -> None:
         with chart_box:
             weekly_chart(undated, page.window)
     export_buttons(page, shown, (dataset.key, stamp, filters))
-    events_table(page, dataset, events, table_rows)
-    propose_from_report(page, dataset, events)
+    events_table(page, access, dataset, events, table_rows)
+    propose_from_report(page, access, dataset, events)
     playback_timer(page, playback_status)
 
 

@@ -315,7 +315,7 @@ def cmd_store_seed(args) -> int:
     from .store.event_store import seed
 
     with _store(args) as store:
-        change = seed(store, args.events, author=args.author)
+        change = seed(store, args.events)
         print(f"seeded {change.events} events into data set {change.dataset!r} of {store.url} "
               f"(change {change.change_id})", file=sys.stderr)
     return 0
@@ -359,8 +359,48 @@ def cmd_store_log(args) -> int:
 
 def cmd_store_undo(args) -> int:
     with _store(args) as store:
-        change = store.undo(args.change_id, args.message, author=args.author)
+        change = store.undo(args.change_id, args.message)
     print(f"change {change.change_id} undid change {args.change_id} ({change.events} event(s))", file=sys.stderr)
+    return 0
+
+
+def cmd_store_import(args) -> int:
+    from .io.read import read_events
+    from .store.datasets import save_import
+
+    with _store(args) as store:
+        store.require(None, "import")  # refused now, before a long read, if you may not import here
+        events, summary = read_events(args.file, args.fmt, sub_event_types=args.sub_event_type,
+                                      on_bad_rows=args.on_bad_rows, progress=True)
+        saved = save_import(store, events, args.file.name, args.fmt, name=args.dataset)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    print(f"imported {len(events)} events into data set {saved.store_name!r} of {store.url}", file=sys.stderr)
+    return 1 if summary.unplaced or summary.set_aside else 0
+
+
+def cmd_store_roles(args) -> int:
+    from .store.event_store import default_author
+
+    with _store(args) as store:
+        members, me = store.members(), default_author()
+        role, shared = store.role_of(me), store.shared
+    if not shared:
+        print("this event store is open (no roles granted): whoever writes to it may do everything; "
+              "`python -m geo store grant YOU admin` shares it")
+    for member in members.itertuples():
+        print(f"{member.member}  {member.role}  (granted by {member.granted_by} at {member.granted_at:%Y-%m-%d %H:%M} UTC)")
+    print(f"you are {me}: {role}", file=sys.stderr)
+    return 0
+
+
+def cmd_store_grant(args) -> int:
+    with _store(args) as store:
+        if args.role == "none":
+            store.revoke(args.member)
+        else:
+            store.grant(args.member, args.role)
+    print(f"{args.member}: {args.role}", file=sys.stderr)
     return 0
 
 
@@ -369,7 +409,6 @@ def _add_store_command(commands) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL", help="the store: a SQLite file or postgresql://user@host/db "
                                                     "(default $STRIKEMAP_DB, else data/store.sqlite)")
-    common.add_argument("--author", help="who makes the change (default $STRIKEMAP_AUTHOR, else your login name)")
     store = commands.add_parser(
         "store", help="the event store: seed it, see an event's history, undo a change",
         epilog="examples: python -m geo store seed\n"
@@ -396,6 +435,29 @@ def _add_store_command(commands) -> None:
     undo.add_argument("change_id", type=int, metavar="CHANGE_ID")
     undo.add_argument("-m", "--message", default="", help="why (recorded with the undo)")
     undo.set_defaults(run=cmd_store_undo)
+    imports = actions.add_parser("import", parents=[common], help="import a file into the store as a new data set",
+                                 epilog='example: python -m geo store import acled export.csv --sub-event-type '
+                                        '"Air/drone strike" --dataset acled-2021')
+    imports.add_argument("fmt", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
+    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument("--dataset", help="the new data set's name (default: the time, the format and the file's name)")
+    imports.add_argument("--sub-event-type", action="extend", type=lambda t: [x.strip() for x in t.split(",") if x.strip()],
+                         default=[], metavar="TYPE", help="keep only these sub-event types (ACLED)")
+    imports.add_argument("--on-bad-rows", choices=["error", "skip"], default="error",
+                         help="error (default): refuse the file if any row is bad; skip: set them aside")
+    imports.set_defaults(run=cmd_store_import)
+    listing = actions.add_parser("roles", parents=[common], help="who holds which role, and yours",
+                                 epilog="example: python -m geo store roles")
+    listing.set_defaults(run=cmd_store_roles)
+    grant = actions.add_parser(
+        "grant", parents=[common], help="give someone a role (admins; the first grant shares an open store)",
+        epilog="examples: python -m geo store grant alice@example.org admin\n"
+               "          python -m geo store grant bob@example.org editor\n"
+               "          python -m geo store grant bob@example.org none    # revoke: back to viewer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    grant.add_argument("member", metavar="IDENTITY", help="the e-mail the sign-in gives (or a login name)")
+    grant.add_argument("role", choices=["viewer", "editor", "admin", "none"])
+    grant.set_defaults(run=cmd_store_grant)
 
 
 def _batch_report(result: dict, out_dir: Path) -> int:

@@ -114,3 +114,19 @@ class EditConflictError(StoreError):
         self.expected_version = expected_version
         self.author = author
         self.at = at
+
+
+class PermissionDeniedError(StoreError, PermissionError):
+    """The identity acting may not do this in a shared event store (``geo.store.roles``). Nothing was written.
+
+    ``identity`` is who asked (None: nobody signed in), ``role`` the role they hold, ``action`` what they tried
+    (a kind of change, or a role action), ``needed`` the role it takes."""
+
+    def __init__(self, identity: str | None, role: str, action: str, needed: str):
+        from .store.roles import refusal
+
+        self.identity, self.role, self.action, self.needed = identity, role, action, needed
+        super().__init__(refusal(identity, role, action) + " Nothing was changed.")
+
+    def __reduce__(self):
+        return type(self), (self.identity, self.role, self.action, self.needed)

@@ -46,27 +46,38 @@ def script_beside_static(script: Path):
 
 
 @contextmanager
-def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboard.py", env: dict | None = None):
+def streamlit_server(events_file: Path | None = None, app: str | Path = "dashboard.py", env: dict | None = None,
+                     before_start=None):
     """Yields the base URL once /_stcore/health answers "ok"; always stops the server.
 
     ``app``: the script to run, relative to the root (or absolute); dashboard.py unless told otherwise.
+    ``env``: variables added to (None: removed from) the server's environment. ``before_start(base_url)`` is
+    called before each attempt to start it (e.g. to write a secrets.toml naming the server's own URL).
     It runs from the root, so .streamlit/config.toml applies and ./static is served (see
-    ``script_beside_static``). ``env``: variables set for the server only (``STRIKEMAP_DB``, ...).
+    ``script_beside_static``).
     """
-    with script_beside_static(ROOT / app) as script, _serve(script, events_file, env or {}) as base:
+    with script_beside_static(ROOT / app) as script, _serve(script, events_file, env, before_start) as base:
         yield base
 
 
 @contextmanager
-def _serve(script: Path, events_file: Path | None, extra_env: dict):
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **extra_env)
+def _serve(script: Path, events_file: Path | None, extra_env: dict | None = None, before_start=None):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("STRIKEMAP_EVENTS", None)
+    for name, value in (extra_env or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
     if events_file is not None:
         env["STRIKEMAP_EVENTS"] = str(events_file)
     # A port free when asked can be taken by another process before streamlit binds it (the machine runs
     # other tests too): then streamlit exits at once, and a fresh port is tried.
     for attempt in range(1, PORT_ATTEMPTS + 1):
-        proc, base = _start(script, env)
+        port = free_port()
+        if before_start is not None:
+            before_start(f"http://127.0.0.1:{port}")
+        proc, base = _start(script, env, port)
         if proc.returncode is None:
             break
         if attempt == PORT_ATTEMPTS:
@@ -78,9 +89,8 @@ def _serve(script: Path, events_file: Path | None, extra_env: dict):
         _stop(proc)
 
 
-def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str]:
+def _start(script: Path, env: dict, port: int) -> tuple[subprocess.Popen, str]:
     """(the process, its base URL) once /_stcore/health answers "ok", or once it exited (a returncode)."""
-    port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),

@@ -668,7 +668,7 @@ def test_an_uploaded_acled_export_opens_as_a_new_data_set(chromium, import_serve
         s.showing(4, 4)
         upload(page, ROOT / "tests" / "data" / "acled_sample.csv", "ACLED export (CSV)", only="Air/drone strike")
         expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=60_000)
-        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
+        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').filter(has_text="rows read").first.text_content()
         assert "'acled_sample.csv' (acled): 13 rows read, 3 left out" in report and "10 placed" in report, report
         s.showing(10, 10)
         expect(page).to_have_url(re.compile(r"data=store%3A|data=store:"))

@@ -46,7 +46,9 @@ def shared_store(postgis_server):
 @pytest.fixture(scope="module")
 def two_servers(shared_store):
     url, _ = shared_store
-    with streamlit_server(env={"STRIKEMAP_DB": url}) as first, streamlit_server(env={"STRIKEMAP_DB": url}) as second:
+    # Single-user mode on each (no sign-in configured): the first server's page acts as alice, the second's as bob.
+    with streamlit_server(env={"STRIKEMAP_DB": url, "STRIKEMAP_AUTHOR": "alice"}) as first, \
+            streamlit_server(env={"STRIKEMAP_DB": url, "STRIKEMAP_AUTHOR": "bob"}) as second:
         assert first != second
         yield first, second
 
@@ -59,20 +61,17 @@ def stored_event(url: str, key: str):
         return events.set_index("event_id_cnty").loc[EVENT], store.history(EVENT, key.removeprefix("store:"))
 
 
-def open_as(session, key: str, author: str):
-    """The data set's link, the analyst's name in the sidebar, the event's row selected (its popup opens)."""
+def open_selected(session, key: str):
+    """The data set's link, the event's row selected (its popup opens)."""
     page = session.open("/?" + urllib.parse.urlencode({"data": key}))
     session.showing(4, 4)
-    name = page.get_by_label("Your name (recorded with every change)")
-    name.fill(author)
-    name.press("Enter")
     frame = session.map_frame()
     wait_until_settled(frame)
     grid = page.locator('[data-testid="stDataFrame"]')
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     selected = page.get_by_text(f"Selected: {EVENT}")
-    for _ in range(3):  # a click that lands while the name's rerun redraws the table is tried again
+    for _ in range(3):  # a click that lands while a rerun redraws the table is tried again
         # Glide data grid: a 35 px header, then 35 px rows; single-row selection by clicking the row marker.
         page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * ROW + 17)
         try:
@@ -115,8 +114,8 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
     first_base, second_base = two_servers
     original, _ = stored_event(url, key)
     with browser_session(chromium, first_base) as alice, browser_session(chromium, second_base) as bob:
-        alice_page = open_as(alice, key, "alice")
-        bob_page = open_as(bob, key, "bob")  # bob's form is filled from version 1 too
+        alice_page = open_selected(alice, key)
+        bob_page = open_selected(bob, key)  # bob's form is filled from version 1 too
         popup_saying(bob, original["notes"][:40])
 
         # Alice corrects the notes on the first server.
@@ -183,7 +182,8 @@ def test_a_zipped_batch_output_uploads_in_one_dashboard_and_opens_in_the_other(c
         first.showing(4, 4)
         upload(page, archive, "GeoParquet")
         expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=WAIT_MS)
-        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').first.text_content()
+        report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').filter(has_text="rows read") \
+            .first.text_content()
         assert "'acled batch.zip' (parquet): 13 rows read" in report, report
         first.showing(13, 13)
         expect(page).to_have_url(re.compile(r"data=store%3A|data=store:"), timeout=WAIT_MS)

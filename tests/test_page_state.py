@@ -218,13 +218,15 @@ def test_weekly_counts_mark_the_weeks_that_overlap_the_window():
                                              pd.Timestamp("2021-07-05"): False}
 
 
-def test_a_blank_name_leaves_the_author_to_the_store():
-    page = PageState({})
-    assert page.recorded_author is None
-    page.author = "  "
-    assert page.recorded_author is None
-    page.author = " Rana "
-    assert page.recorded_author == "Rana"
+def test_an_edit_kept_over_a_new_sign_in_reopens_its_data_set_and_selects_its_event():
+    page = PageState({"dataset": "bundled", "timeline": (1, 2), "window": (1, 2)})
+    page.resume_edit("store:copy", "SM-SYR-2021-0002")
+    assert page.dataset == "store:copy" and page.needs_opening
+    page.select_pending(["SM-SYR-2021-0001", "SM-SYR-2021-0002"])
+    assert page.selected_row(2) == 1
+    page.table = {"selection": {"rows": [], "columns": []}}
+    page.select_pending(["SM-SYR-2021-0001", "SM-SYR-2021-0002"])  # once only
+    assert page.selected_row(2) is None
 
 
 # ------------------------------------------------------------------ playback (issue 12, point 4)

@@ -352,8 +352,9 @@ def test_import_killed_midway_leaves_exactly_the_previous_data(store_url, store,
         assert reopened.datasets() == {"big": 100, BUNDLED: 4}
 
 
-def test_cli_seeds_shows_history_and_undoes(store_url, capsys):
-    assert main(["store", "seed", "--db", store_url, "--author", "seed"]) == 0
+def test_cli_seeds_shows_history_and_undoes(store_url, capsys, monkeypatch):
+    monkeypatch.setenv("STRIKEMAP_AUTHOR", "seed")  # the command line acts as the user the environment names
+    assert main(["store", "seed", "--db", store_url]) == 0
     with open_store(store_url) as store:
         edit = store.update(EDITED, {"fatalities": 9}, 1, "SOHR's later count", author="alice")
     capsys.readouterr()
@@ -363,7 +364,8 @@ def test_cli_seeds_shows_history_and_undoes(store_url, capsys):
     assert shown[1].endswith("  alice  edit, version 2  \"SOHR's later count\"")
     assert shown[2] == "    fatalities: None -> 9"
 
-    assert main(["store", "undo", str(edit.change_id), "-m", "wrong site", "--db", store_url, "--author", "bob"]) == 0
+    monkeypatch.setenv("STRIKEMAP_AUTHOR", "bob")
+    assert main(["store", "undo", str(edit.change_id), "-m", "wrong site", "--db", store_url]) == 0
     assert main(["store", "log", "--db", store_url, "--limit", "1"]) == 0
     latest = capsys.readouterr().out.splitlines()
     assert latest[0].endswith(f"  bob  undo of change {edit.change_id}  bundled: 1 event(s)  'wrong site'")

@@ -116,12 +116,14 @@ def _new_name(kind: str, hint: str) -> str:
     return f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {kind}: {readable}"
 
 
-def save_import(store, events, original_name: str, fmt: str, author: str | None = None) -> Dataset:
-    """An imported file as a new store data set, in one transaction: all rows or none. A file that left no
-    events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody."""
+def save_import(store, events, original_name: str, fmt: str, author: str | None = None,
+                name: str | None = None) -> Dataset:
+    """An imported file as a new store data set (``name``, else one made of the time and the file's name), in one
+    transaction: all rows or none. A file that left no events (every row skipped, or none of the wanted sub-event
+    types) is refused: an empty data set helps nobody."""
     if events.empty:
         raise EventDataError(f"{original_name!r}: no events left to import")
-    name = _new_name(fmt, original_name)
+    name = name or _new_name(fmt, original_name)
     store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
                         author=author, dataset=name)
     return list_datasets(store)[STORE_PREFIX + name]

@@ -46,6 +46,7 @@ from geoalchemy2 import Geometry, WKBElement
 
 from .. import config
 from ..errors import EditConflictError, EventDataError, EventNotFoundError, StoreError
+from . import roles
 from ..io.events import SCHEMA, check_events
 from ..io.schema import BY_NAME, ID_COLUMN, cast_columns, to_wgs84
 
@@ -143,11 +144,23 @@ def open_store(url: str | os.PathLike | None = None) -> Store:
             if engine.dialect.name == "postgresql":
                 _require_postgis(conn)
             metadata.create_all(conn)
+            roles.create_tables(conn)
             _add_new_schema_columns(conn)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot open the event store {_shown_url(engine)}: {exc.orig}") from None
+    except sa.exc.ProgrammingError as exc:
+        engine.dispose()
+        if _read_only(exc):
+            raise StoreError(f"the event store {_shown_url(engine)} has no tables yet and this database user may not "
+                             f"create them: open it once as its owner ({str(exc.orig).strip()})") from None
+        raise
     return Store(engine)
+
+
+def _read_only(exc: sa.exc.DBAPIError) -> bool:
+    """PostgreSQL refused for want of a privilege (SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
 
 
 def _add_new_schema_columns(conn) -> None:
@@ -338,17 +351,54 @@ class Store:
         frame["undoes"] = frame["undoes"].astype("Int64")
         return frame
 
+    # Roles (geo.store.roles): who may write. Every write below is checked against its author's role.
+
+    @property
+    def shared(self) -> bool:
+        """True once a role has been granted: from then on every write needs one."""
+        with self.engine.connect() as conn:
+            return roles.is_shared(conn)
+
+    def role_of(self, identity: str | None) -> str:
+        """``identity``'s role here: viewer, editor or admin (anyone but the anonymous is admin of an open store)."""
+        with self.engine.connect() as conn:
+            return roles.role_in(conn, identity)
+
+    def require(self, identity: str | None, action: str) -> None:
+        """Refuse (``PermissionDeniedError``) before any work if ``identity`` may not do ``action`` (a kind of
+        change: import, add, edit, delete, undo, drop dataset, rename dataset; or grant). Each write checks
+        again inside its own transaction."""
+        with self.engine.connect() as conn:
+            roles.authorise(conn, identity or default_author(), action)
+
+    def grant(self, member: str, role: str, by: str | None = None) -> None:
+        """Give ``member`` a role (an admin's act; see ``geo.store.roles.grant``)."""
+        roles.grant(self.engine, member, role, by or default_author())
+
+    def revoke(self, member: str, by: str | None = None) -> None:
+        roles.revoke(self.engine, member, by or default_author())
+
+    def members(self) -> pd.DataFrame:
+        """Who holds which role: ``member, role, granted_by, granted_at``."""
+        return roles.members(self.engine)
+
+    def role_log(self, limit: int | None = 50) -> pd.DataFrame:
+        """Every grant and revocation, newest first."""
+        return roles.role_log(self.engine, limit)
+
     # Writing
 
     def add(self, events, comment: str, author: str | None = None, dataset: str = BUNDLED,
             progress=None) -> Change:
         """Add events (reviewed proposals, say) to a data set. Ids already in it are refused: nothing is added."""
+        self.require(author, "add")
         return self._add(events, "add", comment, author, dataset, progress)
 
     def import_events(self, events, comment: str, author: str | None = None, dataset: str | None = None,
                       progress=None) -> Change:
         """A whole import as a new data set (default ``import-<UTC time>``), in one transaction: all rows or
         none. ``progress(done, total)`` is called after each batch of rows."""
+        self.require(author, "import")
         dataset = dataset or f"import-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
         if len(self.changes(limit=1, dataset=dataset)):
             raise StoreError(f"data set {dataset!r} already exists: import into a new data set, or add() events to it")
@@ -363,6 +413,7 @@ class Store:
         Returns the recorded change (its ``version`` is the event's new one), or None if nothing differs.
         Raises ``EditConflictError`` if the event changed since that version, ``EventDataError`` for bad values.
         """
+        self.require(author, "edit")
         unknown = sorted(set(changes) - set(UPDATABLE))
         if unknown:
             raise EventDataError(f"{event_id}: cannot edit {', '.join(unknown)}; editable: {', '.join(UPDATABLE)}"
@@ -383,6 +434,7 @@ class Store:
     def delete(self, event_id: str, expected_version: int, comment: str, author: str | None = None,
                dataset: str = BUNDLED) -> Change:
         """Delete one event, if it is still at ``expected_version``. History keeps it whole, so undo brings it back."""
+        self.require(author, "delete")
         with self.engine.begin() as conn:
             current = self._read_event(conn, dataset, event_id, expected_version)
             change = self._record(conn, "delete", dataset, comment, author, events=1)
@@ -393,10 +445,13 @@ class Store:
         """Revert one change, as a new change: added events are deleted, edited fields get their old values
         back, deleted events return. Refused (``EditConflictError``) if a later change touched one of its
         events: undo that one first."""
+        self.require(author, "undo")
         with self.engine.begin() as conn:
             undone = conn.execute(sa.select(CHANGES).where(CHANGES.c.change_id == change_id)).first()
             if undone is None:
                 raise StoreError(f"no change {change_id} in this store")
+            if undone.kind == "rename dataset":
+                raise StoreError(f"change {change_id} renamed a data set ({undone.comment}): rename it back instead")
             undone_by = conn.scalar(sa.select(CHANGES.c.change_id).where(CHANGES.c.undoes == change_id))
             if undone_by:
                 raise StoreError(f"change {change_id} was already undone by change {undone_by}")
@@ -424,6 +479,38 @@ class Store:
                 self._insert_rows(conn, dataset, deleted, change.change_id)
         return change
 
+    def drop_dataset(self, dataset: str, comment: str = "", author: str | None = None) -> Change:
+        """Delete a whole data set (an admin's act) as one change; history keeps every event whole, so undoing
+        the change brings the data set back."""
+        self.require(author, "drop dataset")
+        with self.engine.begin() as conn:
+            rows = conn.execute(self._select_events().where(EVENTS.c.dataset == dataset)
+                                .order_by(EVENTS.c.row_id)).all()
+            if not rows:
+                raise StoreError(f"no data set {dataset!r} in this store")
+            change = self._record(conn, "drop dataset", dataset, comment or f"deleted data set {dataset!r}", author,
+                                  events=len(rows))
+            for chunk in _batches([self._event(row) for row in rows]):
+                self._delete_rows(conn, dataset, chunk, change.change_id)
+        return change
+
+    def rename_dataset(self, dataset: str, new_name: str, comment: str = "", author: str | None = None) -> Change:
+        """Give a data set another name (an admin's act): its events and its whole history move with it."""
+        self.require(author, "rename dataset")
+        new_name = (new_name or "").strip()
+        if not new_name:
+            raise StoreError("a data set needs a name")
+        with self.engine.begin() as conn:
+            count = conn.scalar(sa.select(sa.func.count()).where(EVENTS.c.dataset == dataset))
+            if not count:
+                raise StoreError(f"no data set {dataset!r} in this store")
+            if conn.scalar(sa.select(sa.func.count()).select_from(CHANGES).where(CHANGES.c.dataset == new_name)):
+                raise StoreError(f"data set {new_name!r} already exists (or did): choose another name")
+            for table in (EVENTS, EVENT_CHANGES, CHANGES):
+                conn.execute(table.update().where(table.c.dataset == dataset).values(dataset=new_name))
+            return self._record(conn, "rename dataset", new_name, comment or f"renamed from {dataset!r}", author,
+                                events=count)
+
     # The steps every write is made of
 
     def _add(self, events, kind: str, comment: str, author: str | None, dataset: str, progress) -> Change:
@@ -446,8 +533,15 @@ class Store:
     def _record(self, conn, kind: str, dataset: str, comment: str, author: str | None, events: int,
                 undoes: int | None = None) -> Change:
         at, author = dt.datetime.now(dt.timezone.utc), author or default_author()
-        result = conn.execute(CHANGES.insert().values(at=at, author=author, kind=kind, comment=comment or "",
-                                                      dataset=dataset, events=events, undoes=undoes))
+        roles.authorise(conn, author, kind)  # in the write's own transaction: the role it commits under
+        try:
+            result = conn.execute(CHANGES.insert().values(at=at, author=author, kind=kind, comment=comment or "",
+                                                          dataset=dataset, events=events, undoes=undoes))
+        except sa.exc.ProgrammingError as exc:
+            if _read_only(exc):  # a viewers' database role (README: PostGIS grants)
+                raise StoreError(f"the database user {self.engine.url.username!r} may only read this event store, "
+                                 f"so nothing was changed ({str(exc.orig).strip()})") from None
+            raise
         return Change(result.inserted_primary_key[0], kind, dataset, at, author, comment or "", events)
 
     def _insert_rows(self, conn, dataset: str, records: list[dict], change_id: int, progress=None) -> None:

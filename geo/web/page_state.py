@@ -159,7 +159,6 @@ class PageState:
     show_shapes = Kept(True)
     tiles = Kept(OFFLINE_TILES)
     table = Kept(NO_SELECTION)  # the events table's row selection
-    author = Kept("")
     export_format = Kept()
     review = Kept()  # the proposals' review table (st.data_editor)
     map = Kept()  # st_folium's own state
@@ -178,6 +177,8 @@ class PageState:
     edit_report = Kept()  # a line to show once, after a save or an undo
     proposals = Kept()  # events proposed from a pasted report, waiting for review
     edit_forms = Kept(MappingProxyType({}))  # event id -> EditForm
+    admin_report = Kept()  # a line to show once, after a data set was renamed or deleted
+    pending_event = Kept()  # an event to select once its data set's table is drawn (an edit kept over a sign-in)
     prepared_export = Kept()  # (what it shows, the file's bytes): the download of exactly the shown view
     playing = Kept(False)  # playback runs
     play_due = Kept()  # when the next step of playback is due (time.monotonic()); None: a step from now
@@ -185,12 +186,6 @@ class PageState:
 
     def __init__(self, session: MutableMapping):
         self.session = session
-
-    @property
-    def recorded_author(self) -> str | None:
-        """Who a change is recorded as: the name typed, else None (the store records its default author,
-        ``$STRIKEMAP_AUTHOR`` or the login name)."""
-        return self.author.strip() or None
 
     # ---- data set
 
@@ -405,6 +400,20 @@ class PageState:
             return False
         self.table = {"selection": {"rows": [row], "columns": []}}
         return True
+
+    def resume_edit(self, dataset_key: str, event_id: str) -> None:
+        """Open a data set and select one of its events (an edit kept when a sign-in expired)."""
+        self.open_dataset(dataset_key)
+        self.pending_event = event_id
+
+    def select_pending(self, table_ids: Sequence[str]) -> None:
+        """Select the event ``resume_edit`` asked for, now that its table is drawn (once)."""
+        event_id = self.pending_event
+        if event_id is not None:
+            del self.pending_event
+            row = next((n for n, shown in enumerate(islice(table_ids, TABLE_LIMIT)) if shown == event_id), None)
+            if row is not None:
+                self.table = {"selection": {"rows": [row], "columns": []}}
 
     def selected_row(self, rows: int) -> int | None:
         """The table row selected, if it is one of the ``rows`` shown."""
