@@ -67,7 +67,7 @@ def open_selected(session, key: str):
     session.showing(4, 4)
     frame = session.map_frame()
     wait_until_settled(frame)
-    grid = page.locator('[data-testid="stDataFrame"]')
+    grid = page.get_by_test_id("stMainBlockContainer").locator('[data-testid="stDataFrame"]').first  # the events
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     selected = page.get_by_text(f"Selected: {EVENT}")
