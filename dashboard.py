@@ -81,9 +81,11 @@ def cached_events(key: str, stamp):
     return cached_load(key, stamp).events
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def cached_load(key: str, stamp):
-    """A data set's events and set-aside rows, keyed on its key and stamp, so a changed file or store reloads it."""
+    """A data set's events and set-aside rows, keyed on its key and stamp, so a changed file or store reloads it.
+    One table shared by every session and rerun, never copied (st.cache_data would pickle 100,000 rows on
+    each call: ~0.9 s each); the page only reads it (filters, the map and exports make new tables)."""
     store = event_store()[0]
     bar = st.progress(0.0, text="Geocoding events…")
 

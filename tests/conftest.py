@@ -52,6 +52,11 @@ def pytest_sessionstart(session):
         import tempfile
 
         os.environ["STRIKEMAP_DB"] = str(Path(tempfile.mkdtemp(prefix="strikemap-test-store-")) / "store.sqlite")
+    if not os.environ.get("STRIKEMAP_CACHE_DIR"):
+        # Nor data/build/cache: the tests' dashboards read their files into a scratch cache of parsed events.
+        import tempfile
+
+        os.environ["STRIKEMAP_CACHE_DIR"] = tempfile.mkdtemp(prefix="strikemap-test-cache-")
     if not config.GAZETTEER_DB.exists():
         raise pytest.UsageError(
             f"{config.GAZETTEER_DB} is missing: run `make test` (or `python -m geo setup`) so the offline "

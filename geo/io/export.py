@@ -66,9 +66,138 @@ def _feature_collection(gdf) -> dict:
 
 def to_geojson(gdf) -> str:
     """The events as an RFC 7946 FeatureCollection string (lon, lat in WGS 84, no ``crs`` member)."""
-    gdf = to_wgs84(gdf)
-    return json.dumps(_feature_collection(_dates_as_text(gdf)), ensure_ascii=False, allow_nan=False,
-                      default=_plain)
+    gdf = _dates_as_text(to_wgs84(gdf))
+    fast = _fast_geojson(gdf)
+    if fast is not None:
+        return fast.decode("utf-8")
+    return json.dumps(_feature_collection(gdf), ensure_ascii=False, allow_nan=False, default=_plain)
+
+
+def _fast_geojson(gdf) -> bytes | None:
+    """``to_geojson``'s text built column by column in Arrow (100,000 events in about half a second, against
+    ~6 s feature by feature), or None for a table it does not cover (``json_members``), which the
+    feature-by-feature way then writes, or refuses, as before. Shapes by GEOS' GeoJSON writer (exterior
+    rings counter-clockwise), a missing or empty one as null. As UTF-8 bytes: what a file or a download holds."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import shapely
+
+    text = pa.large_string()
+    parts = json_members(gdf, _columns(gdf))
+    if parts is None:
+        return None
+    shapes = np.asarray(gdf.geometry.values)
+    written = shapely.to_geojson(shapely.orient_polygons(shapes))
+    blank = shapely.is_missing(shapes) | shapely.is_empty(shapes)
+    geometries = pc.if_else(pa.array(blank), pa.scalar("null", text),
+                            pc.fill_null(pa.array(written, type=text, from_pandas=True), "null"))
+    if not len(gdf):
+        return b'{"type":"FeatureCollection","features":[]}'
+    features = pc.binary_join_element_wise(pa.scalar('{"type":"Feature","properties":{', text), *parts,
+                                           pa.scalar('},"geometry":', text), geometries, pa.scalar("}", text),
+                                           pa.scalar("", text))
+    return b'{"type":"FeatureCollection","features":[' + join_texts(features, ",", as_bytes=True) + b"]}"
+
+
+def json_objects(frame, columns=None):
+    """One JSON object text a row (``{"name":value,...}``), as an Arrow array, or None (``json_members``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = json_members(frame, list(frame.columns) if columns is None else columns)
+    if parts is None:
+        return None
+    text = pa.large_string()
+    if not parts:
+        return pa.array(["{}"] * len(frame), type=text)
+    return pc.binary_join_element_wise(pa.scalar("{", text), *parts, pa.scalar("}", text), pa.scalar("", text))
+
+
+def join_texts(texts, separator: str, as_bytes: bool = False) -> str | bytes:
+    """An Arrow array of texts joined into one Python string (or its UTF-8 bytes, not decoded)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], pa.int64()), texts.cast(text))
+    joined = pc.binary_join(whole, pa.scalar(separator, text))[0]
+    if as_bytes:
+        held = joined.as_buffer()
+        return b"" if held is None else held.to_pybytes()
+    return joined.as_py()
+
+
+def json_members(frame, columns):
+    """The members of each row's JSON object (``"name":value,...``, without braces), the same text Python's
+    ``json.dumps`` gives a record of Python values (``ensure_ascii=False``), built column by column: a list
+    of Arrow scalars (``"name":``, with the comma before each but the first) and arrays (the values) in turn,
+    for one ``binary_join_element_wise`` to join (empty for no columns); or None for a table it does not cover: a column of lists or objects, or of text Arrow will not
+    hold (a lone surrogate), a name that is not text, an infinite number (JSON has none: the caller's
+    record-by-record way refuses it, naming the problem).
+
+    Text quoted (the few values with a quote, backslash or control character escaped by Python's JSON
+    writer), whole numbers and true/false as such, numbers with a fraction as Python writes them (the
+    shortest text that reads back the same float), a missing value as null."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pandas.api.types import infer_dtype, is_bool_dtype, is_float_dtype, is_integer_dtype, is_string_dtype
+
+    text = pa.large_string()
+    quote, nothing = pa.scalar('"', text), pa.scalar("", text)
+
+    def arrow(values, kind=None):
+        """The column as one Arrow array (a table read from Parquet holds its columns in chunks)."""
+        held = pa.array(values, from_pandas=True, type=kind)
+        return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
+
+    def member(column, values):
+        """'"name":value' for each row, as an Arrow array."""
+        if is_float_dtype(values.dtype):
+            numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+            if np.isinf(numbers).any():
+                return None
+            # Arrow writes the shortest text that reads back the same float, as Python does; a whole one
+            # gets Python's ".0", so it reads back as a number with a fraction.
+            written = pc.cast(arrow(numbers), text)
+            whole = pc.invert(pc.match_substring_regex(written, "[.eEn]"))
+            written = pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(written, pa.scalar(".0", text),
+                                                                                nothing), written), "null")
+        elif is_bool_dtype(values.dtype):
+            flags = arrow(values, pa.bool_())
+            written = pc.fill_null(pc.if_else(flags, pa.scalar("true", text), pa.scalar("false", text)), "null")
+        elif is_integer_dtype(values.dtype):
+            written = pc.fill_null(pc.cast(arrow(values), text), "null")
+        elif is_string_dtype(values.dtype) and infer_dtype(values, skipna=True) in ("string", "empty"):
+            strings = pc.cast(arrow(values, pa.string()), text)
+            # A quote or backslash is escaped in Arrow; the rare control character by Python's JSON writer.
+            if pc.any(pc.match_substring_regex(strings, r'["\\]')).as_py():
+                strings = pc.replace_substring(pc.replace_substring(strings, "\\", "\\\\"), '"', '\\"')
+            written = pc.binary_join_element_wise(quote, strings, quote, nothing)
+            control = pc.fill_null(pc.match_substring_regex(strings, r"[\x00-\x1f]"), False)
+            if pc.any(control).as_py():
+                raw = pc.filter(arrow(values, pa.string()), control).to_pylist()
+                escaped = [json.dumps(v, ensure_ascii=False) for v in raw]
+                written = pc.replace_with_mask(written, control, pa.array(escaped, type=text))
+            written = pc.fill_null(written, "null")
+        else:
+            return None
+        return written
+
+    try:
+        parts = []  # '"name":' texts and value arrays, in turn: joined in one pass
+        for column in columns:
+            if not isinstance(column, str):
+                return None
+            found = member(column, frame[column])
+            if found is None:
+                return None
+            parts += [pa.scalar(("," if parts else "") + json.dumps(column, ensure_ascii=False) + ":", text), found]
+    except (pa.ArrowException, ValueError, TypeError, UnicodeError):
+        return None
+    return parts
 
 
 def _plain(value):
@@ -131,7 +260,11 @@ def _write_text(text: str, path: Path) -> None:
 
 
 def write_geojson(gdf, path: Path) -> None:
-    _write_text(to_geojson(gdf), path)
+    fast = _fast_geojson(_dates_as_text(to_wgs84(gdf)))
+    if fast is not None:
+        path.write_bytes(fast)
+    else:
+        _write_text(to_geojson(gdf), path)
 
 
 def write_csv(gdf, path: Path) -> None:
@@ -163,6 +296,10 @@ def write_events(gdf, path: Path | str, fmt: str | None = None) -> Path:
 def export_bytes(gdf, fmt: str) -> tuple[bytes, str, str]:
     """The file ``write_events`` would write, as (bytes, MIME type, suffix): for a download button."""
     chosen = export_format(fmt)
+    if chosen.name == "geojson":  # the bytes as built, without a round trip through a scratch file
+        fast = _fast_geojson(_dates_as_text(to_wgs84(gdf)))
+        if fast is not None:
+            return fast, chosen.mime, chosen.suffix
     with tempfile.TemporaryDirectory(prefix="strikemap-export-") as folder:
         # GDAL writes GeoPackages to files only; a scratch folder keeps one code path for every format.
         path = write_events(gdf, Path(folder) / f"events{chosen.suffix}", chosen.name)

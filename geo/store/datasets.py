@@ -85,12 +85,13 @@ class Loaded:
 
 
 def load_dataset(dataset: Dataset, store=None, progress=None) -> Loaded:
-    """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused."""
+    """The data set's events; the bundled file's bad rows are set aside and listed, not the file refused.
+    A file read before comes from its parsed, validated form (``geo.io.cache``), also after a restart."""
     if dataset.store_name is not None:
         return Loaded(store.events(dataset.store_name))
-    from ..io.read import read_events
+    from ..io.cache import read_events_cached
 
-    events, summary = read_events(dataset.path, on_bad_rows="skip", progress=progress)
+    events, summary = read_events_cached(dataset.path, on_bad_rows="skip", progress=progress)
     return Loaded(events, tuple(summary.set_aside))
 
 

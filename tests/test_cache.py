@@ -1,0 +1,112 @@
+"""The parsed-events cache (geo.io.cache): a file seen before opens from its GeoParquet form, exactly as read."""
+
+import os
+
+import pandas as pd
+import pytest
+
+from geo.errors import EventDataError
+from geo.io import cache
+from geo.io import read as read_module
+from geo.io.read import read_events
+
+from conftest import ROOT
+
+BUNDLED = ROOT / "data" / "events.csv"
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("STRIKEMAP_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def events_file(tmp_path):
+    """The bundled events, a row with a bad date (set aside) and a row with coordinates."""
+    text = BUNDLED.read_text(encoding="utf-8").rstrip("\n")
+    header = text.splitlines()[0].split(",")
+    bad = dict.fromkeys(header, "")
+    bad.update(event_id_cnty="BAD-1", event_date="30/02/2021", location_mention="Abu Kamal")
+    placed = dict.fromkeys(header, "")
+    placed.update(event_id_cnty="XY-1", event_date="2021-03-01", latitude="34.45", longitude="40.92",
+                  notes='a "quoted" <b>note</b>')
+    rows = [",".join(f'"{row[c]}"' if '"' not in row[c] else '"' + row[c].replace('"', '""') + '"' for c in header)
+            for row in (bad, placed)]
+    path = tmp_path / "events.csv"
+    path.write_text(text + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def refuse_reading(monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("the events file was read again instead of its cached form")
+
+    monkeypatch.setattr(read_module, "read_events", refused)
+
+
+def test_a_file_read_before_opens_from_the_cache_exactly_as_read(cache_dir, events_file, monkeypatch):
+    expected, expected_summary = read_events(events_file, on_bad_rows="skip")
+    first, first_summary = cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert len(list(cache_dir.glob("*.parquet"))) == 1 and not list(cache_dir.glob(".*"))  # no temporary left
+    refuse_reading(monkeypatch)
+    again, summary = cache.read_events_cached(events_file, on_bad_rows="skip")
+    for got in (first, again):
+        pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(expected))
+        assert got.crs == expected.crs and isinstance(got.index, pd.RangeIndex)
+    assert summary.lines() == expected_summary.lines() == first_summary.lines()
+    assert [p.label for p in summary.set_aside] == ["row 6 (BAD-1)"]
+    assert summary.set_aside[0].value == "30/02/2021" and "event_date" in summary.set_aside[0].column
+    assert not again.attrs  # the summary rides in the file, not on the table
+
+
+def test_a_changed_file_is_read_again_whatever_its_modification_time(cache_dir, events_file):
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    stat = events_file.stat()
+    events_file.write_text(events_file.read_text(encoding="utf-8").replace("34.45", "34.46"), encoding="utf-8")
+    os.utime(events_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same time: only the content says
+    events, _ = cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert events.loc[events["event_id_cnty"] == "XY-1", "latitude"].item() == 34.46
+    assert len(list(cache_dir.glob("*.parquet"))) == 2
+
+
+def test_other_read_options_are_another_entry(cache_dir, events_file):
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    with pytest.raises(EventDataError, match="30/02/2021"):
+        cache.read_events_cached(events_file, on_bad_rows="error")  # refused, as the reader refuses it
+    assert len(list(cache_dir.glob("*.parquet"))) == 1  # a refusal is never cached
+
+
+def test_a_damaged_cache_entry_is_read_from_the_file_again_and_replaced(cache_dir, events_file):
+    expected, _ = cache.read_events_cached(events_file, on_bad_rows="skip")
+    (entry,) = cache_dir.glob("*.parquet")
+    entry.write_bytes(entry.read_bytes()[:200])
+    events, summary = cache.read_events_cached(events_file, on_bad_rows="skip")
+    pd.testing.assert_frame_equal(pd.DataFrame(events), pd.DataFrame(expected))
+    assert summary.set_aside and entry.stat().st_size > 200
+
+
+def test_a_missing_file_is_refused_as_the_reader_refuses_it(cache_dir, tmp_path):
+    with pytest.raises(EventDataError, match="no such events file"):
+        cache.read_events_cached(tmp_path / "gone.csv", on_bad_rows="skip")
+
+
+def test_only_the_newest_entries_are_kept(cache_dir, tmp_path, events_file):
+    text = events_file.read_text(encoding="utf-8")
+    for n in range(cache.KEEP + 2):
+        path = tmp_path / f"events{n}.csv"
+        path.write_text(text.replace("34.45", f"34.4{n}"), encoding="utf-8")
+        cache.read_events_cached(path, on_bad_rows="skip")
+    assert len(list(cache_dir.glob("*.parquet"))) == cache.KEEP
+
+
+def test_the_dashboards_data_set_reads_through_the_cache(cache_dir, events_file, monkeypatch):
+    from geo.store.datasets import Dataset, load_dataset
+
+    dataset = Dataset("bundled", "test", path=events_file)
+    first = load_dataset(dataset)
+    refuse_reading(monkeypatch)
+    again = load_dataset(dataset)
+    pd.testing.assert_frame_equal(pd.DataFrame(again.events), pd.DataFrame(first.events))
+    assert again.rows_set_aside == first.rows_set_aside == 1
