@@ -35,7 +35,7 @@ from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, SearchIndex, apply_filters, facet_values
 from geo.web.identity import SIGN_IN, Access, Drafts, identify, login_provider
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
-                         events_feature_group, layer_control, publish_events)
+                         events_feature_group, layer_control, mark_in_use, publish_events)
 from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, Playback, fatalities_top,
                                 timeline_bounds, weekly_counts)
 
@@ -129,10 +129,11 @@ def _published(key: str, stamp) -> str:
 
 
 def published_url(key: str, stamp) -> str:
-    """The events written once as static files for the map (see geo.web.mapping.publish_events)."""
+    """The events written once as static files for the map (see geo.web.mapping.publish_events), their lease
+    renewed as the map draws them (other servers sharing static/ never prune them while in use)."""
     url = _published(key, stamp)
-    if not (config.STATIC_DIR / url.removeprefix(config.STATIC_URL + "/") / "core.json").exists():
-        _published.clear()  # the files were removed (pruned, `make clean`): publish again
+    if not mark_in_use(url):
+        _published.clear()  # the files were removed (pruned after a long idle spell, `make clean`): publish again
         url = _published(key, stamp)
     return url
 

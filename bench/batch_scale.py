@@ -124,12 +124,17 @@ def main() -> int:
     reports.to_parquet(work / "reports.parquet", index=False)
     distinct = mentions["mention"].nunique()
     print(f"inputs: {len(mentions):,} mentions ({distinct:,} distinct, {distinct / len(mentions):.1%}), "
-          f"{len(reports):,} reports; {os.cpu_count()} cores, load average {load()}")
+          f"{len(reports):,} reports; {os.cpu_count()} cores, load average {load()}", flush=True)
 
     rows = []  # (what, seconds, items)
+
+    def measured(what: str, seconds: float, items: int) -> None:
+        """Kept for the table, and printed at once: a run cut short (a busy shared machine) still tells."""
+        rows.append((what, seconds, items))
+        print(f"  {what}: {seconds:.1f} s, {items / seconds:,.0f}/s (load {load()})", flush=True)
     if not args.skip_single:
         seconds, _ = timed(lambda: geocode_column(pd.read_parquet(work / "mentions.parquet"), "mention"))
-        rows.append(("geocode: one plain process", seconds, len(mentions)))
+        measured("geocode: one plain process", seconds, len(mentions))
 
         def extract_all():
             import datetime as dt
@@ -140,7 +145,7 @@ def main() -> int:
                 except ExtractError:
                     pass
         seconds, _ = timed(extract_all)
-        rows.append(("extract: one plain process", seconds, len(reports)))
+        measured("extract: one plain process", seconds, len(reports))
         print(f"  plain process done (load {load()})")
 
     phases = {}
@@ -148,13 +153,13 @@ def main() -> int:
         out = work / f"geocode-{workers}"
         seconds, result = timed(lambda: batch_geocode(work / "mentions.parquet", "mention", out, workers=workers,
                                                        partition_rows=max(1_000, len(mentions) // 8)))
-        rows.append((f"batch geocode: {workers} worker{'s' * (workers > 1)}", seconds, result["rows"]))
+        measured(f"batch geocode: {workers} worker{'s' * (workers > 1)}", seconds, result["rows"])
         phases[workers] = result["seconds"]
         out = work / f"extract-{workers}"
         seconds, result = timed(lambda: batch_extract(work / "reports.parquet", out, workers=workers,
                                                        date_column="published",
                                                        partition_reports=max(50, len(reports) // 8)))
-        rows.append((f"batch extract: {workers} worker{'s' * (workers > 1)}", seconds, len(reports)))
+        measured(f"batch extract: {workers} worker{'s' * (workers > 1)}", seconds, len(reports))
         print(f"  {workers} worker(s) done (load {load()})")
 
     print(f"\n{'run':34} {'seconds':>8} {'items/s':>10}")

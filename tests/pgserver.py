@@ -3,7 +3,9 @@
 Debian's ``postgresql`` and ``postgresql-postgis`` packages provide the binaries (``make test`` installs
 them). PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user the
 package creates, and the folder is handed to that user. Nothing here touches the machine's own
-clusters: a fresh ``initdb`` each session, on a free port, with its socket in the same folder.
+clusters: a fresh ``initdb`` each session, on a free port, with its socket in the same folder. A port free when
+picked can be taken by another process before the server binds it (the machine runs other tests too): the
+server then fails to start, saying so in its log, and is started again on a fresh port.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pathlib import Path
 
 USER = "strikemap"
 DATABASE = "strikemap"
+PORT_ATTEMPTS = 5
+# What PostgreSQL logs when its port was taken between picking and binding it.
+PORT_TAKEN = ("Address already in use", "could not create any TCP/IP sockets")
 
 
 class ServerUnavailable(RuntimeError):
@@ -51,6 +56,7 @@ class PostgresServer:
     port: int
     bin_dir: Path
     run_as: list[str]
+    log_start: int = 0  # where the server log of the latest start begins
 
     @property
     def url(self) -> str:
@@ -69,12 +75,34 @@ class PostgresServer:
         data = self.folder / "data"
         # trust: only this folder's socket and 127.0.0.1 reach it, and only for the test session.
         self._run("initdb", "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
-        # fsync off: the tests kill clients, never the machine; the disk is shared with other work.
-        options = f"-k {self.folder} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._start_on_port(data)
+                break
+            except ServerUnavailable:
+                if attempt == PORT_ATTEMPTS or not self._port_was_taken():
+                    raise
+                self.port = _free_port()
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, DATABASE)
         self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "-d", DATABASE, "-v",
                   "ON_ERROR_STOP=1", "-c", "CREATE EXTENSION postgis")
+
+    def _start_on_port(self, data: Path) -> None:
+        log = self.folder / "server.log"
+        self.log_start = log.stat().st_size if log.exists() else 0  # pg_ctl -l appends: read this start's lines
+        # fsync off: the tests kill clients, never the machine; the disk is shared with other work.
+        options = f"-k {self.folder} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
+
+    def _port_was_taken(self) -> bool:
+        """Whether the last start failed because its port was taken (the log of that start says so)."""
+        log = self.folder / "server.log"
+        if not log.exists():
+            return False
+        with log.open("rb") as fh:
+            fh.seek(self.log_start)
+            lines = fh.read().decode(errors="replace")
+        return any(sign in lines for sign in PORT_TAKEN)
 
     _numbers = itertools.count(1)
 

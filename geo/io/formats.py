@@ -11,15 +11,15 @@ which of ``geo.io.export`` writes it, and its precision codes where the source h
 Nothing here imports pandas, so ``python -m geo --help`` stays quick; readers and writers are named and
 looked up when a file is read or written.
 
-| name         | import | export | suffixes            | reader          |
-|--------------|--------|--------|---------------------|-----------------|
-| `acled`      | yes    | –      | .csv .txt (sniffed) | ACLED's columns -> ours, precision codes below |
-| `ucdp`       | yes    | –      | .csv .txt (sniffed) | UCDP GED's columns -> ours, precision codes below |
-| `csv`        | yes    | yes    | .csv .txt           | our CSV; the shape as WKT in `geometry_wkt` |
-| `csv-latlon` | –      | yes    | (.csv)              | written without `geometry_wkt`; read back as `csv` |
-| `geojson`    | yes    | yes    | .geojson .json      | RFC 7946 |
-| `gpkg`       | yes    | yes    | .gpkg               | GeoPackage, layer `events` |
-| `parquet`    | yes    | yes    | .parquet, a folder  | GeoParquet (a file, or a folder of them) |
+| name         | import | export | suffixes                   | reader          |
+|--------------|--------|--------|----------------------------|-----------------|
+| `acled`      | yes    | –      | .csv .txt (sniffed)        | ACLED's columns -> ours, precision codes below |
+| `ucdp`       | yes    | –      | .csv .txt (sniffed)        | UCDP GED's columns -> ours, precision codes below |
+| `csv`        | yes    | yes    | .csv .txt                  | our CSV; the shape as WKT in `geometry_wkt` |
+| `csv-latlon` | –      | yes    | (.csv)                     | written without `geometry_wkt`; read back as `csv` |
+| `geojson`    | yes    | yes    | .geojson .json             | RFC 7946 |
+| `gpkg`       | yes    | yes    | .gpkg                      | GeoPackage, layer `events` |
+| `parquet`    | yes    | yes    | .parquet, a folder, a .zip | GeoParquet: a file, a folder, the folder zipped |
 
 A ``.csv`` named without a format is ACLED's, UCDP's or ours by its columns (``sniff_csv``).
 """
@@ -54,6 +54,8 @@ class Format:
     writer: str | None = None  # a function of geo.io.export: (events, path) -> None
     export_label: str | None = None
     by_suffix: bool = True  # a file with one of its suffixes is this format unless told otherwise
+    # Suffixes of an archive of files of this format (imported only): a ZIP of a GeoParquet data set folder.
+    packed: tuple[str, ...] = ()
     # A CSV format's columns: those that must be there, those of which one must say where, those that give it away.
     required: tuple[str, ...] = ()
     place_columns: tuple[str, ...] = ()
@@ -74,6 +76,11 @@ class Format:
     def export_title(self) -> str:
         """How the export picker and ``export --help`` name it."""
         return self.export_label or self.label
+
+    @property
+    def import_suffixes(self) -> tuple[str, ...]:
+        """Every suffix a file to import as this format may have (its archives' too)."""
+        return self.suffixes + self.packed
 
     @property
     def suffix(self) -> str:
@@ -118,7 +125,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("gpkg", "GeoPackage", (".gpkg",), "application/geopackage+sqlite3", "sqlite", reader="map_geodata",
            writer="write_gpkg"),
     Format("parquet", "GeoParquet", (".parquet",), "application/vnd.apache.parquet", "parquet",
-           reader="map_geodata", writer="write_parquet"),
+           reader="map_geodata", writer="write_parquet", packed=(".zip",)),
 ]}
 IMPORT_FORMATS = [f.name for f in FORMATS.values() if f.importable]
 # GeoJSON first: what web maps and most GIS tools open, so the export picker's default.
@@ -144,7 +151,8 @@ def suffix_format(path: Path | str, purpose: str) -> Format | None:
     then tells ACLED's and UCDP's apart by their columns."""
     suffix = Path(path).suffix.lower()
     for f in FORMATS.values():
-        if f.by_suffix and suffix in f.suffixes and (f.importable if purpose == "import" else f.exportable):
+        known = f.import_suffixes if purpose == "import" else f.suffixes
+        if f.by_suffix and suffix in known and (f.importable if purpose == "import" else f.exportable):
             return f
     return None
 
@@ -152,7 +160,8 @@ def suffix_format(path: Path | str, purpose: str) -> Format | None:
 def suffixes(purpose: str) -> list[str]:
     """Every suffix a file to import (or export) may have, in table order."""
     names = IMPORT_FORMATS if purpose == "import" else EXPORT_FORMATS
-    return list(dict.fromkeys(s for name in names for s in FORMATS[name].suffixes))
+    listed = (FORMATS[name].import_suffixes if purpose == "import" else FORMATS[name].suffixes for name in names)
+    return list(dict.fromkeys(s for suffixes_of_one in listed for s in suffixes_of_one))
 
 
 def export_format_for(path: Path | str, fmt: str | None = None) -> Format:
@@ -174,7 +183,9 @@ SIGNATURES = [
     (b"\xff\xd8\xff", "jpeg", "a JPEG image"),
     (b"GIF8", "gif", "a GIF image"),
     (b"%PDF", "pdf", "a PDF document"),
-    (b"PK\x03\x04", "zip", "a ZIP archive (an Excel workbook, or a zipped download: unzip it and save as CSV)"),
+    (b"PK\x03\x04", "zip", "a ZIP archive (an Excel workbook, or a zipped download: unzip it and save as CSV; "
+                           "a zipped GeoParquet data set: import it as GeoParquet)"),
+    (b"PK\x05\x06", "zip", "an empty ZIP archive"),
     (b"\x1f\x8b", "gzip", "a gzip-compressed file (decompress it first)"),
     (b"SQLite format 3\x00", "sqlite", "an SQLite database (a GeoPackage?)"),
     (b"PAR1", "parquet", "a Parquet file"),

@@ -12,8 +12,10 @@ same checks, in this order, each a one-line refusal naming the file (``EventData
    keeps the others and lists the set-aside rows in the summary. Nothing is dropped silently.
 
 Without ``fmt`` the format comes from the suffix (``geo.io.formats``), and a CSV's from its columns
-(ACLED, UCDP GED or ours). A folder is a GeoParquet data set. Every column of the file is kept, ours
-first.
+(ACLED, UCDP GED or ours). A folder is a GeoParquet data set (as ``python -m geo batch`` writes one: its
+hidden and ``_``-prefixed files are not data, and an unfinished batch is refused), and so is a ZIP of one
+(``.zip``, or any ZIP named as GeoParquet: a dashboard upload), unpacked to a scratch folder under the same size
+limit, its members' names never used as paths. Every column of the file is kept, ours first.
 """
 
 from __future__ import annotations
@@ -59,12 +61,16 @@ def read_events(path: Path | str, fmt: str | None = None, *, name: str | None = 
     if on_bad_rows not in ON_BAD_ROWS:
         raise EventDataError(f"on_bad_rows must be one of {', '.join(ON_BAD_ROWS)}, not {on_bad_rows!r}")
     text_encoding = _python_encoding(encoding)
-    kind, description = _check_file(path, name, _max_mb(max_mb), limit_advice)
+    limit = _max_mb(max_mb)
+    kind, description = _check_file(path, name, limit, limit_advice)
     chosen = import_format(fmt) if fmt else _format_from_suffix(path, name)
-    _check_kind(chosen, kind, description, encoding, name, path, named=bool(fmt))
-    if chosen.name in GEODATA_FORMATS:
+    if kind == "zip" and chosen.packed:
+        raw = _read_packed(path, chosen, name, limit, limit_advice)
+    elif chosen.name in GEODATA_FORMATS:
+        _check_kind(chosen, kind, description, encoding, name, path, named=bool(fmt))
         raw = _read_geodata(path, chosen, name)
     else:
+        _check_kind(chosen, kind, description, encoding, name, path, named=bool(fmt))
         raw = read_csv_table(path, name=name, encoding=text_encoding, shown_as=encoding, progress=progress)
         chosen = chosen if fmt else sniff_csv(raw.columns)
         _require_columns(raw, chosen, name)
@@ -119,10 +125,33 @@ def _max_mb(max_mb: float | None) -> float:
 
 
 def _parts(path: Path) -> list[Path]:
-    """The files that hold the data: the file, or a GeoParquet data set folder's .parquet files."""
+    """The files that hold the data: the file, or a GeoParquet data set folder's .parquet files (not those
+    under a hidden or ``_``-prefixed name, which pyarrow leaves out too: a batch's work files)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        return sorted(p for p in path.rglob("*.parquet") if p.is_file() and not _hidden(p.relative_to(path).parts))
     return [path]
+
+
+def _hidden(parts) -> bool:
+    return any(part.startswith((".", "_")) for part in parts)
+
+
+def _unfinished_batch(folder: Path) -> str | None:
+    """Why a folder that holds a ``python -m geo batch`` run cannot be read yet, or None."""
+    import json
+
+    from ..batch.dataset import MANIFEST
+
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        return None
+    try:
+        finished = json.loads(manifest.read_text(encoding="utf-8")).get("finished")
+    except (OSError, ValueError, AttributeError):
+        return f"its batch manifest {MANIFEST} is not readable"
+    if finished:
+        return None
+    return f"an unfinished batch ({MANIFEST}): give its `python -m geo batch` command again to finish it"
 
 
 def _check_file(path: Path, name: str, max_mb: float, limit_advice: str) -> tuple[str, str]:
@@ -130,6 +159,9 @@ def _check_file(path: Path, name: str, max_mb: float, limit_advice: str) -> tupl
     if not path.exists():
         raise EventDataError("no such events file", file=name, path=path)
     parts = _parts(path)
+    unfinished = _unfinished_batch(path) if path.is_dir() else None
+    if unfinished:
+        raise EventDataError(unfinished, file=name, path=path)
     if path.is_dir() and not parts:
         raise EventDataError("a folder without .parquet files (a GeoParquet data set is a folder of them)",
                              file=name, path=path)
@@ -246,6 +278,52 @@ def _one_line(exc: Exception, path: Path) -> str:
     """A library's message on one line, without the path on disk (ours names the file as a person knows it)."""
     text = str(exc).replace(str(path), "the file")
     return re.sub(r"\s+", " ", text).strip()[:300]
+
+
+def _read_packed(path: Path, chosen: Format, name: str, limit_mb: float, limit_advice: str):
+    """A ZIP of ``chosen``'s files (a zipped GeoParquet data set folder), read as that folder."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="strikemap-unzip-") as scratch:
+        folder = Path(scratch)
+        _unpack(path, folder, chosen, name, limit_mb, limit_advice)
+        kind, description = _check_file(folder, name, limit_mb, limit_advice)
+        _check_kind(chosen, kind, description, "utf-8", name, path, named=True)
+        return _read_geodata(folder, chosen, name)
+
+
+def _unpack(path: Path, folder: Path, chosen: Format, name: str, limit_mb: float, limit_advice: str) -> None:
+    """The archive's ``chosen`` files (not hidden ones, nor ``_``-prefixed: ``__MACOSX/``, a batch's work files)
+    into ``folder`` as part-00000..., in the order of their names, never more than ``limit_mb`` unpacked."""
+    import struct
+    import zipfile
+    import zlib
+    from pathlib import PurePosixPath
+
+    budget = limit_mb * MIB
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = sorted((m for m in archive.infolist() if not m.is_dir()
+                              and PurePosixPath(m.filename).suffix.lower() in chosen.suffixes
+                              and not _hidden(PurePosixPath(m.filename).parts)), key=lambda m: m.filename)
+            if not members:
+                raise EventDataError(f"a ZIP archive without {' or '.join(chosen.suffixes)} files (a zipped "
+                                     f"{chosen.label} data set holds them)", file=name, path=path)
+            for number, member in enumerate(members):
+                with archive.open(member) as source, (folder / f"part-{number:05d}{chosen.suffix}").open("wb") as out:
+                    while chunk := source.read(MIB):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise EventDataError(f"unpacked, more than the import limit of {limit_mb:,g} MB; "
+                                                 f"{limit_advice}", file=name, path=path)
+                        out.write(chunk)
+    except EventDataError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, NotImplementedError, RuntimeError,
+            ValueError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression method zipfile lacks; struct.error
+        # and OSError: headers that lie about sizes and offsets.
+        raise EventDataError(f"not a readable ZIP archive ({_one_line(exc, path)})", file=name, path=path) from None
 
 
 def _read_geodata(path: Path, chosen: Format, name: str):

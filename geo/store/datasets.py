@@ -44,7 +44,7 @@ STORE_PREFIX = "store:"
 # What an upload may be, by format: the suffix its scratch copy gets (the reader checks content too).
 UPLOAD_SUFFIX = {name: FORMATS[name].suffix for name in IMPORT_FORMATS}
 # The file picker's accepted suffixes, without the dot (Streamlit's file_uploader type=).
-UPLOAD_TYPES = sorted({suffix.lstrip(".") for name in IMPORT_FORMATS for suffix in FORMATS[name].suffixes})
+UPLOAD_TYPES = sorted({suffix.lstrip(".") for name in IMPORT_FORMATS for suffix in FORMATS[name].import_suffixes})
 DEFAULT_UPLOAD_MB = 200  # MiB, as Streamlit's own upload limit (server.maxUploadSize in .streamlit/config.toml)
 UPLOAD_LIMIT_ADVICE = "import larger files with `python -m geo import`"
 

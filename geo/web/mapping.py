@@ -50,9 +50,17 @@ ONLINE_BASEMAPS = {
     "osm": ("OpenStreetMap (online)", "OpenStreetMap.Mapnik"),
     "satellite": ("Satellite, Esri World Imagery (online)", "Esri.WorldImagery"),
 }
-# Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/.
+# Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/ (see publish_events).
 PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
+PUBLISHED_LAYOUT = 1  # the files' layout: part of the fingerprint, so another version never reuses them
+# A published data set drawn (by any server sharing the folder) within this many seconds is never pruned.
+PUBLISHED_LEASE_S = 3600
+PUBLISHED_KEEP = 5  # beyond those in use, the most recently used data sets kept
+# A draw renews the lease when it is older than this: a stat per draw, a write at most this often.
+PUBLISHED_RENEW_S = 300
+_USED = ".used"  # in each published folder: its modification time is when a map last drew the data set
+_LOCK = ".lock"  # in PUBLISHED_DIR: shared while a data set is taken into use, exclusive while pruning
 # Up to this many shown events are drawn as SVG paths (crisp, styleable); more share one canvas.
 SVG_LIMIT = 3000
 
@@ -327,7 +335,8 @@ class EventLayer(JSCSSMixin, MacroElement):
 
 
 def _dataset_key(gdf) -> str:
-    """A fingerprint of the table's content: a changed file publishes a new data set."""
+    """A fingerprint of the table's content (and of the files' layout): a changed file publishes a new data set,
+    and equal content from any server or checkout is the same data set."""
     import hashlib
 
     import pandas as pd
@@ -335,6 +344,7 @@ def _dataset_key(gdf) -> str:
     import shapely
 
     digest = hashlib.sha256()
+    digest.update(repr((PUBLISHED_LAYOUT, DETAILS_CHUNK, POPUP_FIELDS)).encode())
     digest.update(pd.util.hash_pandas_object(gdf.index).values.tobytes())
     for column in gdf.columns.drop(gdf.geometry.name):
         values = gdf[column]
@@ -358,6 +368,13 @@ def publish_events(gdf, static_dir=None) -> str:
     ``core.json`` (ids, precision, radius, point, and outlines of non-point shapes) is what the map
     draws from; ``details-N.json`` hold the popup fields, ``DETAILS_CHUNK`` rows a file. Written into a
     temporary folder renamed into place, so a reader never sees half a data set.
+
+    Several servers (several dashboards on one store, or checkouts sharing one ``static/``) share the folder
+    safely: a data set's folder is named by its content's fingerprint, so equal content is one folder and
+    different content never lands in another's; a folder in place is never rewritten; and old data sets are
+    pruned only when no server has drawn them for ``PUBLISHED_LEASE_S`` (a draw renews the lease when it is
+    older than ``PUBLISHED_RENEW_S``: ``mark_in_use``), under a lock that keeps a prune and a server taking a
+    data set into use apart.
     """
     import os
     import shutil
@@ -369,21 +386,91 @@ def publish_events(gdf, static_dir=None) -> str:
     key = _dataset_key(gdf)
     root = static_dir / PUBLISHED_DIR
     target = root / key
-    if (target / "core.json").exists():
-        return static_url(f"{PUBLISHED_DIR}/{key}")
+    url = static_url(f"{PUBLISHED_DIR}/{key}")
     root.mkdir(parents=True, exist_ok=True)
+    if _take_into_use(root, key):
+        return url
     staging = tempfile.mkdtemp(dir=root, prefix=f".{key}-")
     try:
         _write_dataset(gdf, staging)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another session published the same data set first
-            shutil.rmtree(staging, ignore_errors=True)
-        _prune(root, keep=key)
+        with _lock(root, exclusive=False):
+            try:
+                os.rename(staging, target)
+            except OSError:  # another server published the same data set first: the same files
+                if not (target / "core.json").exists():  # or a broken leftover (a crash mid-removal): replace it
+                    _replace_broken(root, target, staging)
+            _stamp(target)
     finally:
         if os.path.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)
-    return static_url(f"{PUBLISHED_DIR}/{key}")
+    _prune(root, keep=key)
+    return url
+
+
+def mark_in_use(url: str, static_dir=None) -> bool:
+    """Renew the lease of the published data set at ``url`` (``publish_events``' answer) as the map draws it;
+    False if its files are gone (pruned after a long idle spell, or ``make clean``): publish it again."""
+    from .. import config
+
+    static_dir = static_dir or config.STATIC_DIR
+    relative = url.removeprefix(config.STATIC_URL + "/")
+    folder = static_dir / relative
+    if not relative.startswith(PUBLISHED_DIR + "/") or not folder.parent.is_dir():
+        return False
+    return _take_into_use(folder.parent, folder.name)
+
+
+def _take_into_use(root, key: str) -> bool:
+    """Whether the data set ``key`` is published whole; if so its lease is renewed, under the shared lock so
+    that no prune can remove it in between."""
+    import time
+
+    with _lock(root, exclusive=False):
+        if not (root / key / "core.json").exists():
+            return False
+        if time.time() - _last_used(root / key) > PUBLISHED_RENEW_S:
+            _stamp(root / key)
+        return True
+
+
+def _replace_broken(root, target, staging) -> None:
+    import os
+    import uuid
+
+    try:
+        os.rename(target, root / f".trash-{target.name}-{uuid.uuid4().hex[:8]}")  # removed by the next prune
+        os.rename(staging, target)
+    except OSError:  # another server replaced it at the same moment, with the same files
+        pass
+
+
+def _stamp(folder) -> None:
+    (folder / _USED).touch()
+
+
+def _last_used(folder) -> float:
+    try:
+        return (folder / _USED).stat().st_mtime
+    except OSError:
+        return folder.stat().st_mtime
+
+
+class _lock:
+    """``flock`` on PUBLISHED_DIR/.lock: shared by servers taking data sets into use, exclusive for a prune.
+    Every process on this machine sees it, whichever checkout it runs from."""
+
+    def __init__(self, root, exclusive: bool):
+        self.path, self.exclusive = root / _LOCK, exclusive
+
+    def __enter__(self):
+        import fcntl
+
+        self.file = open(self.path, "a")
+        fcntl.flock(self.file, fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()  # releases the lock
 
 
 def _json_dump(data, path) -> None:
@@ -488,15 +575,29 @@ def _precision_shown(frame):
     return pd.Series(looked_up, index=frame.index, dtype=object)
 
 
-def _prune(root, keep: str, newest: int = 5) -> None:
-    """Keep the ``newest`` published data sets (and ``keep``); older ones only fill the disk."""
+def _prune(root, keep: str, newest: int = PUBLISHED_KEEP, lease_s: float = PUBLISHED_LEASE_S) -> None:
+    """Remove the published data sets no server has drawn for ``lease_s`` seconds, beyond the ``newest`` most
+    recently used (and ``keep``); they only fill the disk. Also what a killed publish left (staging folders)."""
     import shutil
+    import time
+    import uuid
 
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in folders[newest:]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    doomed = []
+    with _lock(root, exclusive=True):
+        folders = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                         key=_last_used, reverse=True)
+        for old in folders[newest:]:
+            if old.name != keep and now - _last_used(old) > lease_s:
+                trash = root / f".trash-{old.name}-{uuid.uuid4().hex[:8]}"
+                old.rename(trash)  # gone at once for every server; removed below, outside the lock
+                doomed.append(trash)
+        # Hidden folders: data sets being removed (a prune killed midway leaves them), and staging folders of
+        # publishes under way, or killed (old).
+        doomed += [p for p in root.iterdir() if p.is_dir() and p.name.startswith(".") and p not in doomed
+                   and (p.name.startswith(".trash-") or now - p.stat().st_mtime > lease_s)]
+    for folder in doomed:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def shown_mask(all_events, shown) -> str:

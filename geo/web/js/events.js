@@ -26,14 +26,24 @@
     return window.StrikemapPreload.json(url);
   }
 
+  /* A failed download is forgotten, so the next draw or popup asks again (a data set pruned while the page
+   * sat idle is published again by the server's next rerun, under the same address). */
+  function remembered(cache, key, url) {
+    if (!cache[key]) {
+      cache[key] = fetchJson(url).catch(function (err) { delete cache[key]; throw err; });
+    }
+    return cache[key];
+  }
+
   function core(url) {
-    return datasets[url] || (datasets[url] = fetchJson(url + "/core.json"));
+    return remembered(datasets, url, url + "/core.json");
   }
 
   function details(url, index, size) {
     var n = Math.floor(index / size), key = url + "#" + n;
-    if (!chunks[key]) chunks[key] = fetchJson(url + "/details-" + n + ".json");
-    return chunks[key].then(function (rows) { return rows[index - n * size]; });
+    return remembered(chunks, key, url + "/details-" + n + ".json").then(function (rows) {
+      return rows[index - n * size];
+    });
   }
 
   function text(tag, value, cls) {

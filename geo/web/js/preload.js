@@ -14,7 +14,7 @@
       pending[url] = fetch(url).then(function (response) {
         if (!response.ok) throw new Error("strikemap: " + url + " answered HTTP " + response.status);
         return response.json();
-      });
+      }).catch(function (err) { delete pending[url]; throw err; });  // asked again next time
     }
     return pending[url];
   }
