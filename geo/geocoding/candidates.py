@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
-from .names import fold, name_key, skeleton_key
+from .names import fold, name_key, skeleton_key, skeleton_keys
 from .resolution import Context
 
 ALL_KINDS = ("place", "admin1", "country")
@@ -126,11 +126,12 @@ def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
 
 def _written(place: Place, name: str) -> int:
     """How closely the entry's own name is the mention: 2 as written, article included ("Ad Dali'" is
-    Yemen's Aḑ Ḑāli‘, not China's Dali), 1 the same name key, 0 one of its alternate names only
+    Yemen's Aḑ Ḑāli‘, not China's Dali), 1 the same name by either key ("Sloviansk" is Slovyansk's own
+    name, only an alternate one of Nikopol's), 0 one of its alternate names only
     (Brazil's Oeiras was once "Mocha"; Russia's Engels once "Pokrovsk")."""
     if fold(place.name) == fold(name) and name_key(name) != fold(name):
         return 2
-    return 1 if name_key(place.name) == name_key(name) else 0
+    return 1 if name_key(place.name) == name_key(name) or skeleton_key(place.name) == skeleton_key(name) else 0
 
 
 def _alike(a: str, b: str) -> bool:
@@ -159,7 +160,10 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
         return None
     candidates = gazetteer.lookup(name, kinds=kinds)
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < MIN_LOOSE_KEY:
-        candidates = [p for p in candidates if _in_context(p, ctx)]
+        # A short loose key matches too much; it stands only in context, or where the entry's own name is
+        # the mention less a long vowel or an ending ("Radaa", "Rada'a": Yemen's Radā‘).
+        loose = set(skeleton_keys(name)) if len(name_key(name)) >= MIN_LOOSE_KEY else set()
+        candidates = [p for p in candidates if _in_context(p, ctx) or name_key(p.name) in loose]
     if not candidates and fuzzy:
         candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
         if ctx.focus or ctx.country:
@@ -368,5 +372,8 @@ def comma_context(parts: list[str], gazetteer: Gazetteer) -> tuple[str | None, s
             continue
         areas = [p for p in gazetteer.lookup(strip_filler(part), kinds=("admin1",)) if p.exact]
         if areas:
-            admin1, country = areas[0].name, country or areas[0].country
+            # A province name several countries have ("al-Bayda": Yemen's and Libya's) names no country.
+            countries = {p.country for p in areas}
+            admin1 = areas[0].name if len(countries) == 1 else strip_filler(part)
+            country = country or (areas[0].country if len(countries) == 1 else None)
     return country, admin1
