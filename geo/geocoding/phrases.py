@@ -53,6 +53,7 @@ _SIDE = re.compile(
 )
 NEAR = re.compile(
     r"\b(?:near|nearby|close\s+to|around|outside|(?:on\s+)?the\s+outskirts\s+of|in\s+the\s+vicinity\s+of|"
+    r"(?:on\s+)?the\s+(?:edges?|fringes?)\s+of|"
     r"just\s+outside|in\s+the\s+area\s+of)\s+(?P<place>.+)$",
     re.IGNORECASE,
 )
@@ -178,6 +179,11 @@ def rural(text: str, gazetteer: Gazetteer, ctx: Context, resolve_name) -> Resolu
             if found is not None:
                 return replace(found, query=text, matched=match.group(0), source=f"{found.source}:rural")
     return None
+
+
+# "the Makhmour refugee camp", "Zamzam camp": a camp named after a town lies by it, not in it.
+CAMP = re.compile(r"^(?:the\s+)?(?P<place>.+?)\s+(?:refugee\s+|displacement\s+|displaced\s+persons\s+|IDP\s+)?"
+                  r"camps?$", re.IGNORECASE)
 
 
 def site(text: str) -> Resolution | None:

@@ -246,7 +246,7 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
         or phrases.offset(cleaned, ctx, name)
         or phrases.between(cleaned, ctx, name)
     )
-    near = phrases.NEAR.search(cleaned)
+    near = phrases.NEAR.search(cleaned) or phrases.CAMP.match(cleaned)
     if found is None and near:
         found = resolve_name(near.group("place"), ctx, near=True, gazetteer=gazetteer)
     if found is None:
