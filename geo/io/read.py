@@ -76,6 +76,10 @@ def read_events(path: Path | str, fmt: str | None = None, *, name: str | None = 
 
     table = _keep_sub_event_types(mapped.table, sub_event_types, name, summary)
     checked, problems = check_events(table, name, unit=mapped.unit, column_names=mapped.column_names)
+    # A row whose shape was refused has no place left; saying so again ("nothing says where") is noise.
+    refused_shape = {p.index for p in mapped.problems if p.column == "geometry"}
+    problems = [p for p in problems if not (p.index in refused_shape and p.column == mapped.column_names.get(
+        "location_mention", "location_mention"))]
     problems = sorted([p for p in mapped.problems if p.index in table.index] + problems, key=lambda p: p.index)
     set_aside = sorted({p.index for p in problems})
     if problems and (on_bad_rows == "error" or len(set_aside) == len(table)):
