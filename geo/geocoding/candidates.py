@@ -163,7 +163,8 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
         # A short loose key matches too much; it stands only in context, or where the entry's own name is
         # the mention less a long vowel or an ending ("Radaa", "Rada'a": Yemen's Radā‘).
         loose = set(skeleton_keys(name)) if len(name_key(name)) >= MIN_LOOSE_KEY else set()
-        candidates = [p for p in candidates if _in_context(p, ctx) or name_key(p.name) in loose]
+        candidates = [p for p in candidates if _in_context(p, ctx)
+                      or (name_key(p.name) in loose and _alike(name, p.name))]
     if not candidates and fuzzy:
         candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
         if ctx.focus or ctx.country:
