@@ -96,17 +96,12 @@ def _in_context(place: Place, ctx: Context) -> bool:
     return _near(place, ctx) or place.country in ctx.focus or place.country == ctx.country
 
 
-@functools.lru_cache(maxsize=4)
-def _actor_names(gazetteer: Gazetteer) -> frozenset[str]:
-    """Name keys of every name and spelling in the actor list, less those that name a country
-    ("United States" is an actor's alias and still the country)."""
-    keys = set()
+@functools.lru_cache(maxsize=1)
+def _actor_names() -> frozenset[str]:
+    """Name keys of every name and spelling in the actor list."""
     with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            for spelling in {row["name"], *row["aliases"].split("|")} - {""}:
-                if not gazetteer.country_code(spelling):
-                    keys.add(name_key(spelling))
-    return frozenset(keys)
+        return frozenset(name_key(spelling) for row in csv.DictReader(fh)
+                         for spelling in {row["name"], *row["aliases"].split("|")} - {""})
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,7 +116,9 @@ def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
     a possessive ("Hezbollah's") is the name's."""
     name = re.sub(r"['’]s$", "", name.strip())
     key = name_key(name)
-    return key in NOT_PLACES or key in _actor_names(gazetteer) or name in _actor_abbreviations()
+    if key in _actor_names():  # an actor's alias that is a country's name ("United States") stays the country
+        return not gazetteer.country_code(name)
+    return key in NOT_PLACES or name in _actor_abbreviations()
 
 
 def _written(place: Place, name: str) -> int:
