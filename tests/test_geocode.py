@@ -215,7 +215,9 @@ def test_names_in_running_text_need_a_place_like_context():
 
 def test_ambiguous_names_say_so_until_the_country_is_named():
     lone = resolve_mention("Ana")
-    assert lone.resolved and "ambiguous" in lone.warning and "(IQ)" in lone.warning
+    # 'Anah is the one whose own name it is; Japan's Ina and Togo's Anié still make it a question.
+    assert lone.resolved and lone.status == "ambiguous" and "ambiguous" in lone.warning
+    assert "(IQ)" in lone.warning or lone.country == "IQ"
     chosen = resolve_mention("Ana, Iraq")
     assert chosen.country == "IQ" and chosen.warning is None
     assert resolve_mention("Ana", country="IQ").name == "‘Anah"

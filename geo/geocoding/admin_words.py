@@ -17,10 +17,11 @@ FIRST_LEVEL = (
     "governorate", "governorates", "province", "provinces", "muhafazah", "muhafazat", "muhafaza", "mohafazat",
     "wilayah", "wilayat", "wilaya", "velayat", "vilayet", "oblast", "oblasts", "region", "regions",
 )
-# Second-level units: districts, Pakistan's tribal agencies, Ukraine's raions, tehsils, Yemen's mudiriyah.
+# Second-level units: districts, Pakistan's tribal agencies, Ukraine's raions, tehsils, Yemen's mudiriyah,
+# Myanmar's townships.
 SECOND_LEVEL = (
     "district", "districts", "tribal district", "agency", "tribal agency", "raion", "rayon", "raioni",
-    "tehsil", "tahsil", "mudiriyah", "mudiriyat", "woluswali", "uluswali", "county", "subdistrict",
+    "tehsil", "tahsil", "mudiriyah", "mudiriyat", "woluswali", "uluswali", "county", "subdistrict", "township",
 )
 LEVEL_OF_WORD = {**{w: 1 for w in FIRST_LEVEL}, **{w: 2 for w in SECOND_LEVEL}}
 

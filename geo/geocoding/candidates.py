@@ -20,13 +20,15 @@ The rules a careful reader applies, in one place:
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 import re
+from pathlib import Path
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import Gazetteer, Place
-from .names import fold, name_key, skeleton_key
+from .names import fold, name_key, skeleton_key, skeleton_keys
 from .resolution import Context
 
 ALL_KINDS = ("place", "admin1", "country")
@@ -34,17 +36,36 @@ ALL_KINDS = ("place", "admin1", "country")
 ADMIN1_IMPORTANCE = 200_000
 # A city this big named like its province is the province's capital, and the likelier reading.
 CAPITAL_MIN_POPULATION = 10_000
+# ... and this big when only a loose spelling names it like its province ("Zaporizhia", "Nikolayev").
+LOOSE_CAPITAL_MIN_POPULATION = 100_000
+# What a seat of administration whose population GeoNames does not give weighs: a district town.
+SEAT_IMPORTANCE = 10_000
+# An entry whose own name the mention is outweighs one it names only by an alternate name this many times.
+OWN_NAME_WEIGHT = 4
+# A loose spelling of a city this big, this many times the best exact reading, is the likelier one, when
+# the loose key is at least this long ("Wana" stays Wana, not Vienna).
+LOOSE_CITY_MIN_POPULATION = 100_000
+LOOSE_OVER_EXACT = 20
+LOOSE_OVER_EXACT_MIN_KEY = 6
+LOOSE_OVER_EXACT_MIN_RATIO = 80
 # Other places in the same report within this distance make a candidate the likelier reading.
 CONTEXT_RADIUS_KM = 300.0
 # A rival in another country at least this fraction as important makes the answer "ambiguous".
 AMBIGUITY_RATIO = 0.2
 # Loose (skeleton) keys shorter than this match too much ("Qayara" and "Kaira" both fold to "kara").
 MIN_LOOSE_KEY = 5
-# Proper names in reports that look like places but are media, groups or parties.
+# Proper names in reports that look like places but are media, groups or parties; with every name and
+# spelling of the armed actors reports name (``geo/reports/actors.csv``: "Hamas" is not Hamm in Germany,
+# "Wagner Group" not a Wagner in the US) and the weapons strike reports name ("Iskander" is the missile,
+# not Iskandar in Uzbekistan). See ``is_not_place``.
 NOT_PLACES = frozenset(name_key(n) for n in (
     "Al Jazeera", "Al Arabiya", "Al-Hurra", "Al Mayadeen TV", "Al-Monitor", "Al-Sumaria", "Al-Qaeda",
     "Al-Qaida", "Al-Shabaab", "Al-Nusra", "Jabhat al-Nusra", "Hayat Tahrir al-Sham", "Ahrar al-Sham",
+    # weapons and weapon systems
+    "Iskander", "Iskander-M", "Kalibr", "Kinzhal", "Shahed", "Geran", "Tomahawk", "Storm Shadow", "SCALP",
+    "HIMARS", "ATACMS", "Hellfire", "Bayraktar", "Tochka", "Tochka-U", "Lancet", "Zircon", "Oniks",
 ))
+ACTORS_CSV = Path(__file__).resolve().parent.parent / "reports" / "actors.csv"
 
 # ------------------------------------------------------------------ ranking
 
@@ -54,7 +75,9 @@ def importance(place: Place) -> float:
         return 1e12
     if place.kind == "admin1":
         return ADMIN1_IMPORTANCE
-    return place.population
+    # GeoNames' cities500 holds a place of unknown population (0) only as the seat of an administrative
+    # unit: Yemen's district towns (Bayhan, Lawdar), Pakistan's agency seats (Parachinar).
+    return place.population or SEAT_IMPORTANCE
 
 
 def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -73,16 +96,72 @@ def _in_context(place: Place, ctx: Context) -> bool:
     return _near(place, ctx) or place.country in ctx.focus or place.country == ctx.country
 
 
+@functools.lru_cache(maxsize=1)
+def _actor_names() -> frozenset[str]:
+    """Name keys of every name and spelling in the actor list."""
+    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
+        return frozenset(name_key(spelling) for row in csv.DictReader(fh)
+                         for spelling in {row["name"], *row["aliases"].split("|")} - {""})
+
+
+@functools.lru_cache(maxsize=1)
+def _actor_abbreviations() -> frozenset[str]:
+    """The actor list's abbreviations as written: "ANA" is an army, "Ana" a town on the Euphrates."""
+    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
+        return frozenset(a for row in csv.DictReader(fh) for a in row["abbreviations"].split("|") if a)
+
+
+def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
+    """Whether ``name`` names a group, a medium or a weapon (``NOT_PLACES``, the actor list), never a place;
+    a possessive ("Hezbollah's") is the name's."""
+    name = re.sub(r"['’]s$", "", name.strip())
+    key = name_key(name)
+    if key in _actor_names():  # an actor's alias that is a country's name ("United States") stays the country
+        return not gazetteer.country_code(name)
+    return key in NOT_PLACES or name in _actor_abbreviations()
+
+
+def _written(place: Place, name: str) -> int:
+    """How closely the entry's own name is the mention: 2 as written, article included ("Ad Dali'" is
+    Yemen's Aḑ Ḑāli‘, not China's Dali), 1 the same name by either key ("Sloviansk" is Slovyansk's own
+    name, only an alternate one of Nikopol's), 0 one of its alternate names only
+    (Brazil's Oeiras was once "Mocha"; Russia's Engels once "Pokrovsk")."""
+    if fold(place.name) == fold(name) and name_key(name) != fold(name):
+        return 2
+    return 1 if name_key(place.name) == name_key(name) or skeleton_key(place.name) == skeleton_key(name) else 0
+
+
+def _alike(a: str, b: str) -> bool:
+    """Whether two names are spelt alike letter by letter (rapidfuzz ratio of their keys), not only by
+    their loose keys: "Vinnitsa" and "Vinnytsya" are; "Mayadine" and "Madinah" are not."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(name_key(a), name_key(b)) >= LOOSE_OVER_EXACT_MIN_RATIO
+
+
+def _rank(place: Place, name: str, ctx: Context, preferred: frozenset[int]) -> tuple:
+    """Ranking among the readings of one name: near the report's other places, in its focus, an exact
+    spelling (or a loose one that names a far bigger place, ``preferred``), then importance, weighed
+    ``OWN_NAME_WEIGHT`` once for an entry's own name and twice for its own name written as the mention is,
+    article included."""
+    return (_near(place, ctx), place.country in ctx.focus, place.exact or place.id in preferred,
+            importance(place) * OWN_NAME_WEIGHT ** _written(place, name))
+
+
 def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None = None,
                kinds: tuple[str, ...] = ALL_KINDS, fuzzy: bool = True) -> Place | None:
     """The most likely gazetteer entry for ``name`` read in ``ctx``, or None.
 
     ``fuzzy`` allows the typo-tolerant last resort when no spelling of the name matches."""
-    if name_key(name) in NOT_PLACES:
+    if is_not_place(name, gazetteer):
         return None
     candidates = gazetteer.lookup(name, kinds=kinds)
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < MIN_LOOSE_KEY:
-        candidates = [p for p in candidates if _in_context(p, ctx)]
+        # A short loose key matches too much; it stands only in context, or where the entry's own name is
+        # the mention less a long vowel or an ending ("Radaa", "Rada'a": Yemen's Radā‘).
+        loose = set(skeleton_keys(name)) if len(name_key(name)) >= MIN_LOOSE_KEY else set()
+        candidates = [p for p in candidates if _in_context(p, ctx)
+                      or (name_key(p.name) in loose and _alike(name, p.name))]
     if not candidates and fuzzy:
         candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
         if ctx.focus or ctx.country:
@@ -94,10 +173,23 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
         candidates = [p for p in candidates if wanted and wanted in fold(p.admin1)] or candidates
     if not candidates:
         return None
-    best = max(candidates, key=lambda p: (_near(p, ctx), p.country in ctx.focus, p.exact, importance(p)))
+    preferred = frozenset()
+    if candidates[0].exact and "place" in kinds and len(skeleton_key(name)) >= LOOSE_OVER_EXACT_MIN_KEY:
+        # An exact name of a hamlet against a loose spelling of a city: "Vinnitsa" is Vinnytsia (430,000),
+        # not the Russian village Vinnitsy (2,200).
+        top = max(importance(p) for p in candidates)
+        bigger = [p for p in gazetteer.every_match(name, ("place",)) if not p.exact
+                  and p.population >= LOOSE_CITY_MIN_POPULATION and p.population >= LOOSE_OVER_EXACT * top
+                  and (not ctx.country or p.country == ctx.country) and _alike(name, p.name)]
+        candidates += bigger
+        preferred = frozenset(p.id for p in bigger)
+    best = max(candidates, key=lambda p: _rank(p, name, ctx, preferred))
     if best.kind == "admin1" and "admin1" in kinds and "place" in kinds:
         capitals = [p for p in candidates if p.kind == "place" and p.country == best.country
                     and fold(p.admin1) == fold(best.name) and p.population >= CAPITAL_MIN_POPULATION]
+        if not capitals and best.exact:  # the capital by a loose spelling: "Nikolayev" is Mykolaiv the city
+            capitals = [p for p in gazetteer.every_match(name, ("place",)) if p.country == best.country
+                        and fold(p.admin1) == fold(best.name) and p.population >= LOOSE_CAPITAL_MIN_POPULATION]
         if capitals:
             return max(capitals, key=lambda p: p.population)
     return best
@@ -278,5 +370,8 @@ def comma_context(parts: list[str], gazetteer: Gazetteer) -> tuple[str | None, s
             continue
         areas = [p for p in gazetteer.lookup(strip_filler(part), kinds=("admin1",)) if p.exact]
         if areas:
-            admin1, country = areas[0].name, country or areas[0].country
+            # A province name several countries have ("al-Bayda": Yemen's and Libya's) names no country.
+            countries = {p.country for p in areas}
+            admin1 = areas[0].name if len(countries) == 1 else strip_filler(part)
+            country = country or (areas[0].country if len(countries) == 1 else None)
     return country, admin1

@@ -31,7 +31,7 @@ from .. import config
 from ..errors import GazetteerMissingError
 from .names import fold, name_key, skeleton_keys
 
-SCHEMA_VERSION = 2  # 2: skeleton keys fold long vowels, th/dh and Somali x; seat names
+SCHEMA_VERSION = 3  # 2: skeleton keys fold long vowels, th/dh and Somali x; seat names. 3: g/j, zhzh, ya/ia, uw/w
 # rapidfuzz ratio (0-100) a typo must reach; "Narnia" vs the Italian town "Narni" scores 90.9 and stays out.
 FUZZY_MIN_SCORE = 92.0
 ALIASES_CSV = Path(__file__).with_name("country_aliases.csv")

@@ -6,7 +6,8 @@ Two keys per name:
   article (al-, el-, ad-, ar-, as-, ash-, az- ...) removed. "Al Qā’im",
   "Al-Qaim" and "Qaim" share the key ``qaim``.
 * ``skeleton_key``: a looser key that also folds Abu/Albu/Bou, Deir/Dayr, long (doubled)
-  vowels, th/dh, Somali x/h, ou/u, e/a, q/k, doubled letters and -ah/-eh endings, and drops spaces.
+  vowels, th/dh, Somali x/h, jim's g/j, doubled Slavic digraphs, Slavic ya/ia, uw/w, ou/u, e/a, q/k,
+  doubled letters and -ah/-eh endings, and drops spaces.
   "Boukamal", "Al Bu Kamal" and "Abu Kemal" share ``bukamal``. A match on
   this key only is reported as a weaker match.
 
@@ -61,6 +62,14 @@ _SKELETON_RULES = [
     (re.compile(r"(?:th|dh)"), "d"),
     # Somali writes the Arabic ha with x: "Xarardheere" / "Harardhere".
     (re.compile(r"x"), "h"),
+    # Arabic jim is g in Egyptian and Yemeni speech and in older spellings: "Zingibar" / "Zinjibar".
+    (re.compile(r"g(?!h)"), "j"),
+    # A doubled Slavic digraph is one sound in transliteration: "Zaporizhzhia" / "Zaporizhia".
+    (re.compile(r"(zh|sh|kh|ch)\1"), r"\1"),
+    # Slavic ya/yu/ye after a consonant are written ia/iu/ie too: "Slovyansk" / "Sloviansk".
+    (re.compile(r"(?<=[^aeiouy])y(?=[aeu])"), "i"),
+    # A u before a glide w is the glide: "Zuwarah" / "Zwara".
+    (re.compile(r"uw(?=[aei])"), "w"),
     (re.compile(r"(?:ou|oo|w(?=[^aeiou]|$))"), "u"),
     (re.compile(r"(?:ee|ie)"), "i"),
     (re.compile(r"(?:ay|ai|ei|ey)"), "e"),

@@ -25,7 +25,7 @@ from dataclasses import replace
 from . import regions
 from .candidates import best_place, country_code, km_between, strip_filler
 from .gazetteer import Gazetteer
-from .names import fold
+from .names import fold, name_key
 from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECISION_TOWN, Context, Resolution,
                          area_resolution, doubt_of, point_geometry)
 
@@ -53,6 +53,7 @@ _SIDE = re.compile(
 )
 NEAR = re.compile(
     r"\b(?:near|nearby|close\s+to|around|outside|(?:on\s+)?the\s+outskirts\s+of|in\s+the\s+vicinity\s+of|"
+    r"(?:on\s+)?the\s+(?:edges?|fringes?)\s+of|"
     r"just\s+outside|in\s+the\s+area\s+of)\s+(?P<place>.+)$",
     re.IGNORECASE,
 )
@@ -167,13 +168,22 @@ def rural(text: str, gazetteer: Gazetteer, ctx: Context, resolve_name) -> Resolu
     city = resolve_name(words, ctx)
     if city is None:
         return None
-    for candidate in (f"Rif {city.matched}", f"Rif {city.name}", city.admin1 or ""):
+    # A province the city's name also names but that is not the city's own ("Damascus" names Rif Dimashq,
+    # the countryside around Damascus, as well as the city's province).
+    around = [p.name for p in gazetteer.lookup(city.name, kinds=("admin1",))
+              if p.exact and p.country == city.country and name_key(p.name) != name_key(city.name)]
+    for candidate in (f"Rif {city.matched}", f"Rif {city.name}", *around, city.admin1 or ""):
         province = best_place(candidate, gazetteer, ctx.with_country(city.country), kinds=("admin1",))
         if province is not None and province.exact:
             found = resolve_name(province.name, ctx.with_country(city.country), kinds=("admin1",))
             if found is not None:
                 return replace(found, query=text, matched=match.group(0), source=f"{found.source}:rural")
     return None
+
+
+# "the Makhmour refugee camp", "Zamzam camp": a camp named after a town lies by it, not in it.
+CAMP = re.compile(r"^(?:the\s+)?(?P<place>.+?)\s+(?:refugee\s+|displacement\s+|displaced\s+persons\s+|IDP\s+)?"
+                  r"camps?$", re.IGNORECASE)
 
 
 def site(text: str) -> Resolution | None:

@@ -17,6 +17,7 @@ together, so that each ambiguous name is read near the others.
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 from collections import Counter
 from dataclasses import replace
@@ -231,6 +232,8 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
     if not fold(cleaned):
         return Resolution(text, reason="no letters in the mention")
 
+    cleaned = _possessive(cleaned, gazetteer)
+
     def name(words: str, context: Context, kinds=None) -> Resolution | None:
         return resolve_name(words, context, gazetteer=gazetteer, kinds=kinds)
 
@@ -243,7 +246,7 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
         or phrases.offset(cleaned, ctx, name)
         or phrases.between(cleaned, ctx, name)
     )
-    near = phrases.NEAR.search(cleaned)
+    near = phrases.NEAR.search(cleaned) or phrases.CAMP.match(cleaned)
     if found is None and near:
         found = resolve_name(near.group("place"), ctx, near=True, gazetteer=gazetteer)
     if found is None:
@@ -255,6 +258,21 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
                                        "never taken for places, so that 'hit' stays a verb)")
     where = f" in {ctx.country}" if ctx.country else ""
     return Resolution(text, reason=f"no place{where} in the offline gazetteer matches {cleaned!r}")
+
+
+_POSSESSIVE = re.compile(r"^(?P<owner>[^,]+?)['’]s\s+(?P<rest>[^,]+)$")
+
+
+def _possessive(text: str, gazetteer: Gazetteer) -> str:
+    """ "Shabwah's Bayhan district" is "Bayhan district, Shabwah": a province's or country's possessive
+    names where the rest lies. Any other possessive ("Hezbollah's Radwan Force") is left as written."""
+    found = _POSSESSIVE.match(text)
+    if not found:
+        return text
+    owner = found.group("owner").strip()
+    if gazetteer.country_code(owner) or any(p.exact for p in gazetteer.lookup(owner, kinds=("admin1",))):
+        return f"{found.group('rest')}, {owner}"
+    return text
 
 
 # ------------------------------------------------------------------ tables

@@ -60,7 +60,7 @@ _CASUALTY_PATTERNS = [
     # "30 bodies had been recovered", "seven bodies were received": a count of the dead another source gives
     re.compile(r"\b" + _QUALIFIER + r"(?P<first>" + NUMBER + r")\s+bod(?:y|ies)\s+"
                r"(?:(?:had|have|has)\s+been|were|was)\s+(?:\w+\s+)?"
-               r"(?:recovered|retrieved|received|found|pulled|brought)\b", re.IGNORECASE),
+               r"(?:recovered|retrieved|received|found|pulled|brought|counted|buried)\b", re.IGNORECASE),
     # "put the number at six" (of the dead, in a sentence about a toll)
     re.compile(r"\bput\s+the\s+(?:number|figure)\s+(?:of\s+(?:dead|deaths)\s+)?at\s+" + _QUALIFIER + r"(?P<first>"
                + NUMBER + r")", re.IGNORECASE),

@@ -202,23 +202,26 @@ _STRIKE_WORDS = re.compile(r"\b(?:air\s*strikes?|airstrikes?|air\s+raids?|drone\
 # "the US military targeted ...", "warplanes also hit ...": a plain verb counts when an actor with air
 # power or an aircraft does it.
 _HIT_AFTER_ACTOR = re.compile(r"^(?:\s+[\w-]+){0,3}?\s+(?:has\s+|have\s+|had\s+)?(?:also\s+)?"
-                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed|dropped)\b", re.IGNORECASE)
+                              r"(?:targeted|hit|attacked|bombed|pounded|struck|destroyed|dropped|shelled|strafed|"
+                              r"fired\s+(?:on|at|upon|into))\b", re.IGNORECASE)
 # What flies or falls: "the drone hit a vehicle", "a Russian missile hit", "a guided bomb hit a farm".
-_AIRCRAFT = re.compile(r"\b(?:aircraft|jets|warplanes|planes|drones?|UAVs?|helicopters|F-\d+s?|bombers|missiles?|"
+_AIRCRAFT = re.compile(r"\b(?:aircraft|jets?|warplanes?|planes|drones?|UAVs?|helicopters?|gunships?|F-\d+s?|bombers?|"
+                       r"Antonovs?|missiles?|"
                        r"(?:guided\s+)?bombs?|raids?)\b", re.IGNORECASE)
 _AIR_WORDS = re.compile(r"\b(?:air(?!\s*(?:base|port|field))|airstrikes?|aircraft|jets?|warplanes?|planes?|drones?|"
-                        r"UAVs?|helicopters?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
+                        r"UAVs?|helicopters?|gunships?|Antonovs?|F-\d+\w*|sorties|bombers?|air\s+force)\b", re.IGNORECASE)
 _MISSILE_WORDS = re.compile(r"\b(?:missiles?|rockets?|artillery|shell(?:ed|ing)|mortars?)\b", re.IGNORECASE)
 # A clause giving the reason for a strike names another event's places, dates and dead. It runs to the end
 # of the sentence, or to the attribution that closes it (", the US Department of Defense said on Sunday").
 _REASON = re.compile(r"\b(?:in\s+(?:response|retaliation|reprisal)\s+(?:to|for)|(?:as\s+)?a\s+response\s+to|"
-                     r"responding\s+to|retaliating\s+for|to\s+avenge|(?:came|comes|come)\s+(?:\w+\s+)?after|"
+                     r"responding\s+to|retaliating\s+for|to\s+avenge|(?:came|comes|come)\s+(?:\w+\s+){0,3}?after|"
                      r"follow(?:ed|s|ing)\s+(?:an?|the|recent|repeated|several|days|weeks)\b)", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,8}?(?:said|says|told|reported|announced|stated|added|according)\b",
                           re.IGNORECASE)
 # Words before an actor that make it the target, not the one striking.
 _TARGET_CUE = re.compile(r"\b(?:against|targeting|targeted|on|hit|struck|bombed|pounded|raided|attacked|at|used\s+by|"
-                         r"utili[sz]ed\s+by|belonging\s+to|run\s+by|operated\s+by|affiliated\s+with|linked\s+to|of)"
+                         r"utili[sz]ed\s+by|belonging\s+to|run\s+by|operated\s+by|affiliated\s+with|linked\s+to|held\s+by|"
+                         r"controlled\s+by|of)"
                          r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$", re.IGNORECASE)
 
 
@@ -226,8 +229,15 @@ def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return not any(a <= start and end <= b for a, b in spans)
 
 
+# "Turkey has carried out hundreds of strikes in the region since 2022": the history of a campaign, no strike.
+_HISTORY = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:carried\s+out|conducted|launched|staged|been\s+(?:striking|"
+                      r"bombing|targeting|hitting))\b.*\bsince\b", re.IGNORECASE)
+
+
 def _is_strike(sentence: Sentence) -> bool:
     text = sentence.text
+    if _HISTORY.search(text):
+        return False
     if any(_outside(sentence.reasons, m.start(), m.end()) for m in _STRIKE_WORDS.finditer(text)):
         return True
     if any(m.actor.air_power and _HIT_AFTER_ACTOR.match(text[m.end:]) for m in sentence.actors):
@@ -376,6 +386,8 @@ CONTEXT_SENTENCES = 2
 def _strike_date(sentence: Sentence):
     """The date mention of a strike sentence nearest a strike word (outside reason clauses), or None."""
     usable = [m for m in sentence.dates if _outside(sentence.reasons, m.start, m.end)]
+    # ", local officials said on Monday": the day someone spoke, when the sentence gives the strike's own.
+    usable = [m for m in usable if _outside(sentence.attributions, m.start, m.end)] or usable
     if not usable:
         return None
     anchors = [m.start() for m in _STRIKE_WORDS.finditer(sentence.text)] or [0]
@@ -507,7 +519,7 @@ def _countries(resolution) -> set[str]:
 
 
 # "near Sinjar, about 100 km west of Mosul": an offset set off by a comma after a place says where that place is.
-_APPOSITION = re.compile(r"^\s*,\s*(?:about|some|around|roughly|approximately|nearly|just)?\s*$", re.IGNORECASE)
+_APPOSITION = re.compile(r"^(?:\s+[a-z][\w-]*){0,2}\s*,\s*(?:about|some|around|roughly|approximately|nearly|just)?\s*$")
 
 
 def strike_places(sentence: Sentence) -> list:
@@ -598,19 +610,23 @@ def _region_around(town, areas) -> str:
     return next((a.text for a, _ in areas if _countries(town.resolution) & _countries(a.resolution)), "")
 
 
-def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[int] = ()) -> dict:
+def _actor_columns(episode: Episode, sentences: list[Sentence], restating: list[int] = (),
+                   summary: list[int] = ()) -> dict:
     """actor1 (those striking), actor2 (their targets), and the words that named them. A side the episode's own
     sentences leave empty is taken from the strike a "second strike" follows, else from a headline that restates
     this one (``restating``: its sentence numbers)."""
     referring = [i for i in episode.later if _REFERS_BACK.search(sentences[i].text)]
-    columns = _actors_named(episode.sentences + episode.context + referring, sentences)
+    # The lede that sums the report's strikes up (``summary``) names the actors of each of them.
+    columns = _actors_named(list(summary) + episode.sentences + episode.context + referring, sentences)
     fallbacks = []
     if episode.follows is not None:  # "the second strike" is by the same hands on the same side, unless named
-        fallbacks.append(("the strike before it", _actor_columns(episode.follows, sentences)))
+        fallbacks.append(("the strike before it", _actor_columns(episode.follows, sentences, summary=summary)))
     if restating:
         fallbacks.append(("the headline", _actors_named(list(restating), sentences)))
     for where, before in fallbacks:
-        taken = [side for side in ("actor1", "actor2") if not columns[side] and before[side]]
+        # A striker read only from whoever spoke gives way to one the strike before, the headline or lede names.
+        taken = [side for side in ("actor1", "actor2") if before[side] and (
+            not columns[side] or (side == "actor1" and columns.get("spoken") and not before.get("spoken")))]
         for side in taken:
             columns[side] = before[side]
         if taken:
@@ -631,6 +647,7 @@ def _actors_named(indices: list[int], sentences: list[Sentence]) -> dict:
         side = (speakers if speaking else strikers) if mention.actor.air_power and not targeted else targets
         if mention.actor not in side and not (speaking and side is targets):
             side.append(mention.actor)
+    spoken = not strikers and bool(speakers)  # no one named striking: whoever speaks of it, for want of better
     strikers = strikers or speakers
     # Named both ways ("air raids on Houthi positions", Houthis who also fly drones): a target when someone
     # else does the striking.
@@ -643,7 +660,7 @@ def _actors_named(indices: list[int], sentences: list[Sentence]) -> dict:
         return "; ".join(a.label for a in actors if a.type != "generic" or a.side not in specific_sides)
 
     words = list(dict.fromkeys(m.text for m, _ in mentions))
-    return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words))
+    return dict(actor1=named(strikers), actor2=named(targets), actors_text="; ".join(words), spoken=spoken)
 
 
 def _restating_headlines(rows: list[_Row], sentences: list[Sentence]) -> list[int]:
@@ -704,12 +721,48 @@ def _sub_event_type(episode: Episode, sentences: list[Sentence]) -> str:
     return SUB_EVENT_AIR
 
 
-def _episode_rows(episode: Episode, sentences: list[Sentence], source: str) -> list[dict]:
+def _only_areas(sentence: Sentence) -> bool:
+    places = strike_places(sentence)
+    return bool(places) and not any(_is_specific(m.resolution) for m in places)
+
+
+def _without_summary(episodes: list[Episode], sentences: list[Sentence]) -> tuple[list[Episode], list[int]]:
+    """The episodes less the lede that sums them up, and the sentences of that summary.
+
+    "Turkish drones struck targets in northern Iraq three times over the weekend, killing at least five": the
+    first strike sentences of a report of several strikes that place only areas (a region, a province, a
+    country), followed by strikes placed at towns in the same countries, restate those strikes: they make no
+    event of their own and their total toll is no one strike's; their actors are each strike's."""
+    if len(episodes) < 2:  # a lede restating the report's one strike is that strike's: its toll too
+        return episodes, []
+    order = sorted(i for e in episodes for i in e.sentences)
+    lede = []
+    for index in order:
+        if not _only_areas(sentences[index]):
+            break
+        lede.append(index)
+    if not lede:
+        return episodes, []
+    codes = {c for i in lede for m in strike_places(sentences[i]) for c in _countries(m.resolution)}
+    rest = [i for i in order if i not in lede]
+    specific = {c for i in rest for m in strike_places(sentences[i]) if _is_specific(m.resolution)
+                for c in _countries(m.resolution)}
+    if not rest or not codes & specific:
+        return episodes, []
+    kept = []
+    for episode in episodes:
+        episode.sentences = [i for i in episode.sentences if i not in lede]
+        if episode.sentences:
+            kept.append(episode)
+    return kept, lede
+
+
+def _episode_rows(episode: Episode, sentences: list[Sentence], source: str, summary: list[int] = ()) -> list[dict]:
     from ..io.events import resolution_columns  # the same place columns place_events fills
 
     rows = _place_rows(episode, sentences)
     unassigned = _assign_casualties(rows, episode, sentences)
-    actors = _actor_columns(episode, sentences, _restating_headlines(rows, sentences))
+    actors = _actor_columns(episode, sentences, _restating_headlines(rows, sentences), summary)
     counted = [sentences[i].counts for i in episode.sentences]
     strikes = max((c.strikes or 0 for c in counted), default=0) or None
     locations = max((c.locations or 0 for c in counted), default=0) or None
@@ -783,7 +836,9 @@ def extract_events(text: str, report_date: dt.date | None = None, source: str = 
         raise ExtractError("no report date: pass one (--date YYYY-MM-DD), or give the report a dateline "
                            "such as 'Published: 28 June 2021'")
     sentences = read_sentences(cleaned, report_date)
-    records = [r for e in group_episodes(sentences, report_date) for r in _episode_rows(e, sentences, source)]
+    episodes = group_episodes(sentences, report_date)
+    episodes, summary = _without_summary(episodes, sentences)
+    records = [r for e in episodes for r in _episode_rows(e, sentences, source, summary)]
     digest = hashlib.sha1(f"{report_date.isoformat()}\n{cleaned}".encode("utf-8")).hexdigest()[:10]
     for number, record in enumerate(records, start=1):
         record["event_id_cnty"] = f"proposed-{digest}-{number}"

@@ -58,18 +58,21 @@ _PHRASES_BEFORE = [
     re.compile(rf"(?:\b\d+(?:[.,]\d+)?\s*(?:km|kms|kilomet(?:er|re)s?|mi|miles?)\.?\s+)?\b(?:{_DIRECTIONS}|NE|NW|SE|SW)"
                rf"(?:ern)?\s+of\s+(?:the\s+(?:town|city|village)\s+of\s+)?$", re.IGNORECASE),
     re.compile(r"\b(?:near|nearby|close\s+to|around|outside|just\s+outside|(?:on\s+)?the\s+outskirts\s+of|"
+               r"(?:on\s+)?the\s+(?:edges?|fringes?)\s+of|"
                r"in\s+the\s+vicinity\s+of|in\s+the\s+area\s+of)\s+(?:the\s+(?:town|city|village|district)\s+of\s+)?$",
                re.IGNORECASE),
     re.compile(rf"\b(?:{_DIRECTIONS})(?:ern)?\s+(?:part\s+of\s+)?(?:the\s+)?$", re.IGNORECASE),
     re.compile(r"\b(?:rural|the\s+countryside\s+of)\s+$", re.IGNORECASE),
 ]
 _PHRASES_AFTER = re.compile(r"^\s+(?:countryside|rural\s+areas?|(?:air\s*base|airbase|air\s+field|airfield|airport|"
-                            r"military\s+base|base|border\s+crossing|crossing|garrison|dam|camp)\b)", re.IGNORECASE)
+                            r"military\s+base|base|border\s+crossing|crossing|garrison|dam|"
+                            r"(?:refugee\s+|displacement\s+|IDP\s+)?camp)\b)", re.IGNORECASE)
 # An administrative word after a name makes it a unit, not the town of that name: "Nad-e Ali district",
 # "Kidal region", "Bakhmut raion". First-level words name an area; second-level ones a district, which the text
 # places no better than "near" its seat.
 _ADMIN1_WORDS = r"provinces?|governorates?|regions?|oblast|states?|wilayat?|muhafazah?|muhafazat"
-_ADMIN2_WORDS = r"(?:tribal\s+)?districts?|raions?|rayons?|count(?:y|ies)|agency|tehsils?|sub-?districts?|municipality"
+_ADMIN2_WORDS = (r"(?:tribal\s+)?districts?|raions?|rayons?|count(?:y|ies)|agency|tehsils?|sub-?districts?|municipality|"
+                 r"townships?")
 _UNIT_AFTER = re.compile(rf"^\s+(?P<word>{_ADMIN1_WORDS}|{_ADMIN2_WORDS})\b", re.IGNORECASE)
 _ADMIN1_WORD = re.compile(rf"\b(?:{_ADMIN1_WORDS})$", re.IGNORECASE)
 _ADMIN2_WORD = re.compile(rf"\b(?:{_ADMIN2_WORDS})$", re.IGNORECASE)
@@ -159,6 +162,9 @@ def _runs(tokens: list[_Token], blocked: list[bool]) -> list[tuple[int, int]]:
     return runs
 
 
+_BETWEEN_NAMES = re.compile(r"\bbetween\s+(?:the\s+)?[A-Z][^,;.]*?\s+and\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
 def _border_candidates(sentence: str, tokens: list[_Token], blocked: list[bool]) -> list[tuple[int, int]]:
     """Character spans of word windows around "border" (longest first), for the geocoder to try."""
     spans = []
@@ -242,7 +248,10 @@ def find_places(sentences: list[str], blocked: list[list[tuple[int, int]]] | Non
         named = _overlapping(tokens, names_here)
         not_place = [never or (name and not _LOCATIVE_BEFORE.search(sentence[max(0, token.start - 40):token.start]))
                      for token, never, name in zip(tokens, _overlapping(tokens, blocked[number] + attributive), named)]
-        for start, end in _border_candidates(sentence, tokens, not_place):
+        # "on the road between Bama and Banki, close to the border with Cameroon": the road is the place; the
+        # border only says where the road runs, and its window never reaches back into the road's names.
+        between = _overlapping(tokens, [m.span() for m in _BETWEEN_NAMES.finditer(sentence)])
+        for start, end in _border_candidates(sentence, tokens, [a or b for a, b in zip(not_place, between)]):
             candidates.append((number, start, end, True, ("border", number, start)))
         runs = _runs(tokens, not_place)
         runs_by_start = {first: last for first, last in runs}
