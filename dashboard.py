@@ -18,9 +18,9 @@ from streamlit_folium import st_folium
 
 from geo import config
 from geo.web.assets import assets_ready, install_assets
-from geo.store.datasets import (BUNDLED, STORE_PREFIX, UPLOAD_TYPES, Dataset, add_events, as_form_text, change_label,
+from geo.store.datasets import (BUNDLED, UPLOAD_TYPES, Dataset, add_events, as_form_text, change_label,
                                 changed_fields, data_stamp, edit_event, editable_copy, history_table, import_upload,
-                                list_datasets, load_dataset, save_import, store_change_label, without_store_columns)
+                                list_datasets, load_dataset, rename_dataset, save_import, store_change_label, without_store_columns)
 from geo.errors import EditConflictError, StrikemapError
 from geo.reports.extract import MAX_REPORT_CHARS, extract_events
 from geo.io.formats import EXPORT_FORMATS, FORMATS, IMPORT_FORMATS
@@ -236,18 +236,19 @@ def roles_panel(page: PageState, access: Access, dataset: Dataset) -> None:
         if not dataset.editable:
             return
         with st.expander("Delete or rename this data set (admin)"):
-            new_name = st.text_input("New name", value=dataset.store_name)
+            new_name = st.text_input("New name", value=dataset.label)
             sure = st.checkbox("Delete it: every event goes (the history keeps them; undoing the change brings "
                                "them back)")
             rename, drop = st.columns(2)
             try:
-                if rename.button("Rename") and new_name.strip() != dataset.store_name:
-                    store.rename_dataset(dataset.store_name, new_name, author=access.author)
-                    page.admin_report = f"Renamed {dataset.store_name} to {new_name.strip()}."
-                    open_from_page(page, STORE_PREFIX + new_name.strip())
+                if rename.button("Rename"):
+                    renamed = rename_dataset(store, dataset, new_name, author=access.author)
+                    page.admin_report = f"Renamed to {renamed.label} (undo it under Recent changes)."
+                    page.dataset_renamed()
+                    st.rerun()
                 if drop.button("Delete data set", disabled=not sure):
                     change = store.drop_dataset(dataset.store_name, author=access.author)
-                    page.admin_report = (f"Deleted {dataset.store_name} (change {change.change_id}: "
+                    page.admin_report = (f"Deleted {dataset.label} (change {change.change_id}: "
                                          f"`python -m geo store undo {change.change_id}` brings it back).")
                     open_from_page(page, BUNDLED)
             except StrikemapError as exc:

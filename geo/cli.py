@@ -373,7 +373,7 @@ def cmd_store_import(args) -> int:
         store.require(None, "import")  # refused now, before a long read, if you may not import here
         events, summary = read_events(args.file, args.fmt, sub_event_types=args.sub_event_type,
                                       on_bad_rows=args.on_bad_rows, progress=True)
-        saved = save_import(store, events, args.file.name, args.fmt, name=args.dataset)
+        saved = save_import(store, events, args.file.name, args.fmt, name=args.dataset, exact=True)
     for line in summary.lines():
         print(line, file=sys.stderr)
     print(f"imported {len(events)} events into data set {saved.store_name!r} of {store.url}", file=sys.stderr)
@@ -441,7 +441,7 @@ def _add_store_command(commands) -> None:
                                         '"Air/drone strike" --dataset acled-2021')
     imports.add_argument("fmt", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
     imports.add_argument("file", type=Path, metavar="FILE")
-    imports.add_argument("--dataset", help="the new data set's name (default: the time, the format and the file's name)")
+    imports.add_argument("--dataset", help="the new data set's name, exactly (default: the file's name, then the time)")
     imports.add_argument("--sub-event-type", action="extend", type=lambda t: [x.strip() for x in t.split(",") if x.strip()],
                          default=[], metavar="TYPE", help="keep only these sub-event types (ACLED)")
     imports.add_argument("--on-bad-rows", choices=["error", "skip"], default="error",

@@ -556,7 +556,7 @@ def test_selecting_a_table_row_opens_its_popup(session):
     session.showing(3, 4)
     frame = session.map_frame()
     wait_until_settled(frame)
-    grid = page.locator('[data-testid="stDataFrame"]')
+    grid = page.get_by_test_id("stMainBlockContainer").locator('[data-testid="stDataFrame"]').first  # the events
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # Glide data grid: a 35 px header, then 35 px rows; single-row selection by clicking the row marker.

@@ -68,7 +68,7 @@ def test_a_viewer_cannot_write_through_a_crafted_library_call(shared):
                     lambda: shared.add(load_events(copy.path), "crafted", author="bob@example.com", dataset="x"),
                     lambda: editable_copy(shared, copy, load_events(copy.path), author="bob@example.com"),
                     lambda: shared.drop_dataset(BUNDLED, author="carol@example.com"),
-                    lambda: shared.rename_dataset(BUNDLED, "mine", author="carol@example.com"),
+                    lambda: shared.rename(BUNDLED, "mine", author="carol@example.com"),
                     lambda: shared.grant("bob@example.com", "editor", by="carol@example.com")):
         with pytest.raises(PermissionDeniedError):
             attempt()
@@ -102,13 +102,14 @@ def test_the_last_admin_cannot_be_removed_and_roles_are_checked(shared):
 
 
 def test_an_admin_renames_and_deletes_a_data_set_and_undo_brings_it_back(shared):
-    shared.rename_dataset(BUNDLED, "curated", author="alice@example.com")
-    assert shared.datasets() == {"curated": 4}
-    assert list(shared.history(EDITED, "curated")["kind"]) == ["import"]  # the history moved with it
-    drop = shared.drop_dataset("curated", author="alice@example.com")
+    renamed = shared.rename(BUNDLED, "curated", author="alice@example.com")
+    assert shared.names() == {BUNDLED: "curated"}  # shown by the new name; its key and links stay
+    drop = shared.drop_dataset(BUNDLED, author="alice@example.com")
     assert shared.datasets() == {}
     shared.undo(drop.change_id, "deleted by mistake", author="carol@example.com")
-    assert shared.datasets() == {"curated": 4}
+    assert shared.datasets() == {BUNDLED: 4} and shared.names() == {BUNDLED: "curated"}
+    shared.undo(renamed.change_id, "the old name was right", author="carol@example.com")
+    assert shared.names() == {BUNDLED: BUNDLED}
 
 
 def test_the_command_line_acts_as_the_user_the_environment_names(store_url, monkeypatch, capsys):
@@ -130,7 +131,7 @@ def test_the_command_line_acts_as_the_user_the_environment_names(store_url, monk
     assert "bob@example.com  editor  (granted by alice@example.com" in out.out and "you are bob@example.com: editor" in out.err
     assert main(["store", "undo", "1", "-m", "wrong file", "--db", store_url]) == 0
     assert main(["store", "log", "--db", store_url, "--limit", "1"]) == 0
-    assert "  bob@example.com  undo of change 1  bundled: 4 event(s)  'wrong file'" in capsys.readouterr().out
+    assert "  bob@example.com  undo of change 1  bundled: 4 events  'wrong file'" in capsys.readouterr().out
     assert main(["store", "import", "csv", str(ROOT / "data" / "events.csv"), "--dataset", "bobs", "--db", store_url]) == 0
     assert "imported 4 events into data set 'bobs'" in capsys.readouterr().err
     with open_store(store_url) as store:
@@ -284,10 +285,11 @@ def test_an_admin_renames_and_deletes_a_data_set_from_the_page(monkeypatch, tmp_
     next(t for t in alice.text_input if t.label == "New name").input("curated")
     next(b for b in alice.button if b.label == "Rename").click().run()
     assert not alice.exception, alice.exception
-    with open_store(tmp_path / "store.sqlite") as store:
-        assert store.datasets() == {"curated": 4}
-        assert list(store.history(EDITED, "curated")["kind"]) == ["import"]
-    assert alice.query_params["data"] in ("store:curated", ["store:curated"])
+    with open_store(tmp_path / "store.sqlite") as store:  # shown by the new name; its key and links stay
+        assert store.names() == {copy.store_name: "curated"}
+        assert store.changes(limit=1)["kind"].iloc[0] == "rename dataset"
+    assert alice.query_params["data"] in (copy.key, [copy.key])
+    assert any("Renamed to curated" in m.value for m in alice.success)
     assert next(b for b in alice.button if b.label == "Delete data set").disabled  # until confirmed
     next(c for c in alice.checkbox if c.label.startswith("Delete it")).check().run()
     next(b for b in alice.button if b.label == "Delete data set").click().run()

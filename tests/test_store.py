@@ -388,7 +388,7 @@ def test_which_store_opens(tmp_path, monkeypatch):
 def test_a_data_set_is_renamed_and_the_rename_undone(store):
     assert store.names() == {}
     change = store.rename(BUNDLED, "  US strikes,   2021 ", author="alice")
-    assert (change.kind, change.author) == ("relabel dataset", "alice")
+    assert (change.kind, change.author) == ("rename dataset", "alice")
     assert store.names() == {BUNDLED: "US strikes, 2021"}  # spaces tidied; the key stays, so links do
     assert len(store.events(BUNDLED)) == 4
     for bad, why in [("", "cannot be empty"), ("x" * 121, "at most 120"), ("US strikes, 2021", "already called")]:

@@ -141,13 +141,19 @@ def _new_name(store, hint: str, fallback: str) -> str:
 
 
 def save_import(store, events, original_name: str, fmt: str, author: str | None = None,
-                name: str | None = None) -> Dataset:
+                name: str | None = None, exact: bool = False) -> Dataset:
     """An imported file as a new store data set, in one transaction: all rows or none. A file that left no
     events (every row skipped, or none of the wanted sub-event types) is refused: an empty data set helps nobody.
-    The data set is named ``name`` if given, else after the file."""
+    The data set is named ``name`` if given, else after the file, with the time after it; ``exact`` keeps
+    ``name`` as it is (the command line's ``--dataset``, a key other commands then name) or refuses a used one."""
     if events.empty:
         raise EventDataError(f"{original_name!r}: no events left to import")
-    name = _new_name(store, (name or "").strip() or original_name, fmt)
+    if exact and name:
+        name = " ".join(name.split())
+        if store.has_dataset(name):
+            raise EventDataError(f"data set {name!r} already exists (or did): choose another --dataset")
+    else:
+        name = _new_name(store, (name or "").strip() or original_name, fmt)
     store.import_events(events, comment=f"imported {original_name!r} ({fmt}, {len(events)} events)",
                         author=author, dataset=name)
     return list_datasets(store)[STORE_PREFIX + name]

@@ -467,8 +467,8 @@ class Store:
         return change
 
     def rename(self, dataset: str, name: str, comment: str = "", author: str | None = None) -> Change:
-        """Show a data set under another name (its key, and so every link to it, stays). Recorded as a change
-        that undo takes back. Refused for a data set with no events, an empty or overlong name, or a name
+        """Show a data set under another name (an admin's act; its key, and so every link to it, stays).
+        Recorded as a change that undo takes back. Refused for a data set with no events, an empty or overlong name, or a name
         another data set is shown by."""
         name = " ".join(str(name).split())
         if not name:
@@ -487,7 +487,7 @@ class Store:
             before = shown[dataset]
             if before == name:
                 raise EventDataError(f"data set {dataset!r} is already called {name!r}")
-            change = self._record(conn, "relabel dataset", dataset, comment or f"renamed {before!r} to {name!r}", author,
+            change = self._record(conn, "rename dataset", dataset, comment or f"renamed {before!r} to {name!r}", author,
                                   events=0)
             conn.execute(DATASET_CHANGES.insert().values(change_id=change.change_id, dataset=dataset, before=before,
                                                          after=name))
@@ -506,8 +506,6 @@ class Store:
             undone = conn.execute(sa.select(CHANGES).where(CHANGES.c.change_id == change_id)).first()
             if undone is None:
                 raise StoreError(f"no change {change_id} in this store")
-            if undone.kind == "rename dataset":
-                raise StoreError(f"change {change_id} renamed a data set ({undone.comment}): rename it back instead")
             undone_by = conn.scalar(sa.select(CHANGES.c.change_id).where(CHANGES.c.undoes == change_id))
             if undone_by:
                 raise StoreError(f"change {change_id} was already undone by change {undone_by}")
@@ -553,23 +551,6 @@ class Store:
             for chunk in _batches([self._event(row) for row in rows]):
                 self._delete_rows(conn, dataset, chunk, change.change_id)
         return change
-
-    def rename_dataset(self, dataset: str, new_name: str, comment: str = "", author: str | None = None) -> Change:
-        """Give a data set another name (an admin's act): its events and its whole history move with it."""
-        self.require(author, "rename dataset")
-        new_name = (new_name or "").strip()
-        if not new_name:
-            raise StoreError("a data set needs a name")
-        with self.engine.begin() as conn:
-            count = conn.scalar(sa.select(sa.func.count()).where(EVENTS.c.dataset == dataset))
-            if not count:
-                raise StoreError(f"no data set {dataset!r} in this store")
-            if conn.scalar(sa.select(sa.func.count()).select_from(CHANGES).where(CHANGES.c.dataset == new_name)):
-                raise StoreError(f"data set {new_name!r} already exists (or did): choose another name")
-            for table in (EVENTS, EVENT_CHANGES, CHANGES):
-                conn.execute(table.update().where(table.c.dataset == dataset).values(dataset=new_name))
-            return self._record(conn, "rename dataset", new_name, comment or f"renamed from {dataset!r}", author,
-                                events=count)
 
     # The steps every write is made of
 

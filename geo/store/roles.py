@@ -35,11 +35,10 @@ ROLES = (VIEWER, EDITOR, ADMIN)  # in rising order of rights
 # What each write needs, by the kind of change it records (geo.store.event_store.CHANGES.kind) and the
 # role actions of this module. Reading needs nothing.
 NEEDED = {"import": EDITOR, "add": EDITOR, "edit": EDITOR, "delete": EDITOR, "undo": EDITOR,
-          "drop dataset": ADMIN, "rename dataset": ADMIN, "relabel dataset": EDITOR, "grant": ADMIN}
+          "drop dataset": ADMIN, "rename dataset": ADMIN, "grant": ADMIN}
 # What a person reads when a control is missing or a write is refused.
 ACTION_WORDS = {"import": "import files", "add": "add events", "edit": "edit events", "delete": "delete events",
                 "undo": "undo changes", "drop dataset": "delete data sets", "rename dataset": "rename data sets",
-                "relabel dataset": "change the name a data set is shown by",
                 "grant": "grant roles"}
 
 metadata = sa.MetaData()
