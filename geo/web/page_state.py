@@ -74,18 +74,12 @@ class Playback:
         play = params.get("play")
         if play not in (None, "", "0", "1"):
             problems.append(f"play={play!r} is not 1 (playing) or 0")
-        by = params.get("play_by")
-        if by not in (None, ""):
-            if by in cls.STEPS:
-                wanted["by"] = by
-            else:
-                problems.append(f"play_by={by!r} is not one of {', '.join(cls.STEPS)}")
-        mode = params.get("play_mode")
-        if mode not in (None, ""):
-            if mode in cls.MODES:
-                wanted["mode"] = mode
-            else:
-                problems.append(f"play_mode={mode!r} is not one of {', '.join(cls.MODES)}")
+        for field, choices in (("by", cls.STEPS), ("mode", cls.MODES)):
+            value = params.get(f"play_{field}")
+            if value in choices:
+                wanted[field] = value
+            elif value not in (None, ""):
+                problems.append(f"play_{field}={value!r} is not one of {', '.join(choices)}")
         speed = params.get("play_speed")
         if speed not in (None, ""):
             try:

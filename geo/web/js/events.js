@@ -105,7 +105,8 @@
     if (!window.StrikemapInteract) return;
     window.StrikemapInteract.attach(group, data, rows, o, {
       popupBox: function (i, resized) { return popupBox(i, o, resized); },
-      summary: function (i) { return summary(i, o); }});
+      summary: function (i) { return summary(i, o); },
+      text: text, escapeHtml: escapeHtml});
     if (o.focus) bringIntoView(o.focus);
     window.StrikemapInteract.focus(o.focus);
   }

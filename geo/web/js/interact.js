@@ -29,19 +29,9 @@
   var clusterLayer = null;      // the canvas layer whose clusters a click may hit
   var density = {layer: null, on: false};
 
-  function text(tag, value, cls) {
-    var el = document.createElement(tag);
-    el.textContent = value;
-    if (cls) el.className = cls;
-    return el;
-  }
-
-  /* streamlit-folium sets the clicked layer's tooltip with innerHTML, then reads its text: an id is data. */
-  function escapeHtml(value) {
-    return String(value).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
+  // Made by events.js, which hands them over with what it drew: one way to build text and escape it.
+  function text(tag, value, cls) { return state.api.text(tag, value, cls); }
+  function escapeHtml(value) { return state.api.escapeHtml(value); }
 
   function styles() {
     if (document.getElementById("strikemap-interact-style")) return;
