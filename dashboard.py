@@ -442,7 +442,10 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
             say_why("Editing: " + access.why_not("edit"))
         history = store.history(event_id, dataset.store_name)
         st.caption(f"History of {event_id} (version {version}), newest first")
-        st.dataframe(history_table(history), hide_index=True, width="stretch", placeholder="")
+        readable = history_table(history)
+        last = readable.iloc[0]  # who: the identity that made it, never a typed name (shown as plain text)
+        st.text(f"Last change: {history.iloc[-1]['kind']} by {last['who']}, {last['when']}")
+        st.dataframe(readable, hide_index=True, width="stretch", placeholder="")
         if not access.can("undo"):
             return
         # Newest first, the latest chosen: after a save, Undo takes back that save.

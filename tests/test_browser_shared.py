@@ -181,7 +181,7 @@ def test_a_zipped_batch_output_uploads_in_one_dashboard_and_opens_in_the_other(c
         page = first.open("/")
         first.showing(4, 4)
         upload(page, archive, "GeoParquet")
-        expect(page.get_by_text("Imported and opened:")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(re.compile(r"Imported and opened as .*:"))).to_be_visible(timeout=WAIT_MS)
         report = page.locator('[data-testid="stSidebar"] [data-testid="stText"]').filter(has_text="rows read") \
             .first.text_content()
         assert "'acled batch.zip' (parquet): 13 rows read" in report, report

@@ -32,6 +32,7 @@ const L = {
   }},
   popup() { const p = {setLatLng: () => p, setContent: () => p, openOn: () => p, update() {}, isOpen: () => true}; return p; },
   latLng: (latlng) => latlng,
+  Popup: function Popup() {},
 };
 const sandbox = {
   L, console, Promise, Math, String, Object, JSON, Float64Array,
@@ -46,7 +47,7 @@ vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
 
 const options = {url: "/app/static/cache/events/x", mask, count: core.ids.length, shapes: true, focus: null,
                  chunk: 1000, fields: [], styles: {"1": {color: "#000", label: "town"}}};
-const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5};
+const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5, eachLayer() {}, removeLayer() {}};
 const svgGroup = {addLayer() {}, _map: null};
 const canvasGroup = {addLayer() {}, _map: map,
                      fire(type, event) { seen.clicks.push(event.sourceTarget.getTooltip().getContent()); }};

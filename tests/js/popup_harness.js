@@ -35,7 +35,7 @@ vm.runInContext(fs.readFileSync(require("path").join(require("path").dirname(eve
 vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
 const options = {url: "/x", mask: Buffer.from([0x80]).toString("base64"), count: 1, shapes: true, focus: null,
                  chunk: 1000, svgLimit: 3000, fields: JSON.parse(fieldsJson), styles: {"1": {color: "#000", label: "t"}}};
-const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5};
+const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5, eachLayer() {}, removeLayer() {}};
 sandbox.window.StrikemapEvents.draw({addLayer() {}, fire() {}, _map: map}, options);
 setTimeout(() => {
   sandbox.window.StrikemapInteract.open(0, true);

@@ -117,10 +117,16 @@
       sourceTarget: {_tooltip: {_content: id}, getTooltip: function () { return {getContent: function () { return id; }}; }}});
   }
 
+  /* One popup at a time: a list, an event, or one a redraw left open (Leaflet closes only map._popup). */
+  function closePopups() {
+    state.map.eachLayer(function (layer) { if (layer instanceof L.Popup) state.map.removeLayer(layer); });
+  }
+
   /* The event's popup; ``fromMap``: the analyst opened it on the map, so the page selects its row. */
   function open(i, fromMap) {
     var latlng = latlngOf(i);
     if (!latlng) return;
+    closePopups();
     var popup = L.popup({maxWidth: 340, maxHeight: 300, autoPan: !!fromMap, className: "strikemap-event-popup"});
     var box = state.api.popupBox(i, function () { if (popup.isOpen && popup.isOpen()) popup.update(); });
     popup.setLatLng(latlng).setContent(box).openOn(state.map);
@@ -148,6 +154,7 @@
     });
     if (hits.length > LIST_MAX) box.appendChild(text("div", "and " + (hits.length - LIST_MAX) + " more: zoom in"));
     L.DomEvent.disableScrollPropagation(box);
+    closePopups();
     L.popup({maxWidth: 360, autoPan: true, className: "strikemap-list-popup"})
       .setLatLng(latlng).setContent(box).openOn(state.map);
   }
