@@ -123,9 +123,9 @@ def test_density_layer_counts_the_shown_events_in_hexagons(session):
     session.showing(3, 4)
     frame = session.map_frame("path.strikemap-center")
     wait_until_settled(frame)
-    frame.locator(".leaflet-control-layers").hover()
-    control = frame.locator(".leaflet-control-layers-expanded")
-    control.get_by_text("Event density (hexagons)", exact=True).click()
+    # The layer's checkbox clicked as Leaflet listens for it: a hovered control collapses when the pointer moves.
+    toggle = frame.locator(".leaflet-control-layers label", has_text="Event density (hexagons)").locator("input")
+    toggle.dispatch_event("click")
     canvas = frame.locator("canvas.strikemap-density")
     expect(canvas).to_have_count(1)
     # The three June events (two at Abu Kamal, one at Al-Qaim, ~8 km apart) are counted in one or two hexagons.
@@ -143,8 +143,7 @@ def test_density_layer_counts_the_shown_events_in_hexagons(session):
     session.page.get_by_role("button", name="◀ week").click()
     session.showing(0, 4)
     expect(canvas).to_have_attribute("data-events", "0")
-    frame.locator(".leaflet-control-layers").hover()
-    control.get_by_text("Event density (hexagons)", exact=True).click()
+    toggle.dispatch_event("click")
     expect(canvas).to_have_count(0)
     session.assert_clean()
 
