@@ -137,7 +137,8 @@ def test_density_layer_counts_the_shown_events_in_hexagons(session):
         const e = document.querySelector("path.strikemap-center").getBoundingClientRect();
         const x = e.x + e.width / 2 + dx - b.left, y = e.y + e.height / 2 + dy - b.top;
         return c.getContext("2d").getImageData(Math.round(x), Math.round(y), 1, 1).data[3]; }"""
-    assert frame.evaluate(painted, [0, 0]) > 0
+    # Painted on the next animation frame after the count is set: wait for it, not a fixed time.
+    frame.wait_for_function(f"({painted})([0, 0]) > 0", timeout=MAP_TIMEOUT_MS)
     assert frame.evaluate(painted, [150, 150]) == 0
     # A filter change (a rerun) keeps the layer on and recounts: a week earlier shows no event.
     session.page.get_by_role("button", name="◀ week").click()
