@@ -530,11 +530,12 @@ def timeline_controls(page: PageState):
     status line (filled by ``playback_timer`` once the rest of the page is drawn)."""
     first, last = page.timeline
     slider_col, dates_col = st.columns([3, 1], vertical_alignment="bottom")
+    page.timeline_widgets()
     with slider_col:
-        st.slider("Timeline", min_value=first, max_value=last, key=PageState.window.key, on_change=changed,
+        st.slider("Timeline", min_value=first, max_value=last, key=page.slider_key, on_change=changed,
                   args=(PageState.window_slid,), format="YYYY-MM-DD", label_visibility="collapsed")
     with dates_col:
-        st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
+        st.date_input("Date range", min_value=first, max_value=last, key=page.dates_key,
                       on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
     back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
                                                              vertical_alignment="bottom")

@@ -176,18 +176,50 @@ def test_many_events_cluster_at_low_zoom_and_a_cluster_click_zooms_in(chromium, 
         s.assert_clean()
 
 
+# Every address the page's link takes, in order (Streamlit writes it with history.pushState / replaceState):
+# a step shown for a moment is seen however briefly it lasts, and however slowly the machine runs.
+RECORD_URLS = """(() => {
+    if (window.__urls) return;
+    window.__urls = [location.href];
+    for (const name of ["pushState", "replaceState"]) {
+        const original = history[name].bind(history);
+        history[name] = (...args) => { original(...args); window.__urls.push(location.href); };
+    }
+})()"""
+
+
+def windows_seen(page) -> list[tuple[str, str]]:
+    """The date windows the link has shown, in order, each once."""
+    seen = []
+    for url in page.evaluate("() => window.__urls"):
+        found = re.search(r"start=([\d-]+)&end=([\d-]+)", url)
+        if found and (not seen or seen[-1] != found.groups()):
+            seen.append(found.groups())
+    return seen
+
+
+def days_between(a: str, b: str) -> int:
+    import datetime as dt
+    return (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
+
+
 def test_playback_advances_the_window_and_the_link(session):
     page = session.open("/?start=2021-02-01&end=2021-02-07&play_speed=0.5")
     session.showing(0, 4)
     frame = session.map_frame(".leaflet-container")
+    page.evaluate(RECORD_URLS)
     page.get_by_role("button", name="▶ Play").click()
     # A week a step, half a second a step (or as fast as the page runs again): the window and the link move on.
-    expect(page).to_have_url(re.compile(r"start=2021-02-08&end=2021-02-14"), timeout=MAP_TIMEOUT_MS)
+    page.wait_for_function("() => window.__urls.some(u => u.includes('start=2021-02-22&end=2021-02-28'))",
+                           timeout=MAP_TIMEOUT_MS)
     assert "play=1" in page.url and "play_speed=0.5" in page.url
-    expect(page).to_have_url(re.compile(r"start=2021-02-22&end=2021-02-28"), timeout=MAP_TIMEOUT_MS)
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     expect(page).not_to_have_url(re.compile(r"play=1"), timeout=MAP_TIMEOUT_MS)
+    # Every step was in the link, one week each, the window a week wide: no step skipped or taken twice.
+    seen = windows_seen(page)
+    assert seen[0] == ("2021-02-01", "2021-02-07") and ("2021-02-08", "2021-02-14") in seen, seen
+    assert all(days_between(a[0], b[0]) == 7 and days_between(*b) == 6 for a, b in zip(seen, seen[1:])), seen
     start, end = re.search(r"start=([\d-]+)&end=([\d-]+)", page.url).groups()
     assert start >= "2021-02-22", page.url
     # Paused: the page, the map and the link agree on one window, and stay there.
@@ -200,11 +232,15 @@ def test_playback_advances_the_window_and_the_link(session):
 
 
 def test_a_link_that_plays_cumulatively_by_day_plays_when_opened(session):
+    session.page.add_init_script(RECORD_URLS)
     page = session.open("/?start=2021-06-25&end=2021-06-25&play=1&play_by=day&play_mode=cumulative&play_speed=0.5")
-    session.showing(0, 4)
-    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=MAP_TIMEOUT_MS)
-    expect(page).to_have_url(re.compile(r"start=2021-06-25&end=2021-06-27"), timeout=MAP_TIMEOUT_MS)
+    # The window grows a day a step from the link's start, to the timeline's end, then playback stops there.
     expect(page.get_by_text("Showing 3 of 4 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
-    page.get_by_role("button", name="⏸ Pause").click()
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    page.wait_for_function("() => window.__urls.some(u => u.includes('start=2021-06-25&end=2021-06-27'))",
+                           timeout=MAP_TIMEOUT_MS)
+    seen = windows_seen(page)
+    assert seen[0] == ("2021-06-25", "2021-06-25"), seen
+    assert all(a[0] == b[0] == "2021-06-25" and days_between(a[1], b[1]) == 1 for a, b in zip(seen, seen[1:])), seen
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)  # stopped at the end
+    expect(page).not_to_have_url(re.compile(r"play=1"), timeout=MAP_TIMEOUT_MS)
     session.assert_clean()

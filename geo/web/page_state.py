@@ -140,8 +140,9 @@ class PageState:
     """Every piece of state the dashboard keeps, over a session mapping (``st.session_state``)."""
 
     # ---- widgets: Streamlit keeps each value under the attribute's name (the widget's key)
-    window = Kept()  # the timeline slider: (start, end)
-    typed_window = Kept()  # the date-range input beside it, kept equal to the slider
+    window = Kept()  # the dates shown, (start, end): the page's own; the slider and date input below show it
+    typed_window = Kept()  # what the date-range input holds (one date while half typed)
+    window_generation = Kept(0)  # keys the slider and date input afresh each time the page sets the window
     actors = Kept(())  # one multiselect per multi-valued filter, named as Filters' attributes (MULTI)
     event_types = Kept(())
     sub_event_types = Kept(())
@@ -178,7 +179,6 @@ class PageState:
     prepared_export = Kept()  # (what it shows, the file's bytes): the download of exactly the shown view
     playing = Kept(False)  # playback runs
     play_due = Kept()  # when the next step of playback is due (time.monotonic()); None: a step from now
-    play_step = Kept()  # the last step of playback: (window before, window after)
 
     def __init__(self, session: MutableMapping):
         self.session = session
@@ -227,8 +227,6 @@ class PageState:
 
     @property
     def needs_opening(self) -> bool:
-        # The slider's value is gone too when the page stopped before drawing it (Streamlit drops the values
-        # of widgets a run did not draw).
         return self.timeline is None or self.window is None
 
     def open_from_link(self, query, timeline: tuple[dt.date, dt.date], fatalities_top: int) -> list[str]:
@@ -295,16 +293,33 @@ class PageState:
                                                   for attribute, _ in MULTI.values()})
 
     def set_window(self, start: dt.date, end: dt.date) -> None:
+        """Show these dates. The slider and the date input are drawn anew, under new keys, showing them: a
+        browser that had not yet drawn the last change sends its old value with its next run, and under the
+        old key that value is dropped instead of setting the window back (playback on a busy machine did)."""
         self.window = self.typed_window = (start, end)
+        self.window_generation += 1
+
+    @property
+    def slider_key(self) -> str:
+        return f"window-slider-{self.window_generation}"
+
+    @property
+    def dates_key(self) -> str:
+        return f"window-dates-{self.window_generation}"
+
+    def timeline_widgets(self) -> None:
+        """Before the slider and date input are drawn: each starts from the window (once per key)."""
+        self.session.setdefault(self.slider_key, self.window)
+        self.session.setdefault(self.dates_key, self.typed_window)
 
     def window_slid(self) -> None:
         """The slider moved: the date input follows."""
-        self.set_window(*self.window)
+        self.set_window(*self.session[self.slider_key])
 
     def window_typed(self) -> None:
         """Dates were typed: the slider follows once both ends are there (the input has one while typing)."""
-        typed = self.typed_window
-        if isinstance(typed, (tuple, list)) and len(typed) == 2:
+        typed = self.typed_window = tuple(self.session[self.dates_key])
+        if len(typed) == 2:
             self.set_window(*typed)
 
     def can_step(self, days: int) -> bool:
@@ -330,7 +345,6 @@ class PageState:
         """Play, or pause. Play at the end of the timeline starts again from its beginning: a moving window
         from the first day (one step wide if it spanned everything), a cumulative one from its own start."""
         if self.playing:
-            self._undo_stale_window()
             self.playing = False
             return
         low, high = self.timeline
@@ -357,10 +371,8 @@ class PageState:
                 self.play_due = now + speed
             return False
         self.play_due = now + speed
-        self._undo_stale_window()
         low, high = self.timeline
         start, end = self.window
-        before = (start, end)
         if end >= high:
             self.playing = False
             return True
@@ -370,17 +382,9 @@ class PageState:
         else:
             shift = min(days, high - end)
             self.set_window(start + shift, end + shift)
-        self.play_step = (before, tuple(self.window))
         if self.window[1] >= high:
             self.playing = False  # the last step is shown; Play starts again from the beginning
         return True
-
-    def _undo_stale_window(self) -> None:
-        """A run the browser asked for while the page was still drawing the last step can bring back the
-        slider's previous value (the window before that step): playback goes on from its own step."""
-        last = self.play_step
-        if last and tuple(self.window) == last[0]:
-            self.set_window(*last[1])
 
     # ---- the map and the table
 
