@@ -220,8 +220,10 @@ def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str
     Ina or Iraq's Anah), unless the mention or its context already chose."""
     if ctx.country or ctx.near_point is not None or best.kind == "country":
         return None
-    rivals = [p for p in gazetteer.lookup(name) if p.country != best.country and p.exact == best.exact
-              and importance(p) >= AMBIGUITY_RATIO * importance(best)]
+    found = gazetteer.lookup(name)
+    rivals = [p for p in found if p.country != best.country and p.exact == best.exact
+              and importance(p) >= AMBIGUITY_RATIO * importance(best)
+              and (p.kind != "admin2" or not _town_in(p, found, gazetteer))]
     if best.country in ctx.focus:
         rivals = [p for p in rivals if p.country in ctx.focus]
     if not rivals:
@@ -258,8 +260,10 @@ def _same_unit(a: Place, b: Place) -> bool:
 def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
     """Other entries the words could name, by either spelling key, at least ``RIVAL_MIN_KM`` from the
     answer; exact-spelling ones first, then by importance."""
-    far = [p for p in gazetteer.every_match(name, ALL_KINDS) if p.id != best.id and p.lat is not None and best.lat is not None
-           and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM]
+    every = gazetteer.every_match(name, ALL_KINDS)
+    far = [p for p in every if p.id != best.id and p.lat is not None and best.lat is not None
+           and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM
+           and (p.kind != "admin2" or not _town_in(p, every, gazetteer))]  # a district is its town's rival once
     return sorted(far, key=lambda p: (not p.exact, -importance(p)))
 
 

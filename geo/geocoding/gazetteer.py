@@ -13,7 +13,8 @@ Built once by ``build_gazetteer()`` (``python -m geo setup``) from packaged data
   at its seat (the member town bearing its name, else its most important one) with the reach of its member
   towns (table ``units``);
 * acronyms of many-word province names ("Federally Administered Tribal Areas": FATA), looked up only as
-  written in capitals (``acronym``).
+  written in capitals (``acronym_key``), and every many-word name with its leading words as initials
+  ("D.I. Khan", ``initials_keys``).
 
 Loading is opening a read-only SQLite file, so start-up costs milliseconds; every
 lookup is an indexed query on a normalised key (see ``geo.geocoding.names``).
@@ -243,6 +244,21 @@ def _keep_alternate(name: str) -> bool:
     return all(ch.isascii() or "\u0600" <= ch <= "\u06ff" for ch in folded)
 
 
+def initials_keys(key: str) -> tuple[str, ...]:
+    """A name of three or more words as reports shorten it, its leading words to their initials: "Dera Ismail
+    Khan" as "D.I. Khan" (key "d i khan") or "DI Khan" ("di khan")."""
+    words = key.split()
+    if len(words) < 3:
+        return ()
+    initials = [w[0] for w in words[:-1]]
+    return (" ".join([*initials, words[-1]]), " ".join(["".join(initials), words[-1]]))
+
+
+def _initials_rows(place_id: int, names) -> set[tuple[str, int, int]]:
+    """Initials keys (``initials_keys``) of an entry's own names (not of its alternate names in every language)."""
+    return {(short, 1, place_id) for name in names for short in initials_keys(name_key(name))}
+
+
 def _name_rows(place_id: int, names: set[str]) -> set[tuple[str, int, int]]:
     rows = set()
     for name in names:
@@ -420,6 +436,7 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         names.add((area.gn_name or "").replace("Muhafazat ", ""))
         name_rows |= _name_rows(next_id, {n for n in names if n and _keep_alternate(n)})
         name_rows |= {(acronym, 1, next_id) for n in names if n and (acronym := acronym_of(n))}
+        name_rows |= _initials_rows(next_id, [label])
         if area.gn_id and area.gn_id > 0:
             admin1_ids[int(area.gn_id)] = next_id
         next_id += 1
@@ -440,7 +457,7 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         )
         names = {city["name"]} | {n for n in city.get("alternatenames", []) if _keep_alternate(n)}
         names |= {_SEAT_PREFIX.sub("", n) for n in names if _SEAT_PREFIX.match(n)}
-        name_rows |= _name_rows(next_id, names)
+        name_rows |= _name_rows(next_id, names) | _initials_rows(next_id, [city["name"]])
         next_id += 1
 
     next_id, unit_rows = _add_units(db, next_id, units, unit_of_city)
@@ -509,7 +526,7 @@ def _add_units(db: sqlite3.Connection, next_id: int, units: dict[int, Subdivisio
                    (next_id, "admin2", unit.name, unit.country, admin1, lat, lon,
                     sum(towns[g][6] for g in inside), unit.geonameid))
         db.execute("INSERT INTO units VALUES (?,?,?)", (next_id, towns[seat][0], round(reach, 1)))
-        name_rows |= _name_rows(next_id, names)
+        name_rows |= _name_rows(next_id, names) | _initials_rows(next_id, names)
         next_id += 1
     return next_id, name_rows
 
