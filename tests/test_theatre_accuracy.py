@@ -23,7 +23,7 @@ import geocode_accuracy as geo_bench  # noqa: E402
 THEATRES = ROOT / "tests" / "data" / "theatres"
 # Hits (one mention at a time, no context) of each theatre's labelled mentions, as measured.
 ONE_BY_ONE_FLOOR = {"Afghanistan": (98, 100), "Gaza": (30, 30), "Lebanon": (32, 32), "Libya": (69, 70),
-                    "Pakistan": (53, 54), "Sahel": (54, 54), "Somalia": (103, 106), "Ukraine": (141, 143),
+                    "Pakistan": (53, 54), "Sahel": (54, 54), "Somalia": (105, 106), "Ukraine": (141, 143),
                     "Yemen": (113, 116)}
 # Issue 11's acceptance: one by one, with no context, at least this share of each theatre's mentions.
 ONE_BY_ONE_ACCEPTANCE = 0.97

@@ -145,6 +145,18 @@ def _alike(a: str, b: str) -> bool:
     return fuzz.ratio(name_key(a), name_key(b)) >= LOOSE_OVER_EXACT_MIN_RATIO
 
 
+_DOUBLED_LETTER = re.compile(r"(.)\1+")
+
+
+def _alike_short(a: str, b: str) -> bool:
+    """``_alike`` for short names, a doubled letter (a long vowel, a stressed consonant) read as one: "Sakow" and
+    "Saacow" (Somali) are spelt alike; "Luq" and "Luuq" too."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(_DOUBLED_LETTER.sub(r"\1", name_key(a)),
+                      _DOUBLED_LETTER.sub(r"\1", name_key(b))) >= LOOSE_OVER_EXACT_MIN_RATIO
+
+
 def _rank(place: Place, name: str, ctx: Context, preferred: frozenset[int]) -> tuple:
     """Ranking among the readings of one name: near the report's other places, in its focus, an exact
     spelling (or a loose one that names a far bigger place, ``preferred``), then importance, weighed
@@ -168,7 +180,7 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
         # Radā‘; "Luq", "Sakow": Somalia's Luuq, Saacow).
         loose = set(skeleton_keys(name))
         candidates = [p for p in candidates if _in_context(p, ctx)
-                      or ((name_key(p.name) in loose or skeleton_key(p.name) in loose) and _alike(name, p.name))]
+                      or ((name_key(p.name) in loose or skeleton_key(p.name) in loose) and _alike_short(name, p.name))]
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < LOOSE_OVER_EXACT_MIN_KEY:
         # A short loose spelling of a village's other name only ("Qurac": Korets' Czech name Korec) is a
         # coincidence of letters, unless the context or the village's own name speaks for it.
