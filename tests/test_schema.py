@@ -16,7 +16,6 @@ import pytest
 import shapely
 
 from conftest import ROOT
-from geo.errors import EventDataError
 from geo.io import schema
 from geo.io.events import check_events, load_events
 from geo.io.schema import (EDIT_FIELDS, EDITABLE, GEO_PRECISION, POPUP_FIELDS, SCHEMA, TABLE_COLUMNS, TIME_PRECISION,
