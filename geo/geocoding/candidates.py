@@ -27,13 +27,15 @@ import re
 from pathlib import Path
 
 from .admin_words import WORDS_PATTERN
-from .gazetteer import Gazetteer, Place
+from .gazetteer import ALL_KINDS, Gazetteer, Place
 from .names import fold, name_key, skeleton_key, skeleton_keys
 from .resolution import Context
 
-ALL_KINDS = ("place", "admin1", "country")
 # Provinces outrank villages of the same name, but not big cities ("Raqqa" is the city).
 ADMIN1_IMPORTANCE = 200_000
+# A district (second-level unit) weighs as a town of this size; a town of its name in it is still the likelier
+# reading of the bare name ("Hangu" is the town, "Hangu district" the district).
+ADMIN2_IMPORTANCE = 50_000
 # A city this big named like its province is the province's capital, and the likelier reading.
 CAPITAL_MIN_POPULATION = 10_000
 # ... and this big when only a loose spelling names it like its province ("Zaporizhia", "Nikolayev").
@@ -48,6 +50,8 @@ LOOSE_CITY_MIN_POPULATION = 100_000
 LOOSE_OVER_EXACT = 20
 LOOSE_OVER_EXACT_MIN_KEY = 6
 LOOSE_OVER_EXACT_MIN_RATIO = 80
+# A short loose spelling of one of a place's other names (not its own) needs the place to weigh this much, or context.
+LOOSE_ALTERNATE_MIN_IMPORTANCE = 20_000
 # Other places in the same report within this distance make a candidate the likelier reading.
 CONTEXT_RADIUS_KM = 300.0
 # A rival in another country at least this fraction as important makes the answer "ambiguous".
@@ -75,6 +79,8 @@ def importance(place: Place) -> float:
         return 1e12
     if place.kind == "admin1":
         return ADMIN1_IMPORTANCE
+    if place.kind == "admin2":
+        return ADMIN2_IMPORTANCE
     # GeoNames' cities500 holds a place of unknown population (0) only as the seat of an administrative
     # unit: Yemen's district towns (Bayhan, Lawdar), Pakistan's agency seats (Parachinar).
     return place.population or SEAT_IMPORTANCE
@@ -139,6 +145,18 @@ def _alike(a: str, b: str) -> bool:
     return fuzz.ratio(name_key(a), name_key(b)) >= LOOSE_OVER_EXACT_MIN_RATIO
 
 
+_DOUBLED_LETTER = re.compile(r"(.)\1+")
+
+
+def _alike_short(a: str, b: str) -> bool:
+    """``_alike`` for short names, a doubled letter (a long vowel, a stressed consonant) read as one: "Sakow" and
+    "Saacow" (Somali) are spelt alike; "Luq" and "Luuq" too."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(_DOUBLED_LETTER.sub(r"\1", name_key(a)),
+                      _DOUBLED_LETTER.sub(r"\1", name_key(b))) >= LOOSE_OVER_EXACT_MIN_RATIO
+
+
 def _rank(place: Place, name: str, ctx: Context, preferred: frozenset[int]) -> tuple:
     """Ranking among the readings of one name: near the report's other places, in its focus, an exact
     spelling (or a loose one that names a far bigger place, ``preferred``), then importance, weighed
@@ -158,10 +176,16 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
     candidates = gazetteer.lookup(name, kinds=kinds)
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < MIN_LOOSE_KEY:
         # A short loose key matches too much; it stands only in context, or where the entry's own name is
-        # the mention less a long vowel or an ending ("Radaa", "Rada'a": Yemen's Radā‘).
-        loose = set(skeleton_keys(name)) if len(name_key(name)) >= MIN_LOOSE_KEY else set()
+        # the mention spelt alike, with or without a long vowel or an ending ("Radaa", "Rada'a": Yemen's
+        # Radā‘; "Luq", "Sakow": Somalia's Luuq, Saacow).
+        loose = set(skeleton_keys(name))
         candidates = [p for p in candidates if _in_context(p, ctx)
-                      or (name_key(p.name) in loose and _alike(name, p.name))]
+                      or ((name_key(p.name) in loose or skeleton_key(p.name) in loose) and _alike_short(name, p.name))]
+    if candidates and not candidates[0].exact and len(skeleton_key(name)) < LOOSE_OVER_EXACT_MIN_KEY:
+        # A short loose spelling of a village's other name only ("Qurac": Korets' Czech name Korec) is a
+        # coincidence of letters, unless the context or the village's own name speaks for it.
+        candidates = [p for p in candidates if _in_context(p, ctx) or _written(p, name)
+                      or importance(p) >= LOOSE_ALTERNATE_MIN_IMPORTANCE]
     if not candidates and fuzzy:
         candidates = gazetteer.fuzzy_lookup(name, kinds=kinds)
         if ctx.focus or ctx.country:
@@ -183,6 +207,8 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
                   and (not ctx.country or p.country == ctx.country) and _alike(name, p.name)]
         candidates += bigger
         preferred = frozenset(p.id for p in bigger)
+    # A district with a town of its name in it is not another reading of the bare name: the town is.
+    candidates = [p for p in candidates if p.kind != "admin2" or not _town_in(p, candidates, gazetteer)]
     best = max(candidates, key=lambda p: _rank(p, name, ctx, preferred))
     if best.kind == "admin1" and "admin1" in kinds and "place" in kinds:
         capitals = [p for p in candidates if p.kind == "place" and p.country == best.country
@@ -195,13 +221,21 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
     return best
 
 
+def _town_in(district: Place, candidates: list[Place], gazetteer: Gazetteer) -> bool:
+    return any(p.kind == "place" and p.country == district.country and p.lat is not None
+               and km_between(p.lat, p.lon, district.lat, district.lon) <= gazetteer.unit_reach_km(district.id) + 1
+               for p in candidates)
+
+
 def ambiguity(name: str, best: Place, gazetteer: Gazetteer, ctx: Context) -> str | None:
     """A warning when another country has a comparably important place of this name ("Ana": Japan's
     Ina or Iraq's Anah), unless the mention or its context already chose."""
     if ctx.country or ctx.near_point is not None or best.kind == "country":
         return None
-    rivals = [p for p in gazetteer.lookup(name) if p.country != best.country and p.exact == best.exact
-              and importance(p) >= AMBIGUITY_RATIO * importance(best)]
+    found = gazetteer.lookup(name)
+    rivals = [p for p in found if p.country != best.country and p.exact == best.exact
+              and importance(p) >= AMBIGUITY_RATIO * importance(best)
+              and (p.kind != "admin2" or not _town_in(p, found, gazetteer))]
     if best.country in ctx.focus:
         rivals = [p for p in rivals if p.country in ctx.focus]
     if not rivals:
@@ -232,14 +266,16 @@ MAX_RIVALS = 5
 def _same_unit(a: Place, b: Place) -> bool:
     """A town and the province named after it, in one country, are one reading, however far apart their
     points lie (a desert province's centre can be 300 km from its capital)."""
-    return a.country == b.country and {a.kind, b.kind} == {"place", "admin1"}
+    return a.country == b.country and a.kind != b.kind and {a.kind, b.kind} <= {"place", "admin1", "admin2"}
 
 
 def rivals_of(name: str, best: Place, gazetteer: Gazetteer) -> list[Place]:
     """Other entries the words could name, by either spelling key, at least ``RIVAL_MIN_KM`` from the
     answer; exact-spelling ones first, then by importance."""
-    far = [p for p in gazetteer.every_match(name, ALL_KINDS) if p.id != best.id and p.lat is not None and best.lat is not None
-           and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM]
+    every = gazetteer.every_match(name, ALL_KINDS)
+    far = [p for p in every if p.id != best.id and p.lat is not None and best.lat is not None
+           and not _same_unit(p, best) and km_between(p.lat, p.lon, best.lat, best.lon) >= RIVAL_MIN_KM
+           and (p.kind != "admin2" or not _town_in(p, every, gazetteer))]  # a district is its town's rival once
     return sorted(far, key=lambda p: (not p.exact, -importance(p)))
 
 

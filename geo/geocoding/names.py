@@ -6,7 +6,7 @@ Two keys per name:
   article (al-, el-, ad-, ar-, as-, ash-, az- ...) removed. "Al Qā’im",
   "Al-Qaim" and "Qaim" share the key ``qaim``.
 * ``skeleton_key``: a looser key that also folds Abu/Albu/Bou, Deir/Dayr, long (doubled)
-  vowels, th/dh, Somali x/h, jim's g/j, doubled Slavic digraphs, Slavic ya/ia, uw/w, ou/u, e/a, q/k,
+  vowels, th/dh, Somali x/h and c/k, jim's g/j, doubled Slavic digraphs, Slavic ya/ia, uw/w, ou/u, e/a, q/k,
   doubled letters and -ah/-eh endings, and drops spaces.
   "Boukamal", "Al Bu Kamal" and "Abu Kemal" share ``bukamal``. A match on
   this key only is reported as a weaker match.
@@ -76,6 +76,8 @@ _SKELETON_RULES = [
     (re.compile(r"(?:aw|au|ow)"), "o"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"q"), "k"),
+    # A hard c is a k: Somali writes the ayn c, which English spellings render k ("Saacow" / "Sakow").
+    (re.compile(r"c(?![hiey])"), "k"),
     (re.compile(r"e"), "a"),
     (re.compile(r"o"), "u"),
     (re.compile(r"(.)\1+"), r"\1"),  # Raqqa / Raqa

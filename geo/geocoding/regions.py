@@ -175,6 +175,30 @@ DIRECTION_BOXES = {
 }
 
 
+# A corner of the bounding box holding less than this share of a shape that lies across its box (Pakistan runs
+# south-west to north-east: the north-west quarter of its box is 3 % of it, mostly Afghanistan) names too little:
+# the diagonal direction is then the half of the shape beyond the line through its centre, across that direction.
+CORNER_MIN_SHARE = 0.15
+DIAGONALS = {"northeast": (1, 1), "northwest": (-1, 1), "southeast": (1, -1), "southwest": (-1, -1)}
+
+
+def _half_towards(shape: shapely.Geometry, east: int, north: int) -> shapely.Geometry:
+    """The part of ``shape`` on the (east, north) side of the line through its centroid across that direction
+    (degrees of longitude shortened by the cosine of the latitude, so the line is square on the ground)."""
+    import math
+
+    centre = shape.centroid
+    ux, uy = east * math.cos(math.radians(centre.y)), float(north)
+    norm = math.hypot(ux, uy)
+    ux, uy = ux / norm, uy / norm
+    reach = 360.0
+    half = shapely.Polygon([(centre.x - uy * reach, centre.y + ux * reach),
+                            (centre.x - uy * reach + ux * reach, centre.y + ux * reach + uy * reach),
+                            (centre.x + uy * reach + ux * reach, centre.y - ux * reach + uy * reach),
+                            (centre.x + uy * reach, centre.y - ux * reach)])
+    return shapely.intersection(shapely.make_valid(shape), half)
+
+
 @functools.lru_cache(maxsize=1024)
 def part_of(shape: shapely.Geometry, direction: str, description: str) -> Area | None:
     """The ``direction`` part of ``shape`` ("eastern Syria" = the half of Syria east of its middle)."""
@@ -188,6 +212,8 @@ def part_of(shape: shapely.Geometry, direction: str, description: str) -> Area |
     # rectangle needs no valid input.
     clipped = shapely.clip_by_rect(shape, minx + fx0 * width, miny + fy0 * height, minx + fx1 * width,
                                    miny + fy1 * height)
+    if direction in DIAGONALS and clipped.area < CORNER_MIN_SHARE * shape.area:
+        clipped = _half_towards(shape, *DIAGONALS[direction])
     zone = shapely.simplify(clipped, SIMPLIFY_DEG, preserve_topology=True)
     if zone.is_empty:
         return None

@@ -26,7 +26,7 @@ from . import phrases
 from .admin_words import admin_unit, unit_names
 from .candidates import (ALL_KINDS, ambiguity, assess, best_place, candidate_spans, comma_context, is_name_word,
                          strip_filler)
-from .gazetteer import Gazetteer, Place, load_gazetteer
+from .gazetteer import Gazetteer, Place, acronym_key, load_gazetteer
 from .names import clean_mention, fold, name_key
 from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECISION_TOWN, Context,  # noqa: F401
                          Resolution, area_resolution, point_geometry, to_geojson_geometry)
@@ -71,6 +71,11 @@ def _place_resolution(text: str, place: Place, matched: str, gazetteer: Gazettee
         geometry, radius = _admin1_shape(gazetteer, place)
         return Resolution(**common, precision=PRECISION_REGION, radius_km=radius, geometry=geometry,
                           source=f"{source}:admin1")
+    if place.kind == "admin2":  # a district: around its seat, as far as its farthest town and near it
+        radius = max(DISTRICT_RADIUS_KM, gazetteer.unit_reach_km(place.id) + NEAR_RADIUS_KM)
+        return Resolution(**common, precision=PRECISION_NEAR, radius_km=round(radius, 1),
+                          geometry=point_geometry(place.lon, place.lat), source=f"{source}:admin2",
+                          extra={"geonameid": place.geonameid})
     return Resolution(**common, precision=PRECISION_NEAR if near else PRECISION_TOWN,
                       radius_km=max(place.radius_km, NEAR_RADIUS_KM) if near else place.radius_km,
                       geometry=point_geometry(place.lon, place.lat), source=source,
@@ -90,6 +95,8 @@ def resolve_name(text: str, ctx: Context, near: bool = False, gazetteer: Gazette
     ctx = ctx.with_country(country)
     kinds = kinds or ALL_KINDS
     spans = candidate_spans(strip_filler(head))
+    if not spans and acronym_key(head) and gazetteer.lookup(head.strip(), kinds):  # "FATA": a province's initials
+        spans = [head.strip()]
     # Every span by its spellings first; typo-tolerant matching only when none of them matches.
     for span, fuzzy in [(span, False) for span in spans] + [(span, True) for span in spans]:
         place = best_place(span, gazetteer, ctx, admin1, kinds, fuzzy=fuzzy)
@@ -134,6 +141,11 @@ def resolve_unit(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution | 
         if area is not None:
             found = _place_resolution(text, area, form, gazetteer, near=False)
             return _with_rivals(found, form, area, gazetteer, ctx) if found else None
+    for form in names if level == 2 else ():
+        district = best_place(form, gazetteer, ctx, admin1, kinds=("admin2",), fuzzy=False)
+        if district is not None and district.exact:
+            found = _place_resolution(text, district, form, gazetteer, near=False)
+            return _with_rivals(found, form, district, gazetteer, ctx)
     for form in names if level == 2 else ():
         town = best_place(form, gazetteer, ctx, admin1, kinds=("place",), fuzzy=False)
         if town is not None:

@@ -534,7 +534,8 @@ def strike_places(sentence: Sentence) -> list:
 
 
 def _is_specific(resolution) -> bool:
-    """A town, a site, "near" or an offset of one, or the stretch "between X and Y": a place, not an area."""
+    """A town, a site, "near" or an offset of one, the stretch "between X and Y", or a district: a place, not an
+    area (a province, a part of a country)."""
     from ..geocoding.resolution import PRECISION_REGION
 
     return resolution.precision < PRECISION_REGION or resolution.source == "region:between"
@@ -547,6 +548,9 @@ def _place_rows(episode: Episode, sentences: list[Sentence]) -> list[_Row]:
     placed = [(m, s) for s in strike_sentences for m in strike_places(s)]
     placed = _unique(placed, key=lambda pair: (pair[0].resolution.name, pair[0].resolution.country))
     towns = [p for p in placed if _is_specific(p[0].resolution)]
+    districts = [p for p in towns if p[0].resolution.source.endswith(":admin2")]
+    if len(districts) < len(towns):  # a town said of the strike is more specific than its district
+        towns = [p for p in towns if p not in districts]
     countries = [p for p in placed if p[0].resolution.source.endswith(":country")]
     areas = sorted((p for p in placed if p not in towns and p not in countries),
                    key=lambda p: p[0].resolution.radius_km or 0.0)

@@ -39,7 +39,7 @@ from ..geocoding.resolution import PRECISION_NEAR, PRECISION_REGION, Resolution
 from ..geocoding.sites import find_site
 
 # Stages whose answers are exact enough to keep even for a weak mention.
-EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:country", "sites")
+EXACT_SOURCES = ("gazetteer", "gazetteer:admin1", "gazetteer:admin2", "gazetteer:country", "sites")
 _CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "az", "at", "an", "ed", "er", "es", "ez", "et", "bin", "ibn",
                "de", "du"}
 # Sentence-initial words and titles that GeoNames also has as places; never read as places.
