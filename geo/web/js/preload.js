@@ -4,6 +4,7 @@
  * once they have all run. This script is loaded first and starts fetching the data files named in
  * its own address at once, so they download while Leaflet and the plugins load. The map's code
  * takes the answers from StrikemapPreload.json(url), which falls back to an ordinary fetch.
+ * StrikemapPreload.afterDraw(scripts, styles, fallbackMs) loads what can wait until the events are drawn.
  */
 (function () {
   "use strict";
@@ -24,5 +25,45 @@
     // Only the app's own static files: the address is ours, but never fetch elsewhere on its word.
     if (/^\/app\/static\//.test(url)) json(url).catch(function () {});  // errors resurface in json(url)
   });
-  window.StrikemapPreload = {json: json};
+  // Controls the first look can do without (fullscreen, measure) load after the events' first draw (the
+  // "strikemap-drawn" mark of events.js), or after fallbackMs if that never comes; one after another, in the
+  // order asked, so they always stand in the same order on the map.
+  var drawn = null, queue = null;
+
+  function load(tag, attributes) {
+    return new Promise(function (resolve, reject) {
+      var element = document.createElement(tag);
+      Object.keys(attributes).forEach(function (name) { element[name] = attributes[name]; });
+      element.onload = resolve;
+      element.onerror = function () { reject(new Error("strikemap: " + (attributes.src || attributes.href) + " not loaded")); };
+      document.head.appendChild(element);
+    });
+  }
+
+  function afterDraw(scripts, styles, fallbackMs) {
+    if (!drawn) {
+      drawn = new Promise(function (resolve) {
+        if (window.PerformanceObserver) {
+          new PerformanceObserver(function (list) {
+            if (list.getEntriesByName("strikemap-drawn").length) resolve();
+          }).observe({type: "mark", buffered: true});
+        }
+        setTimeout(resolve, fallbackMs);
+      });
+      queue = drawn;
+    }
+    var ours = function (url) { return /^\/app\/static\//.test(url); };
+    queue = queue.then(function () {
+      return Promise.all(styles.filter(ours).map(function (href) { return load("link", {rel: "stylesheet", href: href}); }));
+    }).then(function () {
+      return scripts.filter(ours).reduce(function (done, src) {
+        return done.then(function () { return load("script", {src: src}); });
+      }, Promise.resolve());
+    });
+    var mine = queue;
+    queue = queue.catch(function () {});  // one that failed never stops the next
+    return mine;
+  }
+
+  window.StrikemapPreload = {json: json, afterDraw: afterDraw};
 })();
