@@ -266,6 +266,9 @@ def data_sidebar(page: PageState, access: Access) -> Dataset:
     page.link_problems += tuple(page.settle_dataset(st.query_params, datasets))  # shown in main()
     with st.sidebar:
         st.header("Data")
+        if page.first_draw:  # the map first (PageState.first_draw): the choice comes with the rest of the page
+            account(access)
+            return datasets[page.dataset]
         st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
                      key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
                      format_func=lambda key: datasets[key].choice)
@@ -540,8 +543,9 @@ def timeline_controls(page: PageState):
         st.slider("Timeline", min_value=first, max_value=last, key=PageState.window.key, on_change=changed,
                   args=(PageState.window_slid,), format="YYYY-MM-DD", label_visibility="collapsed")
     with dates_col:
-        st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
-                      on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
+        if not page.first_draw:  # the map first (PageState.first_draw): the dates and playback's choices after it
+            st.date_input("Date range", min_value=first, max_value=last, key=PageState.typed_window.key,
+                          on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
     back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
                                                              vertical_alignment="bottom")
     back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch",
@@ -560,6 +564,8 @@ def playback_controls(page: PageState, play, by, mode, speed) -> None:
     """Play and pause through time (geo.web.page_state.Playback: by Streamlit reruns, one a step)."""
     play.button("⏸ Pause" if page.playing else "▶ Play", on_click=changed, args=(PageState.play_pressed,),
                 width="stretch", help="Step the window through time; the link keeps the playback.")
+    if page.first_draw:
+        return
     # Labels collapsed (the values say what they are: "week", "moving", "1 s"), so the map stays in the first screen.
     by.selectbox("Step by", list(Playback.STEPS), key=PageState.play_by.key, on_change=changed,
                  label_visibility="collapsed")
