@@ -260,7 +260,8 @@ def test_all_events_drawn_offline_on_the_natural_earth_basemap(session):
     expect(labels.filter(has_text=re.compile(r"^Syria$"))).to_have_count(1)
     expect(labels.filter(has_text=re.compile(r"^Iraq$"))).to_have_count(1)
     assert labels.count() > 100
-    # Every event lies inside the visible map (the view is fitted to the events).
+    # Every event lies inside the visible map (the view is fitted to the events), once the map has settled.
+    wait_until_settled(frame)
     box = frame.locator(".leaflet-container").bounding_box()
     for i in range(events.count()):
         event = events.nth(i).bounding_box()
