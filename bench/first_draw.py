@@ -77,7 +77,8 @@ def milestones(started: float, drawn: float, frames: list, main: dict, inner: di
     iframe = next((at(main, r["start"]) for r in main["resources"] if r["kind"] == "iframe"), float("nan"))
     chunks = [r for r in main["resources"] if "/static/js/" in r["name"] and at(main, r["start"]) < iframe
               and at(main, r["start"]) > 0.3]  # after the page's own bundle: chunks its elements asked for
-    scripts = [at(inner, r["end"]) for r in inner["resources"] if r["kind"] == "script"] if inner else []
+    scripts = [at(inner, r["end"]) for r in inner["resources"]
+               if r["kind"] == "script" and at(inner, r["end"]) <= drawn] if inner else []  # not those after it
     return {"first message": frames[0][0] - started if frames else float("nan"),
             "map message": map_message[0] - started,
             "chunks": len(chunks), "chunk kB": sum(r["bytes"] for r in chunks) / 1000,

@@ -687,9 +687,11 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     data_files = [static_url(BASEMAP_FILE)] + admin1_urls(admin1_countries)
     if dataset_url:
         data_files.append(f"{dataset_url}/core.json")
-    # The first script the map loads, so the downloads start before Leaflet's (see geo/web/js/preload.js).
-    fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode([('url', u) for u in data_files])}"),
-                       *LEAFLET_JS[1:]]
+    # The first script the map loads, so the downloads start before Leaflet's, and the scripts and styles
+    # streamlit-folium loads one after another download side by side (see geo/web/js/preload.js).
+    later = ([("url", u) for u in data_files] + [("js", u) for _, u in LEAFLET_JS[1:] + EventLayer.default_js]
+             + [("css", u) for _, u in LEAFLET_CSS])
+    fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode(later)}"), *LEAFLET_JS[1:]]
     # The offline base is drawn by OfflineBasemap in its own pane; this empty layer is its radio button.
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)
