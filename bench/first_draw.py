@@ -1,7 +1,9 @@
 """Where the time goes between navigation and the first drawn event, on warm servers: the bundled data's
 dashboard beside the floor (bench/bare_map_page.py: a bare Streamlit page with a three-marker Folium map).
 
-Run with ``.venv/bin/python bench/first_draw.py [runs]`` (not a pytest test; 5 runs by default). Both servers
+Run with ``.venv/bin/python bench/first_draw.py [runs] [--events N]`` (not a pytest test; 5 runs by default;
+``--events 100000``: the dashboard on N synthetic events, ``bench/synthetic_events.py``, written once under
+data/build/bench/, its drawn signal the map's ``data-strikemap-drawn``, as SVG paths or canvas). Both servers
 are warmed first, then loaded in turn, each time in a fresh headless Chromium context with every name but
 127.0.0.1 unresolvable. For each page it prints the median of each milestone, in seconds from ``page.goto``:
 
@@ -39,7 +41,19 @@ TIMELINE = """() => ({origin: performance.timeOrigin,
         end: e.responseEnd, bytes: e.transferSize, kind: e.initiatorType}))})"""
 
 
-def one_load(browser, url: str, selector: str, count: int) -> dict:
+def synthetic(n: int) -> Path:
+    """bench/synthetic_events.py's N events as a CSV under data/build/bench/ (written once, the same every time)."""
+    path = ROOT / "data" / "build" / "bench" / f"first-draw-{n}.csv"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "bench"))
+        from synthetic_events import make_events, write_events
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_events(make_events(n), str(path))
+    return path
+
+
+def one_load(browser, url: str, selector: str, count: int, timeout_s: float = 60) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     try:
         page = context.new_page()
@@ -49,7 +63,7 @@ def one_load(browser, url: str, selector: str, count: int) -> dict:
         started = time.time()
         page.goto(url, wait_until="commit")
         drawn = None
-        while time.time() - started < 60 and drawn is None:
+        while time.time() - started < timeout_s and drawn is None:
             for frame in page.frames:
                 try:
                     if frame.locator(selector).count() >= count:
@@ -59,7 +73,7 @@ def one_load(browser, url: str, selector: str, count: int) -> dict:
                     continue
             time.sleep(0.01)
         if drawn is None:
-            raise RuntimeError(f"{count} x {selector} not drawn in 60 s at {url}")
+            raise RuntimeError(f"{count} x {selector} not drawn in {timeout_s:.0f} s at {url}")
         main, inner = page.main_frame.evaluate(TIMELINE), None
         for frame in page.frames:
             if "/component/streamlit_folium" in frame.url:
@@ -89,15 +103,24 @@ def milestones(started: float, drawn: float, frames: list, main: dict, inner: di
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    print(f"first draw, where the time goes ({runs} runs each, in turn); load {os.getloadavg()}", flush=True)
-    with appserver.streamlit_server(app=PAGES["dashboard"][0]) as ours, \
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", type=int, nargs="?", default=5)
+    parser.add_argument("--events", type=int, default=None, help="N synthetic events instead of the bundled data")
+    opts = parser.parse_args()
+    runs, events_file = opts.runs, synthetic(opts.events) if opts.events else None
+    if events_file:
+        PAGES["dashboard"] = ("dashboard.py", "body[data-strikemap-drawn]", 1)
+    print(f"first draw, where the time goes ({runs} runs each, in turn; events: {events_file or 'bundled'}); "
+          f"load {os.getloadavg()}", flush=True)
+    with appserver.streamlit_server(events_file, app=PAGES["dashboard"][0]) as ours, \
             appserver.streamlit_server(app=PAGES["bare"][0]) as bare, sync_playwright() as pw:
         bases = {"dashboard": ours, "bare": bare}
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             for name, (_, selector, count) in PAGES.items():  # warm: caches filled, files published
-                one_load(browser, bases[name] + "/", selector, count)
+                one_load(browser, bases[name] + "/", selector, count, timeout_s=600)
             seen = {name: [] for name in PAGES}
             for _ in range(runs):
                 for name, (_, selector, count) in PAGES.items():
