@@ -76,6 +76,14 @@ def events_csv(tmp_path):
 from test_providers import fake_server  # noqa: E402,F401
 
 
+@pytest.fixture(params=["sqlite", "postgis"])
+def store_url(request, tmp_path) -> str:
+    """An empty store: a SQLite file, or a fresh database on the session's PostGIS server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite")
+    return request.getfixturevalue("postgis_server").new_database()
+
+
 @pytest.fixture(scope="session")
 def postgis_server():
     """A throwaway PostgreSQL + PostGIS server for the session (tests/pgserver.py). Without one the PostGIS

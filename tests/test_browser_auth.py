@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from appserver import free_port, streamlit_server
-from test_browser import CHROMIUM, CHROMIUM_ARGS, MAP_TIMEOUT_MS, TALL_VIEWPORT, wait_until_still
+from test_browser import MAP_TIMEOUT_MS, TALL_VIEWPORT, chromium, select_row  # noqa: F401 (chromium: a fixture)
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -111,18 +111,6 @@ def start_server(provider: str, store_path, tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: install it (`make chromium`) or set STRIKEMAP_CHROMIUM")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @contextmanager
 def person(chromium, server, provider, headers: dict | None = None):
     """A browser context of one's own (cookies and all), reaching only the app and the provider; the app itself
@@ -170,21 +158,10 @@ def authorize(page, who: str) -> None:
 
 
 def open_event(page, server: str, dataset_key: str):
-    """Open the data set and select EDITED's row (Glide grid: 35 px header and rows; the row marker on the left)."""
+    """Open the data set and select EDITED's row."""
     page.goto(f"{server}/?data={dataset_key}", wait_until="domcontentloaded")
     expect(page.get_by_text("Showing 4 of 4 events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    selected = page.get_by_text(f"Selected: {EDITED}")
-    for _ in range(3):  # the page may still be laying itself out (the map, the chart) under a click
-        grid.scroll_into_view_if_needed()
-        box = wait_until_still(grid)
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * 1 + 17)
-        try:
-            expect(selected).to_be_visible(timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(selected).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    select_row(page, 1, EDITED)
     history = page.get_by_text(f"History of {EDITED}")
     try:  # the panel opens with the selection; a click on its title would close it
         expect(history).to_be_visible(timeout=10_000)
@@ -218,7 +195,7 @@ def test_an_anonymous_visitor_sees_a_sign_in_control_and_no_editing_control(chro
             expect(page.get_by_role("button", name=control, exact=True)).to_have_count(0)
         expect(page.get_by_text("Import a file")).to_have_count(0)
         expect(page.get_by_text("Propose events from a report")).to_have_count(0)
-        expect(page.get_by_text(f"Last change: import by admin@example.com")).to_be_visible()
+        expect(page.get_by_text("Last change: import by admin@example.com")).to_be_visible()
 
 
 def test_alice_signs_in_edits_and_the_history_shows_her(chromium, server, provider, shared_store):

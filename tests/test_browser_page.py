@@ -14,7 +14,7 @@ import re
 import pytest
 
 from test_browser import (MAP_TIMEOUT_MS, PlaywrightError, browser_session, chromium, expect,  # noqa: F401
-                          frame_with, server, wait_until_settled, wait_until_still)
+                          frame_with, select_row, server, wait_until_settled, wait_until_still)
 from appserver import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -62,9 +62,7 @@ def test_a_row_chosen_below_the_map_brings_the_map_and_its_whole_popup_into_view
         grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
         grid.scroll_into_view_if_needed()
         assert element.bounding_box()["y"] < 0, "the table is below the map: choosing a row starts off the map"
-        box = wait_until_still(grid)
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * 2 + 17)  # the row marker of the third row
-        expect(page.get_by_text("Selected: SM-IRQ-2021-0001")).to_be_visible(timeout=MAP_TIMEOUT_MS)
+        select_row(page, 2, "SM-IRQ-2021-0001")  # the third row
         popup_frame = frame_with(page, ".leaflet-popup-content")
         popup = popup_frame.locator(".leaflet-popup-content")
         expect(popup).to_contain_text("SM-IRQ-2021-0001", timeout=MAP_TIMEOUT_MS)
@@ -146,24 +144,6 @@ def store_server(tmp_path_factory):
             os.environ.pop("STRIKEMAP_DB", None)
         else:
             os.environ["STRIKEMAP_DB"] = old
-
-
-def select_row(page, n: int, event_id: str) -> None:
-    """Click the row marker of the table's row ``n`` (0 first). A click that lands while the page is still being
-    laid out (the map's first moves rerun it) selects nothing: then it is made again."""
-    frame_with(page, "path.strikemap-event")
-    selected = page.get_by_text(f"Selected: {event_id}")
-    for _ in range(3):
-        grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
-        grid.scroll_into_view_if_needed()
-        box = wait_until_still(grid)
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * n + 17)
-        try:
-            expect(selected).to_be_visible(timeout=10_000)
-            return
-        except AssertionError:
-            continue
-    expect(selected).to_be_visible()
 
 
 def choose(page, select, starting: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 from test_batch_open import batch_output, zipped  # noqa: F401
 from test_browser import (MAP_TIMEOUT_MS, PlaywrightError, browser_session, chromium, expect,  # noqa: F401
-                          frame_with, upload, wait_until_settled)
+                          frame_with, select_row, upload)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -65,21 +65,7 @@ def open_selected(session, key: str):
     """The data set's link, the event's row selected (its popup opens)."""
     page = session.open("/?" + urllib.parse.urlencode({"data": key}))
     session.showing(4, 4)
-    frame = session.map_frame()
-    wait_until_settled(frame)
-    grid = page.get_by_test_id("stMainBlockContainer").locator('[data-testid="stDataFrame"]').first  # the events
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    selected = page.get_by_text(f"Selected: {EVENT}")
-    for _ in range(3):  # a click that lands while a rerun redraws the table is tried again
-        # Glide data grid: a 35 px header, then 35 px rows; single-row selection by clicking the row marker.
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * ROW + 17)
-        try:
-            expect(selected).to_be_visible(timeout=WAIT_MS / 3)
-            break
-        except AssertionError:
-            box = grid.bounding_box()
-    expect(selected).to_be_visible(timeout=1_000)
+    select_row(page, ROW, EVENT)
     return page
 
 

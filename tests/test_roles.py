@@ -21,13 +21,6 @@ from conftest import ROOT
 EDITED = "SM-SYR-2021-0002"
 
 
-@pytest.fixture(params=["sqlite", "postgis"])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "store.sqlite")
-    return request.getfixturevalue("postgis_server").new_database()
-
-
 @pytest.fixture
 def shared(store_url):
     """A seeded store shared by alice (admin) and carol (editor); bob has no role."""
@@ -180,11 +173,9 @@ def test_an_edit_kept_over_a_new_sign_in_is_for_its_author_only():
     assert drafts.pending("alice@example.com") == []
 
 
-def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tmp_path):
-    from streamlit.testing.v1 import AppTest
-
-    from geo.web.page_state import PageState
-
+def page_store(monkeypatch, tmp_path, editors=()):
+    """The page's own store (single-user mode, no trusted header) holding an editable copy of the bundled
+    events; alice is its admin, ``editors`` its editors. Returns the copy."""
     monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
     monkeypatch.delenv("STRIKEMAP_TRUSTED_HEADER", raising=False)
     monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
@@ -192,6 +183,17 @@ def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tm
         copy = editable_copy(store, list_datasets(store)[BUNDLED], load_events(ROOT / "data" / "events.csv"),
                              author="alice@example.com")
         store.grant("alice@example.com", "admin", by="alice@example.com")
+        for editor in editors:
+            store.grant(editor, "editor", by="alice@example.com")
+    return copy
+
+
+def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.web.page_state import PageState
+
+    copy = page_store(monkeypatch, tmp_path)
 
     def page_as(author: str) -> AppTest:
         monkeypatch.setenv("STRIKEMAP_AUTHOR", author)  # single-user mode: the page acts as the environment's user
@@ -262,14 +264,7 @@ def test_a_viewers_database_role_can_read_the_store_and_never_write_it(postgis_s
 def test_an_admin_renames_and_deletes_a_data_set_from_the_page(monkeypatch, tmp_path):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
-    monkeypatch.delenv("STRIKEMAP_TRUSTED_HEADER", raising=False)
-    monkeypatch.setenv("STRIKEMAP_DB", str(tmp_path / "store.sqlite"))
-    with open_store(tmp_path / "store.sqlite") as store:
-        copy = editable_copy(store, list_datasets(store)[BUNDLED], load_events(ROOT / "data" / "events.csv"),
-                             author="alice@example.com")
-        store.grant("alice@example.com", "admin", by="alice@example.com")
-        store.grant("carol@example.com", "editor", by="alice@example.com")
+    copy = page_store(monkeypatch, tmp_path, editors=["carol@example.com"])
 
     def page_as(author: str) -> AppTest:
         from geo.web.page_state import PageState

@@ -38,14 +38,6 @@ def bundled():
     return load_events(BUNDLED_CSV)
 
 
-@pytest.fixture(params=["sqlite", "postgis"])
-def store_url(request, tmp_path) -> str:
-    """An empty store: a SQLite file, or a fresh database on the session's PostGIS server."""
-    if request.param == "sqlite":
-        return str(tmp_path / "store.sqlite")
-    return request.getfixturevalue("postgis_server").new_database()
-
-
 @pytest.fixture
 def store(store_url):
     """A store seeded with the bundled events, as `python -m geo store seed` does."""

@@ -17,7 +17,6 @@ written as a ``between:`` region spec; ``negative``: blank.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 import tempfile
