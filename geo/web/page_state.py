@@ -401,8 +401,9 @@ class PageState:
     @property
     def first_draw(self) -> bool:
         """Until the session's map has drawn, a run draws only what sits above the map, the map and the sidebar's
-        data set choice: the browser then loads no code for the rest (tables, the chart, forms) before the map's."""
-        return not self.map_drawn
+        data set choice: the browser then loads no code for the rest (tables, the chart, forms) before the map's.
+        A page that plays is drawn whole: its runs come a step apart, and would keep the map's report waiting."""
+        return not self.map_drawn and not self.playing
 
     def map_reported(self, view: MapView | None, now: float | None = None, fallback_s: float | None = None) -> bool:
         """The map reported its view (it is drawn), or ``fallback_s`` went by since the session's first run
