@@ -44,6 +44,9 @@ FACET_LABELS = {"actor": "Actor", "type": "Event type", "subtype": "Sub-type", "
 EXPORT_LABELS = {name: FORMATS[name].export_title for name in EXPORT_FORMATS}
 BASEMAP_LABELS = {OFFLINE_TILES: OFFLINE_BASEMAP} | {key: label for key, (label, _) in ONLINE_BASEMAPS.items()}
 MAP_HEIGHT = 560
+CHART_HEIGHT = 104  # px: the weekly chart's box, kept while the chart is still to come (the map never moves)
+# The rest of the page comes once the map reports that it is drawn, or after this long without a report.
+REST_FALLBACK_S = 6.0
 SIDEBAR_WIDTH = 340  # px: wide enough for a data set's name and date in the picker
 # Streamlit leaves 6rem above the first element; the map should start in the first screen (issue 12).
 PAGE_CSS = """<style>
@@ -256,12 +259,16 @@ def roles_panel(page: PageState, access: Access, dataset: Dataset) -> None:
 
 
 def data_sidebar(page: PageState, access: Access) -> Dataset:
-    """Choose the data set (kept in the link as ?data=), or import a file as a new one."""
+    """Choose the data set (kept in the link as ?data=), or import a file as a new one (not before the map's
+    first draw: ``PageState.first_draw``)."""
     store, store_problem = event_store()
     datasets = list_datasets(store)
-    warn_about_link(page.settle_dataset(st.query_params, datasets))
+    page.link_problems += tuple(page.settle_dataset(st.query_params, datasets))  # shown in main()
     with st.sidebar:
         st.header("Data")
+        if page.first_draw:  # the map first (PageState.first_draw): the choice comes with the rest of the page
+            account(access)
+            return datasets[page.dataset]
         st.selectbox("Data set", list(datasets), index=list(datasets).index(page.dataset),
                      key=page.dataset_select_key, on_change=changed, args=(PageState.dataset_chosen,),
                      format_func=lambda key: datasets[key].choice)
@@ -272,11 +279,13 @@ def data_sidebar(page: PageState, access: Access) -> Dataset:
             st.code(store_problem, language=None)
             return datasets[page.dataset]
         st.caption(f"Event store: {store.url}")
-        if access.can("import"):
+        if page.first_draw:
+            pass
+        elif access.can("import"):
             import_form(page, access)
         else:
             say_why("Importing files: " + access.why_not("import"))
-        if access.can("undo"):
+        if access.can("undo") and not page.first_draw:
             recent_changes(page, access, store)
         if page.import_report is not None:
             headline, lines = page.import_report
@@ -535,8 +544,9 @@ def timeline_controls(page: PageState):
         st.slider("Timeline", min_value=first, max_value=last, key=page.slider_key, on_change=changed,
                   args=(PageState.window_slid,), format="YYYY-MM-DD", label_visibility="collapsed")
     with dates_col:
-        st.date_input("Date range", min_value=first, max_value=last, key=page.dates_key,
-                      on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
+        if not page.first_draw:  # the map first (PageState.first_draw): the dates and playback's choices after it
+            st.date_input("Date range", min_value=first, max_value=last, key=page.dates_key,
+                          on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
     back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
                                                              vertical_alignment="bottom")
     back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch",
@@ -555,6 +565,8 @@ def playback_controls(page: PageState, play, by, mode, speed) -> None:
     """Play and pause through time (geo.web.page_state.Playback: by Streamlit reruns, one a step)."""
     play.button("⏸ Pause" if page.playing else "▶ Play", on_click=changed, args=(PageState.play_pressed,),
                 width="stretch", help="Step the window through time; the link keeps the playback.")
+    if page.first_draw:
+        return
     # Labels collapsed (the values say what they are: "week", "moving", "1 s"), so the map stays in the first screen.
     by.selectbox("Step by", list(Playback.STEPS), key=PageState.play_by.key, on_change=changed,
                  label_visibility="collapsed")
@@ -562,6 +574,12 @@ def playback_controls(page: PageState, play, by, mode, speed) -> None:
                    format_func=Playback.MODES.get, label_visibility="collapsed")
     speed.selectbox("Speed", Playback.SPEEDS, key=PageState.play_speed.key, on_change=changed,
                     format_func=lambda s: f"{s:g} s a step", label_visibility="collapsed")
+
+
+def rest_fallback() -> None:
+    """Before the map's first draw: draws the rest of the page if the map has not reported in REST_FALLBACK_S."""
+    if page_state().map_reported(None, time.monotonic(), REST_FALLBACK_S):
+        st.rerun(scope="app")
 
 
 def playback_timer(page: PageState, status) -> None:
@@ -613,8 +631,11 @@ def event_map(events_key: tuple, events, shown, table_ids, focus_id) -> None:
     answer = st_folium(fmap, feature_group_to_add=layer, layer_control=layer_control(),
                        returned_objects=["last_object_clicked_tooltip", "center", "zoom"], key=PageState.map.key,
                        height=MAP_HEIGHT, use_container_width=True)
-    if page.map_moved(MapView.from_map(answer)):
+    view = MapView.from_map(answer)
+    if page.map_moved(view):
         sync_url(page)
+    if page.map_reported(view):  # the map is drawn: now the rest of the page (see PageState.first_draw)
+        st.rerun(scope="app")
     # A click on the map selects the event's row in the table (the event's id comes back as its tooltip).
     if page.map_clicked(((answer or {}).get("last_object_clicked_tooltip") or "").strip(), table_ids):
         st.rerun(scope="app")
@@ -712,28 +733,45 @@ def main() -> None:
     title_col, dataset_col, showing_col = st.columns([2, 4, 5], vertical_alignment="bottom")
     title_col.subheader("strikemap", anchor=False)
     page = page_state()
+    if page.opened_at is None:
+        page.opened_at = time.monotonic()
+    # Until the map has drawn, only what it needs and what sits above it is sent (PageState.first_draw): every
+    # other element makes the browser fetch and run its code before the map's. The places of the page above
+    # the map are made first, in order, so that the map keeps its place (a new one would remount it) whatever
+    # a run adds: notices, and the rest of the page once the map has drawn.
+    rest = not page.first_draw
+    top = st.container()  # notices, then the timeline
+    # The chart is drawn after the map (the map's iframe should start loading before the browser is busy with
+    # the chart's code); its place has the chart's height from the start, so the map never moves.
+    chart_box = st.container(height=CHART_HEIGHT, border=False)
+    map_box = st.container()
     access = page_access()
     dataset = data_sidebar(page, access)
-    roles_panel(page, access, dataset)
-    resume_drafts(page, access)
+    if rest:
+        roles_panel(page, access, dataset)
     # st.text: an uploaded file's name is shown as characters, not Markdown
     dataset_col.text(f"Data set: {dataset.label}")
-    show_notice(page)
-    events, stamp, span = load_or_stop(dataset)
-    if page.needs_opening:
-        warn_about_link(page.open_from_link(st.query_params, timeline_bounds(span), fatalities_top(events)))
-        sync_url(page)
-    filter_sidebar(page, cached_facets(dataset.key, stamp))
+    with top:
+        resume_drafts(page, access)
+        show_notice(page)
+        events, stamp, span = load_or_stop(dataset)
+        if page.needs_opening:
+            page.link_problems += tuple(page.open_from_link(st.query_params, timeline_bounds(span),
+                                                            fatalities_top(events)))
+            sync_url(page)
+        warn_about_link(page.link_problems)  # until the whole page is drawn
+        if rest:
+            del page.link_problems
+    if rest:
+        filter_sidebar(page, cached_facets(dataset.key, stamp))
 
     filters = page.filters()
     search = cached_search(dataset.key, stamp) if filters.text else None
     shown = apply_filters(events, filters, search)
     # The chart shows every filter but the dates, so the window can be seen against the whole record.
     undated = apply_filters(events, filters.replace(start=None, end=None), search)
-    playback_status = timeline_controls(page)
-    # The chart sits here but is drawn after the map: Streamlit sends elements in the order the script makes
-    # them, and the map's iframe should start loading before the browser is busy with the chart's code.
-    chart_box = st.container()
+    with top:
+        playback_status = timeline_controls(page)
     showing_col.markdown(f"**Showing {len(shown)} of {len(events)} events** · {filters.start.isoformat()} to "
                          f"{filters.end.isoformat()}")
 
@@ -741,11 +779,18 @@ def main() -> None:
     page.select_pending(list(table_rows["event_id_cnty"]))
     selected = page.selected_row(len(table_rows))
     focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
-    event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
+    with map_box:
+        event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
     list_unplaced(shown)
-    if len(undated):
-        with chart_box:
+    if not rest:
+        st.fragment(rest_fallback, run_every=REST_FALLBACK_S)()
+        playback_timer(page, playback_status)
+        return
+    with chart_box:
+        if len(undated):
             weekly_chart(undated, page.window)
+        else:
+            st.caption("No events pass the other filters at any date.")
     export_buttons(page, shown, (dataset.key, stamp, filters))
     events_table(page, access, dataset, events, table_rows)
     propose_from_report(page, access, dataset, events)

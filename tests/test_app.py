@@ -20,6 +20,8 @@ def run_app(monkeypatch, events=None, **params):
     else:
         monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
     app = AppTest.from_file(APP, default_timeout=120)
+    # As after the browser's map reported its first draw (PageState.first_draw): the whole page.
+    app.session_state[PageState.map_drawn.key] = True
     for key, value in params.items():
         app.query_params[key] = value
     app.run()
@@ -472,3 +474,32 @@ def test_play_and_pause_go_in_the_link_and_a_played_link_opens_playing(monkeypat
     app = run_app(monkeypatch, start="2021-06-01", end="2021-06-07", play="1", play_mode="cumulative")
     assert any(b.label == "⏸ Pause" for b in app.button)
     assert params_of(app)["play"] == ["1"] and params_of(app)["play_mode"] == ["cumulative"]
+
+
+def test_the_map_comes_first_and_the_rest_once_it_has_drawn(monkeypatch):
+    """A session's first run sends the header, the timeline's slider and week steps and the map, nothing whose
+    code the browser would fetch before the map's (tables, the chart, forms, the filters); once the map has
+    drawn, the rest of the page, the map showing the same events."""
+    monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["start"], app.query_params["end"] = "2021-06-01", "2021-06-30"
+    app.query_params["zoom"] = "99"  # a damaged part of the link: said until the whole page is drawn
+    app.run()
+    assert not app.exception, app.exception
+    june = drawn_events(app)
+    assert june and len(june) < 4
+    first_mask = layer_options(app)["mask"]
+    assert len(app.slider) == 1 and not app.date_input and not app.dataframe and not app.multiselect
+    assert not app.get("vega_lite_chart") and not app.selectbox and not app.text_area
+    assert any("zoom" in w.value for w in app.warning)
+    assert shown_count(app)[0] < shown_count(app)[1]  # the link's window holds already
+
+    # The map's first report (AppTest runs no component: PageState.map_reported, tests/test_page_state.py).
+    app.session_state[PageState.map_drawn.key] = True
+    app.run()
+    assert not app.exception, app.exception
+    assert app.dataframe and app.date_input and app.multiselect and app.get("vega_lite_chart")
+    assert layer_options(app)["mask"] == first_mask
+    assert any("zoom" in w.value for w in app.warning)  # said once more, with the whole page
+    app.run()
+    assert not any("zoom" in w.value for w in app.warning)

@@ -299,3 +299,17 @@ def test_a_slider_value_from_before_the_last_step_does_not_set_playback_back():
     page.session[page.slider_key] = (D(2021, 6, 2), D(2021, 6, 3))  # the analyst's own choice while playing
     page.window_slid()
     assert page.play_tick(10.0) and page.playing and page.window == (D(2021, 6, 9), D(2021, 6, 10))  # is kept, and played on from
+
+
+def test_the_rest_of_the_page_comes_once_the_map_reports_or_after_the_fallback():
+    page = PageState({})
+    assert page.first_draw
+    assert not page.map_reported(None)  # the run's own call of st_folium: nothing reported yet
+    page.opened_at = 100.0
+    assert not page.map_reported(None, now=103.0, fallback_s=6.0)  # no report, and not yet the fallback's time
+    assert page.first_draw
+    assert page.map_reported(MapView(34.4, 40.9, 8))  # the map's first report: rerun with the rest
+    assert not page.first_draw
+    assert not page.map_reported(MapView(34.5, 40.9, 9))  # once per session
+    late = PageState({"opened_at": 100.0})
+    assert late.map_reported(None, now=106.5, fallback_s=6.0) and not late.first_draw  # no report came: the rest anyway

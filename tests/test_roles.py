@@ -198,6 +198,7 @@ def test_the_page_shows_a_viewer_no_editing_control_and_says_why(monkeypatch, tm
     def page_as(author: str) -> AppTest:
         monkeypatch.setenv("STRIKEMAP_AUTHOR", author)  # single-user mode: the page acts as the environment's user
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        app.session_state[PageState.map_drawn.key] = True  # the whole page, as after the map's first draw
         app.query_params["data"] = copy.key
         app.run()
         rows = list(app.dataframe[0].value["event_id_cnty"])
@@ -266,8 +267,11 @@ def test_an_admin_renames_and_deletes_a_data_set_from_the_page(monkeypatch, tmp_
     copy = page_store(monkeypatch, tmp_path, editors=["carol@example.com"])
 
     def page_as(author: str) -> AppTest:
+        from geo.web.page_state import PageState
+
         monkeypatch.setenv("STRIKEMAP_AUTHOR", author)
         app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        app.session_state[PageState.map_drawn.key] = True  # the whole page, as after the map's first draw
         app.query_params["data"] = copy.key
         app.run()
         assert not app.exception, app.exception

@@ -300,6 +300,7 @@ out["csv_header"] = to_csv(events).splitlines()[0].split(",")
 import os
 os.environ["STRIKEMAP_EVENTS"] = str(scratch / "events.csv")
 app = AppTest.from_file("dashboard.py", default_timeout=120)
+app.session_state["map_drawn"] = True  # the whole page, as after the map's first draw (PageState.first_draw)
 app.run()
 out["app_exception"] = [str(e) for e in app.exception]
 out["table_columns"] = list(app.dataframe[0].value.columns)

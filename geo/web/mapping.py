@@ -27,6 +27,7 @@ import pandas as pd
 from branca.element import MacroElement
 from folium import plugins
 from folium.elements import JSCSSMixin
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from ..io.schema import GEO_PRECISION, ID_COLUMN, POPUP_FIELDS, TIME_PRECISION
@@ -220,14 +221,50 @@ class FocusWithoutScroll(MacroElement):
     """)
 
 
-class OfflineFullscreen(plugins.Fullscreen):
-    default_js = [("Control.Fullscreen.js", static_url("vendor/fullscreen/Control.FullScreen.js"))]
-    default_css = [("Control.FullScreen.css", static_url("vendor/fullscreen/Control.FullScreen.css"))]
+class AfterDraw:
+    """A Folium plugin whose scripts and styles load after the events' first draw (``StrikemapPreload.afterDraw``
+    of strikemap/preload.js), not before the map as declared assets do: streamlit-folium loads those one after
+    another before it draws anything. ``later_js``/``later_css``: their local URLs; ``_later(script)``: the
+    plugin's template, its script run once they are loaded."""
+
+    later_js: tuple[str, ...] = ()
+    later_css: tuple[str, ...] = ()
+    default_js: list = []
+    default_css: list = []
+    fallback_ms = 10_000  # if the events are never drawn (their data failed), load them this much later anyway
+
+    def _later(self, script: str) -> FoliumTemplate:
+        return FoliumTemplate(
+            "{% macro script(this, kwargs) %}\n"
+            f"window.StrikemapPreload.afterDraw({safe_json(list(self.later_js))}, {safe_json(list(self.later_css))}, "
+            f"{int(self.fallback_ms)}).then(function () {{\n{script}\n}})"
+            ".catch(function (err) { console.warn(err); });\n"
+            "{% endmacro %}")
 
 
-class OfflineMeasure(plugins.MeasureControl):
-    default_js = [("leaflet_measure_js", static_url("vendor/measure/leaflet-measure.js"))]
-    default_css = [("leaflet_measure_css", static_url("vendor/measure/leaflet-measure.css"))]
+class OfflineFullscreen(AfterDraw, plugins.Fullscreen):
+    later_js = (static_url("vendor/fullscreen/Control.FullScreen.js"),)
+    later_css = (static_url("vendor/fullscreen/Control.FullScreen.css"),)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._template = self._later("L.control.fullscreen({{ this.options|tojavascript }})"
+                                     ".addTo({{ this._parent.get_name() }});")
+
+
+class OfflineMeasure(AfterDraw, plugins.MeasureControl):
+    later_js = (static_url("vendor/measure/leaflet-measure.js"),)
+    later_css = (static_url("vendor/measure/leaflet-measure.css"),)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # The control; and, as Folium does, no autopan of the capture marker (leaflet-measure under Leaflet >= 1.8).
+        self._template = self._later("""
+            L.Control.Measure.include({_setCaptureMarkerIcon: function () {
+                this._captureMarker.options.autoPanOnFocus = false;
+                this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+            }});
+            {{ this._parent.get_name() }}.addControl(new L.Control.Measure({{ this.options|tojavascript }}));""")
 
 
 class Legend(MacroElement):
@@ -650,9 +687,11 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     data_files = [static_url(BASEMAP_FILE)] + admin1_urls(admin1_countries)
     if dataset_url:
         data_files.append(f"{dataset_url}/core.json")
-    # The first script the map loads, so the downloads start before Leaflet's (see geo/web/js/preload.js).
-    fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode([('url', u) for u in data_files])}"),
-                       *LEAFLET_JS[1:]]
+    # The first script the map loads, so the downloads start before Leaflet's, and the scripts and styles
+    # streamlit-folium loads one after another download side by side (see geo/web/js/preload.js).
+    later = ([("url", u) for u in data_files] + [("js", u) for _, u in LEAFLET_JS[1:] + EventLayer.default_js]
+             + [("css", u) for _, u in LEAFLET_CSS])
+    fmap.default_js = [("strikemap_preload", f"{PRELOAD_JS}?{urlencode(later)}"), *LEAFLET_JS[1:]]
     # The offline base is drawn by OfflineBasemap in its own pane; this empty layer is its radio button.
     offline = folium.FeatureGroup(name=OFFLINE_BASEMAP, overlay=False, show=online_tiles is None).add_to(fmap)
     provinces = folium.FeatureGroup(name="Provinces (admin-1, Natural Earth)", overlay=True).add_to(fmap)

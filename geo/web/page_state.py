@@ -169,6 +169,9 @@ class PageState:
     view = Kept()  # where the map looks now (MapView), written back to the link
     opening_view = Kept()  # where the map opened; fixed while the map lives (a new one would remount it)
     last_click = Kept()  # the event last clicked on the map, so one click selects its row once
+    map_drawn = Kept(False)  # the session's map reported its first view: the rest of the page is drawn too
+    link_problems = Kept(())  # what of the link was ignored, said until the whole page is drawn
+    opened_at = Kept()  # when the session's first run began (time.monotonic()), for the rest's fallback
     import_report = Kept()  # (headline, lines) to show once, after an import or added proposals opened a data set
     notice = Kept()  # (kind "error"/"success", headline, detail) to show once in the main area
     edit_report = Kept()  # a line to show once, after a save or an undo
@@ -397,6 +400,24 @@ class PageState:
         if view is None or view == self.view:
             return False
         self.view = view
+        return True
+
+    @property
+    def first_draw(self) -> bool:
+        """Until the session's map has drawn, a run draws only what sits above the map, the map and the sidebar's
+        data set choice: the browser then loads no code for the rest (tables, the chart, forms) before the map's.
+        A page that plays is drawn whole: its runs come a step apart, and would keep the map's report waiting."""
+        return not self.map_drawn and not self.playing
+
+    def map_reported(self, view: MapView | None, now: float | None = None, fallback_s: float | None = None) -> bool:
+        """The map reported its view (it is drawn), or ``fallback_s`` went by since the session's first run
+        without one: True once, when the rest of the page is to be drawn (the page should rerun)."""
+        if self.map_drawn:
+            return False
+        if view is None and (now is None or fallback_s is None or self.opened_at is None
+                             or now - self.opened_at < fallback_s):
+            return False
+        self.map_drawn = True
         return True
 
     def map_clicked(self, event_id: str, table_ids: Sequence[str]) -> bool:
