@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import ALL_KINDS, Gazetteer, Place
-from .names import fold, name_key, skeleton_key, skeleton_keys
+from .names import ARTICLES, fold, name_key, skeleton_key, skeleton_keys
 from .resolution import Context
 
 # Provinces outrank villages of the same name, but not big cities ("Raqqa" is the city).
@@ -127,14 +127,29 @@ def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
     return key in NOT_PLACES or name in _actor_abbreviations()
 
 
+def _with_article(text: str) -> str:
+    """The folded name with an article assimilated to the next word written "al": "al-Susah" and
+    "As Sūsah" are one name written alike (al- before a sun letter is said, and often written, as-).
+    "el" stays "el": "Ras El Aïn" (Morocco) is not written as "Ras al-Ain" (Syria) is."""
+    tokens = fold(text).split()
+    return " ".join("al" if t in ARTICLES and t.startswith("a") and i + 1 < len(tokens)
+                    and tokens[i + 1].startswith(t[1:]) else t for i, t in enumerate(tokens))
+
+
 def _written(place: Place, name: str) -> int:
     """How closely the entry's own name is the mention: 2 as written, article included ("Ad Dali'" is
-    Yemen's Aḑ Ḑāli‘, not China's Dali), 1 the same name by either key ("Sloviansk" is Slovyansk's own
-    name, only an alternate one of Nikopol's), 0 one of its alternate names only
-    (Brazil's Oeiras was once "Mocha"; Russia's Engels once "Pokrovsk")."""
-    if fold(place.name) == fold(name) and name_key(name) != fold(name):
+    Yemen's Aḑ Ḑāli‘, not China's Dali; "al-Susah" is Syria's As Sūsah), 1 the same name by either key
+    ("Sloviansk" is Slovyansk's own name, only an alternate one of Nikopol's), 0 one of its alternate
+    names only (Brazil's Oeiras was once "Mocha"; Russia's Engels once "Pokrovsk")."""
+    if name_key(name) != fold(name) and _with_article(place.name) == _with_article(name):
         return 2
     return 1 if name_key(place.name) == name_key(name) or skeleton_key(place.name) == skeleton_key(name) else 0
+
+
+def weight(place: Place, name: str) -> float:
+    """What a reading of ``name`` weighs: its importance, ``OWN_NAME_WEIGHT`` times more for an entry whose
+    own name the mention is, and again when written as the mention is, article included."""
+    return max(importance(place), MIN_WEIGHED_IMPORTANCE) * OWN_NAME_WEIGHT ** _written(place, name)
 
 
 def _alike(a: str, b: str) -> bool:
@@ -294,8 +309,10 @@ def assess(name: str, best: Place, gazetteer: Gazetteer, ctx: Context,
     inside = _in_context(best, ctx)
     competing = [p for p in rivals if (p.exact or not best.exact)
                  and (not has_context or not inside or _in_context(p, ctx))]
-    standing = max(importance(best), MIN_WEIGHED_IMPORTANCE)
-    share = standing / (standing + sum(max(importance(p), MIN_WEIGHED_IMPORTANCE) for p in competing))
+    # Weighed as the ranking weighs them: a big city the words name only by one of its other names does not
+    # make a town whose own name they are, article and all, a negligible rival ("al-Susah").
+    standing = weight(best, name)
+    share = standing / (standing + sum(weight(p, name) for p in competing))
     factor = 1.0
     if not best.exact:  # an exact name is read as written wherever it lies; a loose one needs support
         factor = LOOSE_ALONE_FACTOR if not has_context else 1.0 if inside else OUTSIDE_CONTEXT_FACTOR
