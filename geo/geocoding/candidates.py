@@ -127,6 +127,7 @@ def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
     return key in NOT_PLACES or name in _actor_abbreviations()
 
 
+@functools.lru_cache(maxsize=65536)
 def _with_article(text: str) -> str:
     """The folded name with an article assimilated to the next word written "al": "al-Susah" and
     "As Sūsah" are one name written alike (al- before a sun letter is said, and often written, as-).
