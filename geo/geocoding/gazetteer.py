@@ -65,10 +65,11 @@ def acronym_of(name: str) -> str | None:
     return "^" + "".join(w[0] for w in words) if len(words) >= ACRONYM_MIN_WORDS and len(words) <= 6 else None
 
 
-def _keys(text: str) -> list[tuple[str, bool]]:
+@functools.lru_cache(maxsize=200_000)
+def _keys(text: str) -> tuple[tuple[str, bool], ...]:
     """(key, exact) to look ``text`` up by, in order: its acronym key, its name key, its loose keys."""
     acronym = acronym_key(text)
-    return [*([(acronym, True)] if acronym else []), (name_key(text), True), *((k, False) for k in skeleton_keys(text))]
+    return (*([(acronym, True)] if acronym else []), (name_key(text), True), *((k, False) for k in skeleton_keys(text)))
 
 
 @dataclass(frozen=True)
@@ -149,18 +150,20 @@ class Gazetteer:
                      min_score: float = FUZZY_MIN_SCORE) -> list[Place]:
         """Last resort for typos: the closest name key (rapidfuzz ratio >= ``min_score``) sharing the
         first two letters and about the same length. Answers are marked ``match="fuzzy"``."""
+        key = name_key(text)
+        return list(self._fuzzy_key(key, kinds, min_score)) if len(key) >= 5 else []
+
+    @functools.lru_cache(maxsize=16384)
+    def _fuzzy_key(self, key: str, kinds: tuple[str, ...], min_score: float) -> tuple[Place, ...]:
+        """``fuzzy_lookup`` by name key, cached: one spelling comes back in many phrasings."""
         from rapidfuzz import fuzz, process
 
-        key = name_key(text)
-        if len(key) < 5:
-            return []
         by_length = self._keys_starting(key[:2])
         keys = [k for size in range(len(key) - 2, len(key) + 3) for k in by_length.get(size, ())]
         best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=min_score)
         if best is None:
-            return []
-        found = [p for p in self.lookup(best[0], kinds) if p.exact]
-        return [Place(**{**p.__dict__, "match": "fuzzy"}) for p in found]
+            return ()
+        return tuple(Place(**{**p.__dict__, "match": "fuzzy"}) for p in self.lookup(best[0], kinds) if p.exact)
 
     @functools.lru_cache(maxsize=2048)
     def _keys_starting(self, prefix: str) -> dict[int, list[str]]:

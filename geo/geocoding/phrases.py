@@ -31,6 +31,7 @@ from .resolution import (NEAR_RADIUS_KM, PRECISION_NEAR, PRECISION_REGION, PRECI
 
 _COUNTRY_WORDS = r"[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){0,3}"
 _BORDER = r"(?:border|frontier)"
+_BORDER_WORD = re.compile(_BORDER, re.IGNORECASE)
 _PAIR_BORDER = re.compile(
     rf"(?P<a>{_COUNTRY_WORDS})\s*(?:-|/|\band\b)\s*(?P<b>{_COUNTRY_WORDS})\s+{_BORDER}"
     r"(?:\s+(?:region|area|zone|strip|crossing|point|areas))?",
@@ -108,6 +109,8 @@ def _border_area(text: str, matched: str, gazetteer: Gazetteer, a: str, b: str, 
 
 def border(text: str, gazetteer: Gazetteer, ctx: Context) -> Resolution | None:
     """Zones along land borders, cut to one side when the text names it."""
+    if not _BORDER_WORD.search(text):  # every border phrase has the word; most mentions do not (speed)
+        return None
     pair = _PAIR_BORDER.search(text) or _BETWEEN_BORDER.search(text)
     if pair:
         a = country_code(pair.group("a"), gazetteer, anchor="end")

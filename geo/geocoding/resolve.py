@@ -264,7 +264,7 @@ def _resolve(text: str, ctx: Context, gazetteer: Gazetteer) -> Resolution:
     if found is None:
         found = resolve_name(cleaned, ctx, gazetteer=gazetteer)
     if found is not None:
-        return replace(found, query=text)
+        return found if found.query == text else replace(found, query=text)
     if not any(is_name_word(token) for token in cleaned.split()):
         return Resolution(text, reason=f"no capitalised place name in {cleaned!r} (lower-case words are "
                                        "never taken for places, so that 'hit' stays a verb)")
