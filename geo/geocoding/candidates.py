@@ -20,11 +20,9 @@ The rules a careful reader applies, in one place:
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import re
-from pathlib import Path
 
 from .admin_words import WORDS_PATTERN
 from .gazetteer import ALL_KINDS, Gazetteer, Place
@@ -69,9 +67,11 @@ NOT_PLACES = frozenset(name_key(n) for n in (
     "Iskander", "Iskander-M", "Kalibr", "Kinzhal", "Shahed", "Geran", "Tomahawk", "Storm Shadow", "SCALP",
     "HIMARS", "ATACMS", "Hellfire", "Bayraktar", "Tochka", "Tochka-U", "Lancet", "Zircon", "Oniks",
 ))
-ACTORS_CSV = Path(__file__).resolve().parent.parent / "reports" / "actors.csv"
 
 # ------------------------------------------------------------------ ranking
+
+# A village weighs at least this much against its rivals: two hamlets of one name are a toss-up.
+MIN_WEIGHED_IMPORTANCE = 1_000
 
 
 def importance(place: Place) -> float:
@@ -103,18 +103,14 @@ def _in_context(place: Place, ctx: Context) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _actor_names() -> frozenset[str]:
-    """Name keys of every name and spelling in the actor list."""
-    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
-        return frozenset(name_key(spelling) for row in csv.DictReader(fh)
-                         for spelling in {row["name"], *row["aliases"].split("|")} - {""})
+def _actor_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Name keys of every name and spelling in the actor list, and its abbreviations as written ("ANA" is an
+    army, "Ana" a town on the Euphrates)."""
+    from geo.reports.actors import actor_rows
 
-
-@functools.lru_cache(maxsize=1)
-def _actor_abbreviations() -> frozenset[str]:
-    """The actor list's abbreviations as written: "ANA" is an army, "Ana" a town on the Euphrates."""
-    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
-        return frozenset(a for row in csv.DictReader(fh) for a in row["abbreviations"].split("|") if a)
+    rows = actor_rows()
+    return (frozenset(name_key(name) for _, _, names in rows for name in names),
+            frozenset(a for _, abbreviations, _ in rows for a in abbreviations))
 
 
 def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
@@ -122,9 +118,10 @@ def is_not_place(name: str, gazetteer: Gazetteer) -> bool:
     a possessive ("Hezbollah's") is the name's."""
     name = re.sub(r"['’]s$", "", name.strip())
     key = name_key(name)
-    if key in _actor_names():  # an actor's alias that is a country's name ("United States") stays the country
+    actor_names, actor_abbreviations = _actor_words()
+    if key in actor_names:  # an actor's alias that is a country's name ("United States") stays the country
         return not gazetteer.country_code(name)
-    return key in NOT_PLACES or name in _actor_abbreviations()
+    return key in NOT_PLACES or name in actor_abbreviations
 
 
 @functools.lru_cache(maxsize=65536)
@@ -147,39 +144,34 @@ def _written(place: Place, name: str) -> int:
     return 1 if name_key(place.name) == name_key(name) or skeleton_key(place.name) == skeleton_key(name) else 0
 
 
-def weight(place: Place, name: str) -> float:
-    """What a reading of ``name`` weighs: its importance, ``OWN_NAME_WEIGHT`` times more for an entry whose
-    own name the mention is, and again when written as the mention is, article included."""
-    return max(importance(place), MIN_WEIGHED_IMPORTANCE) * OWN_NAME_WEIGHT ** _written(place, name)
-
-
-def _alike(a: str, b: str) -> bool:
-    """Whether two names are spelt alike letter by letter (rapidfuzz ratio of their keys), not only by
-    their loose keys: "Vinnitsa" and "Vinnytsya" are; "Mayadine" and "Madinah" are not."""
-    from rapidfuzz import fuzz
-
-    return fuzz.ratio(name_key(a), name_key(b)) >= LOOSE_OVER_EXACT_MIN_RATIO
+def weight(place: Place, name: str, floor: float = MIN_WEIGHED_IMPORTANCE) -> float:
+    """What a reading of ``name`` weighs: its importance (at least ``floor``), ``OWN_NAME_WEIGHT`` times more
+    for an entry whose own name the mention is, and again when written as the mention is, article included."""
+    return max(importance(place), floor) * OWN_NAME_WEIGHT ** _written(place, name)
 
 
 _DOUBLED_LETTER = re.compile(r"(.)\1+")
 
 
-def _alike_short(a: str, b: str) -> bool:
-    """``_alike`` for short names, a doubled letter (a long vowel, a stressed consonant) read as one: "Sakow" and
-    "Saacow" (Somali) are spelt alike; "Luq" and "Luuq" too."""
+def _alike(a: str, b: str, doubled_as_one: bool = False) -> bool:
+    """Whether two names are spelt alike letter by letter (rapidfuzz ratio of their keys), not only by
+    their loose keys: "Vinnitsa" and "Vinnytsya" are; "Mayadine" and "Madinah" are not. ``doubled_as_one``
+    (for short names): a doubled letter (a long vowel, a stressed consonant) read as one, so "Sakow" and
+    "Saacow" (Somali) are alike, "Luq" and "Luuq" too."""
     from rapidfuzz import fuzz
 
-    return fuzz.ratio(_DOUBLED_LETTER.sub(r"\1", name_key(a)),
-                      _DOUBLED_LETTER.sub(r"\1", name_key(b))) >= LOOSE_OVER_EXACT_MIN_RATIO
+    a, b = name_key(a), name_key(b)
+    if doubled_as_one:
+        a, b = _DOUBLED_LETTER.sub(r"\1", a), _DOUBLED_LETTER.sub(r"\1", b)
+    return fuzz.ratio(a, b) >= LOOSE_OVER_EXACT_MIN_RATIO
 
 
 def _rank(place: Place, name: str, ctx: Context, preferred: frozenset[int]) -> tuple:
     """Ranking among the readings of one name: near the report's other places, in its focus, an exact
-    spelling (or a loose one that names a far bigger place, ``preferred``), then importance, weighed
-    ``OWN_NAME_WEIGHT`` once for an entry's own name and twice for its own name written as the mention is,
-    article included."""
+    spelling (or a loose one that names a far bigger place, ``preferred``), then its ``weight`` (unfloored:
+    between two hamlets the bigger one wins)."""
     return (_near(place, ctx), place.country in ctx.focus, place.exact or place.id in preferred,
-            importance(place) * OWN_NAME_WEIGHT ** _written(place, name))
+            weight(place, name, floor=0))
 
 
 def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None = None,
@@ -196,7 +188,7 @@ def best_place(name: str, gazetteer: Gazetteer, ctx: Context, admin1: str | None
         # Radā‘; "Luq", "Sakow": Somalia's Luuq, Saacow).
         loose = set(skeleton_keys(name))
         candidates = [p for p in candidates if _in_context(p, ctx)
-                      or ((name_key(p.name) in loose or skeleton_key(p.name) in loose) and _alike_short(name, p.name))]
+                      or ((name_key(p.name) in loose or skeleton_key(p.name) in loose) and _alike(name, p.name, doubled_as_one=True))]
     if candidates and not candidates[0].exact and len(skeleton_key(name)) < LOOSE_OVER_EXACT_MIN_KEY:
         # A short loose spelling of a village's other name only ("Qurac": Korets' Czech name Korec) is a
         # coincidence of letters, unless the context or the village's own name speaks for it.
@@ -271,8 +263,6 @@ MATCH_WEIGHT = {"exact": 1.0, "spelling": 0.9, "fuzzy": 0.85}
 LOOSE_ALONE_FACTOR = 0.75
 # A loose match outside the countries or neighbourhood the context names: its score is multiplied by this.
 OUTSIDE_CONTEXT_FACTOR = 0.5
-# A village weighs at least this much against its rivals: two hamlets of one name are a toss-up.
-MIN_WEIGHED_IMPORTANCE = 1_000
 # Under this score an answer is "ambiguous": an exact name whose rivals weigh a sixth of it or more, or
 # any loose or typo match not confirmed by context.
 CONFIDENT_SCORE = 0.85

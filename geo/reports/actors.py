@@ -61,23 +61,33 @@ def _alias_pattern(alias: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def actor_rows() -> tuple[tuple[Actor, tuple[str, ...], frozenset[str]], ...]:
+    """The actor list as (actor, its abbreviations, its names and aliases), read once. The geocoder reads
+    it too: an actor's name is never a place (``geo.geocoding.candidates.is_not_place``)."""
+    rows = []
+    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            abbreviations = tuple(a for a in row["abbreviations"].split("|") if a)
+            actor = Actor(row["name"], abbreviations[0] if abbreviations else "", row["side"], row["type"],
+                          row["air_power"].strip().lower() == "yes")
+            rows.append((actor, abbreviations, frozenset({row["name"], *row["aliases"].split("|")} - {""})))
+    return tuple(rows)
+
+
+@functools.lru_cache(maxsize=1)
 def load_actors() -> tuple[list[Actor], re.Pattern, dict[str, Actor]]:
     """The actors, one pattern matching any of their spellings, and spelling -> actor.
 
     The spelling key is the matched text folded as the pattern folds it (see ``_spelling_key``)."""
     actors, by_spelling, alternatives = [], {}, []
-    with ACTORS_CSV.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            abbreviations = [a for a in row["abbreviations"].split("|") if a]
-            actor = Actor(row["name"], abbreviations[0] if abbreviations else "", row["side"], row["type"],
-                          row["air_power"].strip().lower() == "yes")
-            actors.append(actor)
-            for abbreviation in abbreviations:
-                by_spelling[abbreviation] = actor
-                alternatives.append((len(abbreviation), re.escape(abbreviation)))
-            for alias in {row["name"], *row["aliases"].split("|")} - {""}:
-                by_spelling[_spelling_key(alias)] = actor
-                alternatives.append((len(alias), f"(?i:{_alias_pattern(alias)})"))
+    for actor, abbreviations, aliases in actor_rows():
+        actors.append(actor)
+        for abbreviation in abbreviations:
+            by_spelling[abbreviation] = actor
+            alternatives.append((len(abbreviation), re.escape(abbreviation)))
+        for alias in sorted(aliases):
+            by_spelling[_spelling_key(alias)] = actor
+            alternatives.append((len(alias), f"(?i:{_alias_pattern(alias)})"))
     alternatives.sort(key=lambda item: -item[0])
     # No letter, digit or joining mark on either side: "Israel" is not in "Israeli", "US" not in "US-led".
     pattern = re.compile(r"(?<![\w'’.-])(?:" + "|".join(a for _, a in alternatives) + r")(?![\w'’-])")
