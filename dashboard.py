@@ -279,13 +279,11 @@ def data_sidebar(page: PageState, access: Access) -> Dataset:
             st.code(store_problem, language=None)
             return datasets[page.dataset]
         st.caption(f"Event store: {store.url}")
-        if page.first_draw:
-            pass
-        elif access.can("import"):
+        if access.can("import"):
             import_form(page, access)
         else:
             say_why("Importing files: " + access.why_not("import"))
-        if access.can("undo") and not page.first_draw:
+        if access.can("undo"):
             recent_changes(page, access, store)
         if page.import_report is not None:
             headline, lines = page.import_report
