@@ -10,8 +10,9 @@ bench/synthetic_events.py (data/build/bench/, as bench/map_scale.py). At each co
 sessions at once, each a WebSocket client doing what a person's browser asks of the server:
 
 1. link: open the page from a link (a new session; a rerun with the link's query string: a date window
-   and a country), until the script run ends;
-2. filter: type a word into "Search notes and places" (the widget's value sent, as the browser does);
+   and a country), until the script run ends, then the map's report that it has drawn (the st_folium
+   component's value, as the browser's map sends it), until the whole page has run;
+2. filter: type a word into "Search places, actors and notes" (the widget's value sent, as the browser does);
 3. week: press `week ▶` (a trigger);
 4. export: on the page of the filtered view's link (a second page of the session's person: this client
    sends only the widget values it changed, and after a typed filter the prepared file is then not offered;
@@ -65,6 +66,7 @@ class Session:
         self.exceptions: list[str] = []
         self.query = ""
         self.values: dict[str, object] = {}  # widget id -> WidgetState: what this client typed, sent each time
+        self.map_id: str | None = None  # the st_folium component's widget id
 
     async def __aenter__(self):
         import websockets
@@ -120,6 +122,8 @@ class Session:
         kind = element.WhichOneof("type")
         if kind in ("button", "text_input", "download_button"):
             self.widgets[getattr(element, kind).label] = getattr(element, kind)
+        elif kind == "component_instance":
+            self.map_id = element.component_instance.id
         elif kind == "markdown":
             self.texts.append(element.markdown.body)
         elif kind == "exception":
@@ -155,6 +159,21 @@ class Session:
                 states.widgets.add().CopyFrom(kept)
         await self.run(states)
 
+    async def map_drawn(self) -> None:
+        """What the browser's map sends once drawn: its view, as the st_folium component's value. A page's first
+        run sends the map first and the rest once the map has reported (``PageState.first_draw``)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+        if self.map_id is None:
+            raise PageError("no map on the page")
+        states = WidgetStates()
+        state = states.widgets.add()
+        state.id = self.map_id
+        state.json_value = json.dumps({"center": {"lat": 34.5, "lng": 41.0}, "zoom": 6,
+                                       "last_object_clicked_tooltip": None})
+        self.values[state.id] = state
+        await self.run(states)
+
     def showing(self) -> int:
         for text in self.texts:
             found = re.search(r"Showing ([\d,]+) of", text)
@@ -171,10 +190,11 @@ async def one_session(base: str, timeout: float, times: dict, errors: list) -> N
         async with session:
             clock = time.perf_counter()
             await session.run()
+            await session.map_drawn()  # the rest of the page comes once the map has drawn
             times["link"].append(time.perf_counter() - clock)
             step = "filter"
             clock = time.perf_counter()
-            await session.type_text("Search notes and places", SEARCH_WORD)
+            await session.type_text("Search places, actors and notes", SEARCH_WORD)
             times["filter"].append(time.perf_counter() - clock)
             step = "week"
             clock = time.perf_counter()
@@ -186,6 +206,7 @@ async def one_session(base: str, timeout: float, times: dict, errors: list) -> N
         exporter.query = f"{LINK}&q={SEARCH_WORD}"
         async with exporter:
             await exporter.run()
+            await exporter.map_drawn()
             shown = exporter.showing()
             clock = time.perf_counter()
             await exporter.trigger(r"Prepare download .*")
@@ -248,7 +269,7 @@ def main(argv=None) -> int:
     print(f"strikemap protocol load bench: {opts.events:,} events; CPUs {os.cpu_count()}; {load()}; "
           f"{time.strftime('%H:%M UTC', time.gmtime())}", flush=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1", STRIKEMAP_EVENTS=str(path))
-    proc, base = appserver._start(ROOT / "dashboard.py", env)
+    proc, base = appserver._start(ROOT / "dashboard.py", env, appserver.free_port())  # its pid: memory and CPU
     if proc.returncode is not None:
         print(f"streamlit exited with code {proc.returncode}")
         return 1
