@@ -200,7 +200,7 @@ def ours_server(folder: Path, events: Path, cache: Path):
 
 # ------------------------------------------------------------------ loads
 
-def load(browser, url: str, signal: Signal, timeout: float, memory: Memory, tab: str, heap: bool = False) -> dict:
+def _load(browser, url: str, signal: Signal, timeout: float, memory: Memory, tab: str, heap: bool = False) -> dict:
     """One fresh context: goto -> drawn (seconds), or {"timeout": True, ...}; with ``heap``, V8's used heap
     (CDP) 2 s after the draw."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -227,7 +227,7 @@ def load(browser, url: str, signal: Signal, timeout: float, memory: Memory, tab:
         context.close()
 
 
-def week_step(browser, base: str, timeout: float, expected: int, memory: Memory) -> dict:
+def _week_step(browser, base: str, timeout: float, expected: int, memory: Memory) -> dict:
     """bench/map_scale.py's in-page change (without its request fence: the resolver fences this browser):
     the narrow window drawn, then ``week ▶`` -> the drawn count of the window a week later."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -256,6 +256,21 @@ def week_step(browser, base: str, timeout: float, expected: int, memory: Memory)
         context.close()
 
 
+def guarded(measurement):
+    """A measurement whose unexpected failure (a Playwright error, a crashed tab) is a result, not the end of
+    the run: {"error": ...}, counted as a timeout (the page's later loads are skipped)."""
+    def run(*args, **kwargs) -> dict:
+        try:
+            return measurement(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            return {"timeout": True, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                    "last": f"{type(exc).__name__}"}
+    return run
+
+
+load, week_step = guarded(_load), guarded(_week_step)
+
+
 def settle(page, quiet_s: float = 1.0, limit_s: float = 30.0) -> None:
     """Wait until Streamlit's "running" status has been gone for ``quiet_s`` (the rest of the page is sent after
     the map draws), at most ``limit_s``: a user clicks on a finished page."""
@@ -271,15 +286,20 @@ def settle(page, quiet_s: float = 1.0, limit_s: float = 30.0) -> None:
 
 
 def seconds(run: dict | None):
-    return None if run is None else ("timeout" if run.get("timeout") else run.get("seconds"))
+    if run is None:
+        return None
+    if run.get("error"):
+        return f"error ({run['error']})"
+    return "timeout" if run.get("timeout") else run.get("seconds")
 
 
 def median(runs: list[dict]):
     values = [seconds(r) for r in runs]
     if not values:
         return None
-    if any(v == "timeout" or v is None for v in values):
-        return "timeout"
+    failed = next((v for v in values if not isinstance(v, (int, float))), False)
+    if failed is not False:
+        return failed or "timeout"
     return statistics.median(values)
 
 
@@ -392,7 +412,7 @@ def measure(n: int, opts, browser, memory: Memory) -> dict:
 def report(n: int, out: dict, opts) -> None:
     cold, warm, peak = out["cold"], out["warm"], out["peak"]
     med = {name: median(runs) if runs else ("timeout (cold)" if any(
-        seconds(r) == "timeout" for key, r in cold.items() if key.startswith(name)) else None)
+        r.get("timeout") for key, r in cold.items() if key.startswith(name)) else None)
         for name, runs in warm.items()}
     heap = {name: next((r.get("js_heap") for r in reversed(runs) if r.get("js_heap")), None)
             for name, runs in warm.items()}
@@ -404,7 +424,7 @@ def report(n: int, out: dict, opts) -> None:
         first = cold.get("strikemap never seen" if name == "strikemap" else name)
         seen = fmt(seconds(cold.get("strikemap seen"))) if name == "strikemap" else ""
         runs = ", ".join(fmt(seconds(r), "") for r in warm[name]) or "skipped (its cold load timed out)"
-        say(f"  {name:<20}{fmt(med[name]):>12}{fmt(seconds(first)):>14}{seen:>12}   {runs}")
+        say(f"  {name:<20}{fmt(med[name]):>12} {fmt(seconds(first)):>13} {seen:>11}   {runs}")
     ours, floor, fmc = med["strikemap"], med["floor"], med["FastMarkerCluster"]
     numbers = all(isinstance(v, (int, float)) for v in (ours, floor))
     say(f"  ours warm - floor warm: {fmt(ours - floor) if numbers else 'not decided'}"
