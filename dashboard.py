@@ -540,11 +540,11 @@ def timeline_controls(page: PageState):
     page.timeline_widgets()
     with slider_col:
         st.slider("Timeline", min_value=first, max_value=last, key=page.slider_key, on_change=changed,
-                  args=(PageState.window_slid,), format="YYYY-MM-DD", label_visibility="collapsed")
+                  args=(PageState.window_slid, page.slider_key), format="YYYY-MM-DD", label_visibility="collapsed")
     with dates_col:
         if not page.first_draw:  # the map first (PageState.first_draw): the dates and playback's choices after it
             st.date_input("Date range", min_value=first, max_value=last, key=page.dates_key,
-                          on_change=changed, args=(PageState.window_typed,), label_visibility="collapsed")
+                          on_change=changed, args=(PageState.window_typed, page.dates_key), label_visibility="collapsed")
     back, forward, play, by, mode, speed, status = st.columns([1, 1, 1, 0.9, 1.3, 0.9, 2.5],
                                                              vertical_alignment="bottom")
     back.button("◀ week", on_click=changed, args=(PageState.step, -7), width="stretch",
@@ -774,7 +774,7 @@ def main() -> None:
                          f"{filters.end.isoformat()}")
 
     table_rows = shown[[c for c in TABLE_COLUMNS if c in shown.columns]].reset_index(drop=True)
-    page.select_pending(list(table_rows["event_id_cnty"]))
+    page.select_pending(table_rows["event_id_cnty"])  # a Series: read only when an edit waits
     selected = page.selected_row(len(table_rows))
     focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
     with map_box:

@@ -71,10 +71,19 @@ def worker_dashboard(events: str, warm: bool) -> dict:
               "showing": next((m.value for m in app.markdown if "Showing" in m.value), None)}
     if warm:
         again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)  # a second visitor
+        # ... opening a link to the first month of the data, so that "week ▶" can move the window
+        import datetime as dt
+        import re
+
+        first = re.search(r"(\d{4}-\d\d-\d\d) to", result["showing"] or "")
+        if first:
+            start = dt.date.fromisoformat(first.group(1))
+            again.query_params["start"] = start.isoformat()
+            again.query_params["end"] = (start + dt.timedelta(days=30)).isoformat()
         clock = time.perf_counter()
         again.run()
         result["warm_run"] = time.perf_counter() - clock
-        step = [b for b in again.button if b.label == "week ▶"]
+        step = [b for b in again.button if b.label == "week ▶" and not b.disabled]
         if step:
             clock = time.perf_counter()
             step[0].click().run()
@@ -160,14 +169,14 @@ def run_worker(kind: str, events: Path, env: dict, timeout: float) -> dict:
         done = subprocess.run([PYTHON, __file__, "--worker", kind, "--events", str(events)], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"timeout": timeout}
+        return {"timeout": timeout, "load": load()}
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
             result = json.loads(line[len(RESULT):])
             result["process_seconds"] = time.perf_counter() - clock
             result["load"] = load()
             return result
-    return {"failed": (done.stderr or done.stdout)[-600:]}
+    return {"failed": (done.stderr or done.stdout)[-600:], "load": load()}
 
 
 # ------------------------------------------------------------------ report
@@ -195,7 +204,8 @@ def measure(n: int, opts) -> None:
         seen = run_worker("dashboard-warm", events, env, opts.timeout)
         say(f"start, file seen before: first page {s(seen.get('first_run'))} (imports {s(seen.get('imports'))}); "
             f"warm page {s(seen.get('warm_run'))}; week step {s(seen.get('week_step'))}; "
-            f"peak RSS {seen.get('peak_rss_mb', 0):.0f} MB  [{seen['load']}]  {seen.get('showing') or ''}")
+            f"peak RSS {seen.get('peak_rss_mb', 0):.0f} MB  [{seen['load']}]  {seen.get('showing') or ''}"
+            + (f"  FAILED {seen}" if "first_run" not in seen else ""))
         naive_read = run_worker("read", events, env, opts.timeout)
         say(f"naive: read_events without the cache {s(naive_read.get('seconds'))}  [{naive_read['load']}]")
         fmc = run_worker("fmc", events, env, opts.timeout)

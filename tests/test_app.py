@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from geo.web.page_state import PageState
+from geo.web.mapping import CORE_FILE, read_core
 
 APP = str(ROOT / "dashboard.py")
 
@@ -46,7 +47,7 @@ def drawn_events(app) -> list[str]:
     import base64
 
     options = layer_options(app)
-    core = json.loads((ROOT / "static" / options["url"].removeprefix("/app/static/") / "core.json").read_text())
+    core = read_core(ROOT / "static" / options["url"].removeprefix("/app/static/"))
     bits = base64.b64decode(options["mask"])
     return [i for n, i in enumerate(core["ids"]) if bits[n >> 3] >> (7 - (n & 7)) & 1]
 
@@ -118,7 +119,7 @@ def test_map_loads_nothing_from_the_internet(monkeypatch):
     # The data files preload.js starts fetching are the app's own, and exist.
     preload = next(link for link in links if "strikemap/preload.js?" in link)
     files = parse_qs(urlsplit(preload).query)["url"]
-    assert any(f.endswith("/core.json") for f in files) and any(f.endswith("countries.geojson") for f in files)
+    assert any(f.endswith(f"/{CORE_FILE}") for f in files) and any(f.endswith("countries.geojson") for f in files)
     for url in files:
         assert (ROOT / "static" / url.removeprefix("/app/static/")).exists(), url
 

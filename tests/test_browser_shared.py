@@ -15,6 +15,7 @@ import urllib.parse
 import pytest
 
 from conftest import ROOT
+from geo.web.mapping import CORE_FILE
 from test_batch_open import batch_output, zipped  # noqa: F401
 from test_browser import (MAP_TIMEOUT_MS, PlaywrightError, browser_session, chromium, expect,  # noqa: F401
                           frame_with, select_row, upload)
@@ -152,7 +153,7 @@ def test_two_dashboards_on_one_postgis_share_edits_and_refuse_a_conflict(chromiu
             drawn = {p.split("/")[5] for p in paths if p.startswith("/app/static/cache/events/")}
             assert len(drawn) >= 2  # before and after the edits
             for name in drawn:
-                assert (ROOT / "static" / "cache" / "events" / name / "core.json").exists(), name
+                assert (ROOT / "static" / "cache" / "events" / name / CORE_FILE).exists(), name
         alice.assert_clean()
         bob.assert_clean()
 

@@ -14,7 +14,8 @@ import pytest
 
 from geo.io.events import load_events
 from geo.web import mapping
-from geo.web.mapping import PUBLISHED_DIR, PUBLISHED_KEEP, PUBLISHED_LEASE_S, mark_in_use, publish_events
+from geo.web.mapping import (CORE_FILE, PUBLISHED_DIR, PUBLISHED_KEEP, PUBLISHED_LEASE_S, mark_in_use, publish_events,
+                              read_core)
 
 from conftest import ROOT
 
@@ -51,7 +52,7 @@ def test_a_data_set_another_server_draws_is_never_pruned(tmp_path, events):
     mine = publish_events(events, static_dir=tmp_path)  # server 1's map
     theirs = [publish_events(variant(events, n), static_dir=tmp_path) for n in range(PUBLISHED_KEEP + 3)]
     # Server 2 published many more (an edit each), all within the lease: nothing is pruned, mine least of all.
-    assert (folder(tmp_path, mine) / "core.json").exists()
+    assert (folder(tmp_path, mine) / CORE_FILE).exists()
     assert len(published(tmp_path)) == PUBLISHED_KEEP + 4
     # An hour and more later: server 1 still draws its map (each rerun renews the lease), server 2's older
     # data sets are nobody's any more.
@@ -78,7 +79,7 @@ def test_files_gone_are_said_so_and_published_again_at_the_same_address(tmp_path
 
 def test_equal_content_is_one_folder_written_once(tmp_path, events):
     url = publish_events(events, static_dir=tmp_path)
-    core = folder(tmp_path, url) / "core.json"
+    core = folder(tmp_path, url) / CORE_FILE
     before = core.stat()
     assert publish_events(events.copy(), static_dir=tmp_path) == url  # another server, the same data
     after = core.stat()
@@ -107,8 +108,8 @@ for n in range(6):
     assert urls[0][:3] == urls[1][:3]  # the same content: the same folder for both
     for url in urls[0] + urls[1]:
         files = sorted(p.name for p in folder(tmp_path, url).iterdir())
-        assert files == [".used", "core.json", "details-0.json"], files
-        assert len(json.loads((folder(tmp_path, url) / "core.json").read_text())["ids"]) == 4
+        assert files == [".used", CORE_FILE, "details-0.json"], files
+        assert len(read_core(folder(tmp_path, url))["ids"]) == 4
 
 
 def test_a_prune_waits_for_a_server_taking_a_data_set_into_use(tmp_path, events):
@@ -121,17 +122,17 @@ def test_a_prune_waits_for_a_server_taking_a_data_set_into_use(tmp_path, events)
         prune = threading.Thread(target=mapping._prune, args=(root, "none"))
         prune.start()
         prune.join(timeout=0.5)
-        assert prune.is_alive() and (folder(tmp_path, url) / "core.json").exists()  # the prune waits for the lock
+        assert prune.is_alive() and (folder(tmp_path, url) / CORE_FILE).exists()  # the prune waits for the lock
         mapping._stamp(folder(tmp_path, url))
     prune.join(timeout=THREAD_WAIT_S)
     assert not prune.is_alive()
-    assert (folder(tmp_path, url) / "core.json").exists()  # just drawn: kept
+    assert (folder(tmp_path, url) / CORE_FILE).exists()  # just drawn: kept
     assert len(published(tmp_path)) == PUBLISHED_KEEP
 
 
 def test_a_broken_leftover_folder_is_replaced_not_served(tmp_path, events):
     url = publish_events(events, static_dir=tmp_path)
-    (folder(tmp_path, url) / "core.json").unlink()  # as a crash in the middle of removing it would leave it
+    (folder(tmp_path, url) / CORE_FILE).unlink()  # as a crash in the middle of removing it would leave it
     assert not mark_in_use(url, static_dir=tmp_path)
     assert publish_events(events, static_dir=tmp_path) == url
-    assert json.loads((folder(tmp_path, url) / "core.json").read_text())["ids"][0] == "SM-SYR-2021-0001"
+    assert read_core(folder(tmp_path, url))["ids"][0] == "SM-SYR-2021-0001"

@@ -315,12 +315,17 @@ class PageState:
         self.session.setdefault(self.slider_key, self.window)
         self.session.setdefault(self.dates_key, self.typed_window)
 
-    def window_slid(self) -> None:
-        """The slider moved: the date input follows."""
-        self.set_window(*self.session[self.slider_key])
+    def window_slid(self, drawn_key: str | None = None) -> None:
+        """The slider moved: the date input follows. ``drawn_key``: the key the moved slider was drawn under; a
+        slider drawn before the window last changed is an old one, and its value is dropped (``set_window``)."""
+        if (drawn_key or self.slider_key) == self.slider_key and self.slider_key in self.session:
+            self.set_window(*self.session[self.slider_key])
 
-    def window_typed(self) -> None:
-        """Dates were typed: the slider follows once both ends are there (the input has one while typing)."""
+    def window_typed(self, drawn_key: str | None = None) -> None:
+        """Dates were typed: the slider follows once both ends are there (the input has one while typing).
+        ``drawn_key`` as for ``window_slid``."""
+        if (drawn_key or self.dates_key) != self.dates_key or self.dates_key not in self.session:
+            return
         typed = self.typed_window = tuple(self.session[self.dates_key])
         if len(typed) == 2:
             self.set_window(*typed)

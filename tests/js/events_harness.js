@@ -39,13 +39,13 @@ const sandbox = {
   atob: (text) => Buffer.from(text, "base64").toString("binary"),
   performance: {mark() {}},
   document: {body: {dataset: {}}, createElement: element, createTextNode: (text) => ({textContent: text})},
-  window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("core.json") ? core : details)}},
+  window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("/core.json.gz") ? core : details)}},
 };
 vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(require("path").join(require("path").dirname(eventsJs), "interact.js"), "utf8"), sandbox);
 vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
 
-const options = {url: "/app/static/cache/events/x", mask, count: core.ids.length, shapes: true, focus: null,
+const options = {url: "/app/static/cache/events/x", core: "core.json.gz", mask, count: core.ids.length, shapes: true, focus: null,
                  chunk: 1000, fields: [], styles: {"1": {color: "#000", label: "town"}}};
 const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5, eachLayer() {}, removeLayer() {}};
 const svgGroup = {addLayer() {}, _map: null};

@@ -28,12 +28,12 @@ const sandbox = {
   atob: (text) => Buffer.from(text, "base64").toString("binary"),
   performance: {mark() {}},
   document: {body: {dataset: {}}, createElement: element, createTextNode: (text) => ({textContent: text})},
-  window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("core.json") ? core : [JSON.parse(detailsJson)])}},
+  window: {StrikemapPreload: {json: (url) => Promise.resolve(url.endsWith("/core.json.gz") ? core : [JSON.parse(detailsJson)])}},
 };
 vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(require("path").join(require("path").dirname(eventsJs), "interact.js"), "utf8"), sandbox);
 vm.runInContext(fs.readFileSync(eventsJs, "utf8"), sandbox);
-const options = {url: "/x", mask: Buffer.from([0x80]).toString("base64"), count: 1, shapes: true, focus: null,
+const options = {url: "/x", core: "core.json.gz", mask: Buffer.from([0x80]).toString("base64"), count: 1, shapes: true, focus: null,
                  chunk: 1000, svgLimit: 3000, fields: JSON.parse(fieldsJson), styles: {"1": {color: "#000", label: "t"}}};
 const map = {on() {}, hasLayer: () => false, setView() {}, getZoom: () => 5, eachLayer() {}, removeLayer() {}};
 sandbox.window.StrikemapEvents.draw({addLayer() {}, fire() {}, _map: map}, options);

@@ -1,7 +1,8 @@
 /* strikemap event layer (served from /app/static/strikemap/events.js).
  *
  * The whole events table is published once as static files (geo.mapping.publish_events):
- *   core.json        ids, precision, radius_km, lat, lon, and the outline of every non-point event
+ *   core.json.gz     ids, precision, radius_km, lat, lon, and the outline of every non-point event (gzip; its
+ *                    name comes in the options as o.core: geo.web.mapping.CORE_FILE)
  *   details-N.json   the popup text of rows N*chunk .. (N+1)*chunk-1, fetched when a popup opens
  *                    (one key per popup field; the fields, their labels and order come in the options)
  * Each Streamlit rerun passes only a bit mask of the rows to show, so a filter change redraws from
@@ -35,8 +36,8 @@
     return cache[key];
   }
 
-  function core(url) {
-    return remembered(datasets, url, url + "/core.json");
+  function core(url, file) {
+    return remembered(datasets, url, url + "/" + file);
   }
 
   function details(url, index, size) {
@@ -187,7 +188,7 @@
   });
 
   function draw(group, o) {
-    core(o.url).then(function (data) {
+    core(o.url, o.core).then(function (data) {
       performance.mark("strikemap-data");
       var shown = isShown(o.mask), layers = [], rows = [];
       if (o.count > o.svgLimit) return drawMany(group, data, shown, o);

@@ -15,7 +15,11 @@
     if (!pending[url]) {
       pending[url] = fetch(url).then(function (response) {
         if (!response.ok) throw new Error("strikemap: " + url + " answered HTTP " + response.status);
-        return response.json();
+        if (!/\.gz$/.test(url)) return response.json();
+        // Stored compressed and served as application/gzip (so the server never compresses it again): unpacked
+        // here, as it streams in.
+        if (!window.DecompressionStream) throw new Error("strikemap: this browser cannot unpack " + url + " (no DecompressionStream)");
+        return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).json();
       }).catch(function (err) { delete pending[url]; throw err; });  // asked again next time
     }
     return pending[url];
