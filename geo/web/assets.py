@@ -27,6 +27,9 @@ VENDORED = [
 NPM_VENDORED = [
     ("leaflet.fullscreen", ["Control.FullScreen.js", "Control.FullScreen.css", "icon-fullscreen.svg"], "fullscreen"),
     ("leaflet-measure/dist", ["leaflet-measure.js", "leaflet-measure.css", "images"], "measure"),
+    # Not used by the app: the FastMarkerCluster baseline of bench/scale_browser.py (bench/cluster_page.py) draws offline.
+    ("leaflet.markercluster/dist", ["leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"],
+     "markercluster"),
 ]
 
 
