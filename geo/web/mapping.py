@@ -382,6 +382,7 @@ def _dataset_key(gdf) -> str:
 
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
     import shapely
 
     digest = hashlib.sha256()
@@ -396,8 +397,15 @@ def _dataset_key(gdf) -> str:
             digest.update(pd.util.hash_pandas_object(values.astype(str), index=False).values.tobytes())
             continue
         for chunk in (held.chunks if isinstance(held, pa.ChunkedArray) else [held]):
-            digest.update(f"{chunk.type}|{chunk.offset}|{len(chunk)}|".encode("utf-8"))
-            for buffer in chunk.buffers():
+            # The content, not how it is held: a table just parsed and the same table read back from the
+            # parsed-file cache differ in their buffers (an all-valid bitmap or none; whatever bytes sit under
+            # a null), and must be one data set. So: which rows are null, then the other values packed.
+            digest.update(f"{chunk.type}|{len(chunk)}|{chunk.null_count}|".encode("utf-8"))
+            if chunk.null_count or chunk.offset:
+                valid = pc.is_valid(chunk)
+                digest.update(valid.buffers()[1])
+                chunk = chunk.filter(valid)
+            for buffer in chunk.buffers()[1:]:  # not the validity bitmap: said above
                 digest.update(b"-" if buffer is None else buffer)
     digest.update(b"".join(w or b"" for w in shapely.to_wkb(gdf.geometry.values)))
     return digest.hexdigest()[:20]
