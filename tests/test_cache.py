@@ -120,5 +120,10 @@ def test_a_file_opened_from_the_cache_reuses_the_map_data_published_for_it(cache
     static = tmp_path / "static"
     parsed, _ = cache.read_events_cached(events_file, on_bad_rows="skip")
     again, _ = cache.read_events_cached(events_file, on_bad_rows="skip")
-    assert publish_events(parsed, static) == publish_events(again, static)
+    # ... and a big file comes back in chunks, one per row group: the same data set again.
+    import geopandas as gpd
+
+    parsed.to_parquet(tmp_path / "chunked.parquet", row_group_size=2)
+    chunked = gpd.read_parquet(tmp_path / "chunked.parquet")
+    assert publish_events(parsed, static) == publish_events(again, static) == publish_events(chunked, static)
     assert len([p for p in (static / "cache" / "events").iterdir() if not p.name.startswith(".")]) == 1

@@ -396,17 +396,18 @@ def _dataset_key(gdf) -> str:
         except (pa.ArrowException, TypeError, ValueError):  # lists or objects from a GeoJSON: as their text
             digest.update(pd.util.hash_pandas_object(values.astype(str), index=False).values.tobytes())
             continue
-        for chunk in (held.chunks if isinstance(held, pa.ChunkedArray) else [held]):
-            # The content, not how it is held: a table just parsed and the same table read back from the
-            # parsed-file cache differ in their buffers (an all-valid bitmap or none; whatever bytes sit under
-            # a null), and must be one data set. So: which rows are null, then the other values packed.
-            digest.update(f"{chunk.type}|{len(chunk)}|{chunk.null_count}|".encode("utf-8"))
-            if chunk.null_count or chunk.offset:
-                valid = pc.is_valid(chunk)
-                digest.update(valid.buffers()[1])
-                chunk = chunk.filter(valid)
-            for buffer in chunk.buffers()[1:]:  # not the validity bitmap: said above
-                digest.update(b"-" if buffer is None else buffer)
+        # The content, not how it is held: a table just parsed and the same table read back from the parsed-file
+        # cache differ in their buffers (one chunk or one per row group; an all-valid bitmap or none; whatever
+        # bytes sit under a null), and must be one data set. So: one chunk, which rows are null, then the other
+        # values packed.
+        chunk = held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
+        digest.update(f"{chunk.type}|{len(chunk)}|{chunk.null_count}|".encode("utf-8"))
+        if chunk.null_count or chunk.offset:
+            valid = pc.is_valid(chunk)
+            digest.update(valid.buffers()[1])
+            chunk = chunk.filter(valid)
+        for buffer in chunk.buffers()[1:]:  # not the validity bitmap: said above
+            digest.update(b"-" if buffer is None else buffer)
     digest.update(b"".join(w or b"" for w in shapely.to_wkb(gdf.geometry.values)))
     return digest.hexdigest()[:20]
 
