@@ -84,6 +84,22 @@ def store_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgis_server").new_database()
 
 
+@pytest.fixture(autouse=True)
+def patient_expect(request):
+    """A browser test's waits span Streamlit reruns and the map's redraw: on a loaded machine that takes longer
+    than Playwright's 5 s default, so every ``expect`` waits as long as the map may (test_browser's
+    MAP_TIMEOUT_MS). Only a failing check waits that long."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    from playwright.sync_api import expect
+    from test_browser import MAP_TIMEOUT_MS
+
+    expect.set_options(timeout=MAP_TIMEOUT_MS)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture(scope="session")
 def postgis_server():
     """A throwaway PostgreSQL + PostGIS server for the session (tests/pgserver.py). Without one the PostGIS

@@ -210,11 +210,19 @@ def test_playback_advances_the_window_and_the_link(session):
     page = session.open("/?start=2021-02-01&end=2021-02-07&play_speed=0.5")
     session.showing(0, 4)
     frame = session.map_frame(".leaflet-container")
+    # Pressed as a person would: once the whole page is there (the map's first report has redrawn it).
+    expect(page.get_by_role("button", name=re.compile("Prepare download"))).to_be_visible(timeout=MAP_TIMEOUT_MS)
     page.evaluate(RECORD_URLS)
     page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=MAP_TIMEOUT_MS)
     # A week a step, half a second a step (or as fast as the page runs again): the window and the link move on.
-    page.wait_for_function("() => window.__urls.some(u => u.includes('start=2021-02-22&end=2021-02-28'))",
-                           timeout=MAP_TIMEOUT_MS)
+    try:
+        page.wait_for_function("() => window.__urls.some(u => u.includes('start=2021-02-22&end=2021-02-28'))",
+                               timeout=MAP_TIMEOUT_MS)
+    except Exception:
+        page.screenshot(path="/tmp/playback_fail.png")
+        raise AssertionError(f"playback stalled: links {page.evaluate('() => window.__urls')}, "
+                             f"page says {page.locator('body').inner_text()[:1500]!r}")
     assert "play=1" in page.url and "play_speed=0.5" in page.url
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=MAP_TIMEOUT_MS)

@@ -23,14 +23,6 @@ pytestmark = pytest.mark.browser
 TOP_BAR_PX = 60
 
 
-@pytest.fixture(autouse=True)
-def patient_expect():
-    """Every wait here spans a Streamlit rerun: on a loaded machine that takes longer than Playwright's 5 s."""
-    expect.set_options(timeout=MAP_TIMEOUT_MS)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 def map_frame_element(page):
     """The map's iframe element, once the events are drawn in it."""
     frame = frame_with(page, "path.strikemap-event")
