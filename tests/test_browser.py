@@ -129,6 +129,12 @@ class Session:
     def showing(self, shown: int, total: int):
         expect(self.page.get_by_text(f"Showing {shown} of {total} events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
 
+    def whole_page(self):
+        """Wait until the rest of the page is drawn (after the map's first report: PageState.first_draw), as a
+        person sees it before pressing anything: a press during that rerun can be superseded by it."""
+        expect(self.page.get_by_role("button", name=re.compile("Prepare download"))).to_be_visible(
+            timeout=MAP_TIMEOUT_MS)
+
     def assert_clean(self, allowed_abort=None, allowed_console=None):
         """No page errors; no console errors; nothing but the app's own server contacted."""
         aborted = [u for u in self.aborted if not (allowed_abort and allowed_abort(u))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -254,3 +255,21 @@ def test_an_unknown_suffix_and_format_are_named(tmp_path):
         read_events(sheet)
     with pytest.raises(EventDataError, match="unknown import format 'shp'"):
         read_events(sheet, "shp")
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeffa,b,c\n1,,\"two\nlines\"\n\n2,NA,\"\"\n",        # a BOM, blank cells, a quoted line break, a blank line
+    "a;b\nnull;N/A\nnan;  spaced  \n",                       # what other readers take for missing stays text
+    "a,b\n1,2\n3\n",                                         # a short row: pandas' reading (missing cell) kept
+    "a,a,b\n1,2,3\n",                                        # a repeated column name: pandas' renaming kept
+    "a,b\n\"x,y\",\u00e9\u062f\n",                           # a quoted separator, accents and Arabic
+])
+def test_a_csv_reads_as_pandas_reads_it(tmp_path, text):
+    """Arrow's fast reader (geo.io.read._read_csv_arrow) gives exactly pandas' table, or leaves it to pandas."""
+    from geo.io.read import read_csv_table
+
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    sep = ";" if text.startswith("a;") else ","
+    expected = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(read_csv_table(path), expected)

