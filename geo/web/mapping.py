@@ -583,9 +583,9 @@ def _write_details(frame, folder: str) -> None:
 
     for n in range(0, max(len(objects), 1), DETAILS_CHUNK):
         chunk = objects.slice(n, DETAILS_CHUNK)
-        text = "[" + (join_texts(chunk, ",") if len(chunk) else "") + "]"
-        with open(os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"), "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"), "wb") as fh:
+            # Arrow's UTF-8 bytes as they are: no Python string made and encoded again
+            fh.write(b"[" + (join_texts(chunk, ",", as_bytes=True) if len(chunk) else b"") + b"]")
 
 
 def popup_table(frame, typed: bool = False):
