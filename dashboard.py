@@ -407,8 +407,11 @@ def edit_panel(page: PageState, access: Access, dataset: Dataset, events, event_
     # Always open, so its identity never changes between runs: an expander whose ``expanded`` flips collapses, and
     # would hide the message under the button just pressed.
     with st.expander(f"Edit {event_id} and see its history", expanded=True):
+        # The report of the last save or undo has a place of its own in every run, so what follows keeps its
+        # place: the undo box drawn after an undo replaces the one before it, never lands beside it.
+        report = st.empty()
         if page.edit_report is not None:
-            st.success(page.edit_report)
+            report.success(page.edit_report)
             del page.edit_report
         if not dataset.editable:
             st.caption("The bundled data set is read-only: the curated file is never rewritten. An editable copy "
