@@ -220,7 +220,6 @@ def test_playback_advances_the_window_and_the_link(session):
         page.wait_for_function("() => window.__urls.some(u => u.includes('start=2021-02-22&end=2021-02-28'))",
                                timeout=MAP_TIMEOUT_MS)
     except Exception:
-        page.screenshot(path="/tmp/playback_fail.png")
         raise AssertionError(f"playback stalled: links {page.evaluate('() => window.__urls')}, "
                              f"page says {page.locator('body').inner_text()[:1500]!r}")
     assert "play=1" in page.url and "play_speed=0.5" in page.url
