@@ -9,6 +9,7 @@ Every filter lives in the URL (``geo.web.filters.Filters``), so a link reproduce
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 
@@ -35,7 +36,8 @@ from geo.io.read import problems_table
 from geo.web.filters import MULTI, MapView, SearchIndex, apply_filters, facet_values
 from geo.web.identity import SIGN_IN, Access, Drafts, identify, login_provider
 from geo.web.mapping import (OFFLINE_BASEMAP, ONLINE_BASEMAPS, base_map, bounds_of, country_codes,
-                         events_feature_group, layer_control, mark_in_use, publish_events)
+                             details_ready, events_feature_group, layer_control, mark_in_use, publish_details,
+                             publish_events)
 from geo.web.page_state import (OFFLINE_TILES, TABLE_LIMIT, PageState, Playback, fatalities_top,
                                 timeline_bounds, weekly_counts)
 
@@ -139,6 +141,18 @@ def published_url(key: str, stamp) -> str:
         _published.clear()  # the files were removed (pruned after a long idle spell, `make clean`): publish again
         url = _published(key, stamp)
     return url
+
+
+def publish_popups(events_key: tuple, first_draw: bool) -> None:
+    """The popup fields of the data set (``publish_details``). 1,000,000 events' take ~7 s and the map's first
+    draw needs none of them, so the first run writes them after the map (the map, told they are not there yet,
+    says "being prepared", and the run its report starts draws it again knowing they are); any later run that
+    finds them missing (another data set opened) writes them before the map, so it never waits for a rerun."""
+    url = published_url(*events_key)
+    if not details_ready(url):
+        # Said only below the map: a spinner above it would take the map's place in its container and remount it.
+        with st.spinner("Preparing the events' popups…") if first_draw else contextlib.nullcontext():
+            publish_details(cached_events(*events_key), url)
 
 
 # ------------------------------------------------------------------ page state and the link
@@ -780,11 +794,14 @@ def main() -> None:
     page.select_pending(table_rows["event_id_cnty"])  # a Series: read only when an edit waits
     selected = page.selected_row(len(table_rows))
     focus_id = None if selected is None else table_rows.iloc[selected]["event_id_cnty"]
+    if rest:
+        publish_popups((dataset.key, stamp), first_draw=False)
     with map_box:
         event_map((dataset.key, stamp), events, shown, table_rows["event_id_cnty"], focus_id)
     list_unplaced(shown)
     if not rest:
         st.fragment(rest_fallback, run_every=REST_FALLBACK_S)()
+        publish_popups((dataset.key, stamp), first_draw=True)
         playback_timer(page, playback_status)
         return
     with chart_box:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from geo.web.page_state import PageState
-from geo.web.mapping import CORE_FILE, read_core
+from geo.web.mapping import CORE_FILE, read_core, read_details
 
 APP = str(ROOT / "dashboard.py")
 
@@ -135,7 +135,7 @@ def test_hostile_notes_never_reach_the_page_as_code(monkeypatch, events_csv):
     assert "</script" not in script and "<img" not in script and "alert" not in script
     # The text travels as JSON data, fetched and put on the page with textContent by events.js.
     folder = ROOT / "static" / layer_options(app)["url"].removeprefix("/app/static/")
-    details = json.loads((folder / "details-0.json").read_text(encoding="utf-8"))
+    details = read_details(folder)  # written after the first draw, in the same run
     assert details[0]["notes"] == hostile
 
 

@@ -306,7 +306,7 @@ def test_a_table_read_back_from_parquet_in_chunks_is_written_the_same(bundled, t
     """The parsed-events cache reads a million rows back as Arrow columns in several chunks (row groups):
     GeoJSON, downloads and the map's popup files come out exactly as from the table in one piece."""
     from geo.io.export import export_bytes
-    from geo.web.mapping import publish_events
+    from geo.web.mapping import DETAILS_DIR, publish_details, publish_events
 
     bundled.to_parquet(tmp_path / "chunked.parquet", row_group_size=1)
     chunked = gpd.read_parquet(tmp_path / "chunked.parquet")
@@ -315,5 +315,7 @@ def test_a_table_read_back_from_parquet_in_chunks_is_written_the_same(bundled, t
     assert export_bytes(chunked, "geojson")[0] == export_bytes(bundled, "geojson")[0]
     one = publish_events(bundled, static_dir=tmp_path / "one")
     many = publish_events(chunked, static_dir=tmp_path / "many")
-    read = lambda root, url: (root / url.removeprefix("/app/static/") / "details-0.json").read_text(encoding="utf-8")
+    publish_details(bundled, one, static_dir=tmp_path / "one")
+    publish_details(chunked, many, static_dir=tmp_path / "many")
+    read = lambda root, url: (root / url.removeprefix("/app/static/") / DETAILS_DIR / "details-0.json").read_bytes()
     assert read(tmp_path / "many", many) == read(tmp_path / "one", one)

@@ -54,7 +54,7 @@ from geo.io.export import to_csv, to_geojson, write_events
 from geo.reports.extract import MAX_REPORT_CHARS, ExtractError, extract_events
 from geo.geocoding.resolve import resolve_mention
 from geo.io.importers import IMPORT_FORMATS, import_with_summary
-from geo.web.mapping import events_feature_group, publish_events, read_core
+from geo.web.mapping import events_feature_group, publish_details, publish_events, read_core, read_details
 from geo.geocoding.resolution import Resolution
 
 from conftest import ROOT
@@ -747,7 +747,8 @@ def test_data_text_reaches_the_map_as_data_never_as_markup(tmp_path, ids, text):
         # The published files are JSON data that decode to the very same text.
         published = folder / url.removeprefix("/app/static/")
         core = read_core(published)
-        details = json.loads((published / "details-0.json").read_text(encoding="utf-8"))
+        assert publish_details(events, url, static_dir=folder)
+        details = read_details(published)
         assert core["ids"] == ids
         assert [d["notes"] for d in details] == [text] * len(ids)
         assert [d["location_mention"] for d in details] == [text] * len(ids)

@@ -14,8 +14,8 @@ import pytest
 
 from geo.io.events import load_events
 from geo.web import mapping
-from geo.web.mapping import (CORE_FILE, PUBLISHED_DIR, PUBLISHED_KEEP, PUBLISHED_LEASE_S, mark_in_use, publish_events,
-                              read_core)
+from geo.web.mapping import (CORE_FILE, DETAILS_DIR, PUBLISHED_DIR, PUBLISHED_KEEP, PUBLISHED_LEASE_S, details_ready,
+                              mark_in_use, publish_details, publish_events, read_core, read_details)
 
 from conftest import ROOT
 
@@ -87,6 +87,29 @@ def test_equal_content_is_one_folder_written_once(tmp_path, events):
     assert publish_events(variant(events, 1), static_dir=tmp_path) != url  # different content: its own folder
 
 
+def test_popup_details_come_after_the_map_data_whole_and_once(tmp_path, events):
+    """The map draws from the core alone; the popup fields follow (after the first draw), in their own folder
+    that appears whole, is written once whoever asks again, and says whether the data set is still there."""
+    url = publish_events(events, static_dir=tmp_path)
+    assert not details_ready(url, static_dir=tmp_path)
+    assert sorted(p.name for p in folder(tmp_path, url).iterdir()) == [".used", CORE_FILE]
+    assert publish_details(events, url, static_dir=tmp_path)
+    assert details_ready(url, static_dir=tmp_path)
+    details = read_details(folder(tmp_path, url))
+    assert [d["event_id_cnty"] for d in details] == list(events["event_id_cnty"])
+    written = (folder(tmp_path, url) / DETAILS_DIR / "details-0.json").stat()
+    assert publish_details(events.copy(), url, static_dir=tmp_path)  # another server, the same data set
+    again = (folder(tmp_path, url) / DETAILS_DIR / "details-0.json").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)  # not rewritten
+    assert not any(p.name.startswith(".") for p in (tmp_path / PUBLISHED_DIR).iterdir() if p.is_dir())
+    import shutil
+
+    shutil.rmtree(folder(tmp_path, url))  # pruned: nothing is written into a folder that is gone
+    assert not publish_details(events, url, static_dir=tmp_path)
+    assert not folder(tmp_path, url).exists()
+    assert not publish_details(events, "/app/static/vendor/leaflet", static_dir=tmp_path)  # only data sets
+
+
 def test_two_processes_publishing_at_once_leave_whole_data_sets(tmp_path):
     """Two servers (processes, as from two checkouts sharing static/) publish the same and different data at once."""
     script = f"""
@@ -94,12 +117,14 @@ import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
 from pathlib import Path
 from geo.io.events import load_events
-from geo.web.mapping import publish_events
+from geo.web.mapping import publish_details, publish_events
 events = load_events(Path({str(ROOT)!r}) / "data" / "events.csv")
 for n in range(6):
     copy = events.copy()
     copy.loc[copy.index[0], "notes"] = f"edit number {{n % 3}} " + sys.argv[1] * (n >= 3)
-    print(publish_events(copy, static_dir=Path(sys.argv[2])), flush=True)
+    url = publish_events(copy, static_dir=Path(sys.argv[2]))
+    assert publish_details(copy, url, static_dir=Path(sys.argv[2]))
+    print(url, flush=True)
 """
     runs = [subprocess.Popen([sys.executable, "-c", script, name, str(tmp_path)], stdout=subprocess.PIPE, text=True)
             for name in ("a", "b")]
@@ -108,7 +133,8 @@ for n in range(6):
     assert urls[0][:3] == urls[1][:3]  # the same content: the same folder for both
     for url in urls[0] + urls[1]:
         files = sorted(p.name for p in folder(tmp_path, url).iterdir())
-        assert files == [".used", CORE_FILE, "details-0.json"], files
+        assert files == [".used", CORE_FILE, DETAILS_DIR], files
+        assert len(read_details(folder(tmp_path, url))) == 4
         assert len(read_core(folder(tmp_path, url))["ids"]) == 4
 
 

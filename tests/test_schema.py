@@ -174,13 +174,14 @@ def layer_options(group) -> dict:
 
 
 def test_popup_fields_reach_the_javascript_and_the_published_data(tmp_path):
-    from geo.web.mapping import events_feature_group, publish_events
+    from geo.web.mapping import events_feature_group, publish_details, publish_events, read_details
 
     events = load_events(ROOT / "data" / "events.csv")
     url = publish_events(events, static_dir=tmp_path)
     options = layer_options(events_feature_group(events, events, url))
     assert options["fields"] == [list(f) for f in POPUP_FIELDS]
-    details = json.loads((tmp_path / url.removeprefix("/app/static/") / "details-0.json").read_text(encoding="utf-8"))
+    assert publish_details(events, url, static_dir=tmp_path)
+    details = read_details(tmp_path / url.removeprefix("/app/static/"))
     first = details[0]
     assert set(first) == {f[0] for f in POPUP_FIELDS}
     assert first["event_id_cnty"] == "SM-SYR-2021-0001"
@@ -260,7 +261,7 @@ from streamlit.testing.v1 import AppTest
 from geo.io.events import load_events
 from geo.io.export import to_csv, to_geojson
 from geo.store.event_store import EVENTS, open_store
-from geo.web.mapping import events_feature_group, publish_events
+from geo.web.mapping import events_feature_group, publish_details, publish_events, read_details
 
 out = {}
 scratch = Path(tempfile.mkdtemp())
@@ -290,7 +291,8 @@ url = publish_events(events, static_dir=scratch / "static")
 group = events_feature_group(events, events, url)
 (layer,) = group._children.values()
 out["popup_fields"] = json.loads(layer.options_json)["fields"]
-details = json.loads((scratch / "static" / url.removeprefix("/app/static/") / "details-0.json").read_text())
+publish_details(events, url, static_dir=scratch / "static")
+details = read_details(scratch / "static" / url.removeprefix("/app/static/"))
 out["popup_values"] = [d["demo_aircraft"] for d in details]
 
 geojson = json.loads(to_geojson(events))
@@ -351,9 +353,23 @@ def test_events_js_shows_the_schema_popup_fields_in_order():
     assert _popup_lines({**details, "source_url": "javascript:alert(1)"})[-1] == "Source link: javascript:alert(1)"
 
 
-def _popup_lines(details: dict) -> list[str]:
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_a_popup_opened_before_its_details_are_written_says_so_then_fills():
+    """The map is drawn before the popup fields are written (geo.web.mapping.publish_details): a popup opened
+    then says they are being prepared and fetches nothing, and fills when the next draw says they are there."""
+    from geo.web.mapping import popup_table
+
+    details = popup_table(load_events(ROOT / "data" / "events.csv")).iloc[0].to_dict()
+    seen = _popup_lines(details, late=True)
+    assert seen["before"]["text"] == "Details are being prepared\u2026"
+    assert seen["before"]["fetched"] == ["/x/core.json.gz"]  # no request for files not there yet (no 404)
+    assert seen["lines"] == _popup_lines(details)
+    assert seen["fetched"][-1] == "/x/details/details-0.json"
+
+
+def _popup_lines(details: dict, late: bool = False):
     harness = ROOT / "tests" / "js" / "popup_harness.js"
     result = subprocess.run([shutil.which("node"), str(harness), str(ROOT / "geo" / "web" / "js" / "events.js"),
-                             json.dumps(POPUP_FIELDS), json.dumps(details, default=str)],
+                             json.dumps(POPUP_FIELDS), json.dumps(details, default=str)] + (["late"] if late else []),
                             capture_output=True, text=True, timeout=30, check=True)
     return json.loads(result.stdout)

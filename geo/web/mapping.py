@@ -54,7 +54,10 @@ ONLINE_BASEMAPS = {
 # Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/ (see publish_events).
 PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
-PUBLISHED_LAYOUT = 2  # the files' layout: part of the fingerprint, so another version never reuses them
+# The popup fields, in their own subfolder of a published data set, written after the map's first draw
+# (publish_details): the map draws from CORE_FILE alone, and 1,000,000 events' details take ~7 s to write.
+DETAILS_DIR = "details"
+PUBLISHED_LAYOUT = 3  # the files' layout: part of the fingerprint, so another version never reuses them
 # What the map draws from, stored gzip-compressed once: Streamlit's static route gzips every other answer anew
 # at level 9 on each request (0.16 s at 100,000 events, ~1.6 s at 1,000,000), but never an application/gzip
 # file; the page unpacks it with the browser's own DecompressionStream (geo/web/js/preload.js).
@@ -364,13 +367,14 @@ class EventLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, dataset_url: str, mask: str, count: int, shapes: bool = True, focus_id: str | None = None):
+    def __init__(self, dataset_url: str, mask: str, count: int, shapes: bool = True, focus_id: str | None = None,
+                 details_ready: bool = True):
         super().__init__()
         self._name = "EventLayer"
         self.count = count
         self.options_json = safe_json({
             "url": dataset_url, "mask": mask, "count": count, "shapes": bool(shapes), "focus": focus_id,
-            "core": CORE_FILE, "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS,
+            "core": CORE_FILE, "details": DETAILS_DIR if details_ready else None, "chunk": DETAILS_CHUNK, "svgLimit": SVG_LIMIT, "fields": POPUP_FIELDS,
             "styles": {str(k): v for k, v in PRECISION_STYLE.items()},
         })
 
@@ -413,15 +417,15 @@ def _dataset_key(gdf) -> str:
 
 
 def publish_events(gdf, static_dir=None) -> str:
-    """Write every event once as static files the map fetches; returns their URL folder.
+    """Write every event once as static files the map draws from; returns their URL folder.
 
-    ``CORE_FILE`` (ids, precision, radius, point, and outlines of non-point shapes) is what the map
-    draws from; ``details-N.json`` hold the popup fields, ``DETAILS_CHUNK`` rows a file. Written into a
-    temporary folder renamed into place, so a reader never sees half a data set.
+    ``CORE_FILE`` holds ids, precision, radius, point, and outlines of non-point shapes; the popup fields
+    come later, from ``publish_details``. Written into a temporary folder renamed into place, so a reader never
+    sees half a data set.
 
     Several servers (several dashboards on one store, or checkouts sharing one ``static/``) share the folder
     safely: a data set's folder is named by its content's fingerprint, so equal content is one folder and
-    different content never lands in another's; a folder in place is never rewritten; and old data sets are
+    different content never lands in another's; a file in place is never rewritten; and old data sets are
     pruned only when no server has drawn them for ``PUBLISHED_LEASE_S`` (a draw renews the lease when it is
     older than ``PUBLISHED_RENEW_S``: ``mark_in_use``), under a lock that keeps a prune and a server taking a
     data set into use apart.
@@ -442,7 +446,7 @@ def publish_events(gdf, static_dir=None) -> str:
         return url
     staging = tempfile.mkdtemp(dir=root, prefix=f".{key}-")
     try:
-        _write_dataset(gdf, staging)
+        _write_core(gdf, staging)
         with _lock(root, exclusive=False):
             try:
                 os.rename(staging, target)
@@ -457,15 +461,60 @@ def publish_events(gdf, static_dir=None) -> str:
     return url
 
 
+def publish_details(gdf, url: str, static_dir=None) -> bool:
+    """Write the popup fields of the data set published at ``url`` (``publish_events(gdf)``' answer) into its
+    ``DETAILS_DIR``: ``details-N.json``, ``DETAILS_CHUNK`` rows a file. Called once the map has drawn (they are
+    needed only when a popup opens); until then the map says "being prepared" and fetches nothing.
+
+    A temporary folder renamed into place, so a reader never sees half of them; a server that finds them
+    written (by itself or another server) writes nothing. Answers whether they are in place now (False: the
+    data set itself is gone, pruned or removed: it is published again on the next draw)."""
+    import os
+    import shutil
+    import tempfile
+
+    folder = _published_folder(url, static_dir)
+    if folder is None or not (folder / CORE_FILE).exists():
+        return False
+    if (folder / DETAILS_DIR).is_dir():
+        return True
+    staging = tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-{DETAILS_DIR}-")
+    try:
+        _write_details(gdf.reset_index(drop=True), staging)
+        os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide the files from a server run by another user
+        with _lock(folder.parent, exclusive=False):  # no prune in between: the folder is there or gone
+            if (folder / CORE_FILE).exists():
+                try:
+                    os.rename(staging, folder / DETAILS_DIR)
+                except OSError:  # another server wrote the same files first
+                    pass
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging, ignore_errors=True)
+    return (folder / DETAILS_DIR).is_dir()
+
+
+def details_ready(url: str, static_dir=None) -> bool:
+    """Whether the popup fields of the data set at ``url`` are written (``publish_details``)."""
+    folder = _published_folder(url, static_dir)
+    return folder is not None and (folder / DETAILS_DIR).is_dir()
+
+
+def _published_folder(url: str, static_dir=None):
+    """The folder of a published data set's ``url``, or None for an address that is not one."""
+    from .. import config
+
+    relative = url.removeprefix(config.STATIC_URL + "/")
+    if not relative.startswith(PUBLISHED_DIR + "/") or "/" in relative.removeprefix(PUBLISHED_DIR + "/"):
+        return None
+    return (static_dir or config.STATIC_DIR) / relative
+
+
 def mark_in_use(url: str, static_dir=None) -> bool:
     """Renew the lease of the published data set at ``url`` (``publish_events``' answer) as the map draws it;
     False if its files are gone (pruned after a long idle spell, or ``make clean``): publish it again."""
-    from .. import config
-
-    static_dir = static_dir or config.STATIC_DIR
-    relative = url.removeprefix(config.STATIC_URL + "/")
-    folder = static_dir / relative
-    if not relative.startswith(PUBLISHED_DIR + "/") or not folder.parent.is_dir():
+    folder = _published_folder(url, static_dir)
+    if folder is None or not folder.parent.is_dir():
         return False
     return _take_into_use(folder.parent, folder.name)
 
@@ -544,8 +593,15 @@ def read_core(folder) -> dict:
     return json.loads(gzip.decompress((Path(folder) / CORE_FILE).read_bytes()))
 
 
-def _write_dataset(gdf, folder: str) -> None:
-    """``CORE_FILE`` and details-N.json of ``publish_events``, built column-wise (100,000 rows in ~2 s)."""
+def read_details(folder, chunk: int = 0) -> list[dict]:
+    """A published data set's popup fields (in ``folder``), ``chunk``'s rows, as the map reads them."""
+    from pathlib import Path
+
+    return json.loads((Path(folder) / DETAILS_DIR / f"details-{chunk}.json").read_bytes())
+
+
+def _write_core(gdf, folder: str) -> None:
+    """``CORE_FILE`` of ``publish_events``, built column-wise."""
     import os
 
     import shapely
@@ -563,7 +619,6 @@ def _write_dataset(gdf, folder: str) -> None:
     _json_dump({"ids": column(ID_COLUMN), "precision": column("geo_precision"),
                 "radius": column("radius_km"), "lat": column("latitude"), "lon": column("longitude"),
                 "outlines": outlines}, os.path.join(folder, CORE_FILE), compressed=True)
-    _write_details(frame, folder)
 
 
 def _write_details(frame, folder: str) -> None:
@@ -756,8 +811,10 @@ def layer_control() -> folium.LayerControl:
 def events_feature_group(all_events, shown, dataset_url: str, shapes: bool = True,
                          focus_id: str | None = None) -> folium.FeatureGroup:
     """What changes with the filters, passed to st_folium as ``feature_group_to_add``: which rows of
-    the published data set (``publish_events(all_events)``) to draw."""
+    the published data set (``publish_events(all_events)``) to draw, and whether their popup fields are
+    written yet (``publish_details``)."""
     group = folium.FeatureGroup(name="Events")
     drawable = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
-    EventLayer(dataset_url, shown_mask(all_events, drawable), len(drawable), shapes, focus_id).add_to(group)
+    EventLayer(dataset_url, shown_mask(all_events, drawable), len(drawable), shapes, focus_id,
+               details_ready(dataset_url)).add_to(group)
     return group

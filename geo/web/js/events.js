@@ -3,15 +3,18 @@
  * The whole events table is published once as static files (geo.mapping.publish_events):
  *   core.json.gz     ids, precision, radius_km, lat, lon, and the outline of every non-point event (gzip; its
  *                    name comes in the options as o.core: geo.web.mapping.CORE_FILE)
- *   details-N.json   the popup text of rows N*chunk .. (N+1)*chunk-1, fetched when a popup opens
- *                    (one key per popup field; the fields, their labels and order come in the options)
+ *   details/details-N.json   the popup text of rows N*chunk .. (N+1)*chunk-1, fetched when a popup opens
+ *                    (one key per popup field; the fields, their labels and order come in the options).
+ *                    Written after the map's first draw (geo.web.mapping.publish_details): until a draw's
+ *                    options say they are there (o.details, their folder's name), a popup says they are being
+ *                    prepared and waits, and nothing is fetched that is not there yet.
  * Each Streamlit rerun passes only a bit mask of the rows to show, so a filter change redraws from
  * data the page already holds. Large selections draw on one canvas; small ones as SVG paths.
  * Everything from the data reaches the page through textContent: it is never parsed as HTML.
  */
 (function () {
   "use strict";
-  var datasets = {}, chunks = {}, broughtIntoView = null;
+  var datasets = {}, chunks = {}, detailsFolders = {}, broughtIntoView = null;
 
   /* A row newly chosen in the table: scroll the page so the whole map is on screen (the table sits below it),
    * clear of Streamlit's top bar. Once per choice, so a later rerun never yanks the page back to the map. */
@@ -40,9 +43,25 @@
     return remembered(datasets, url, url + "/" + file);
   }
 
+  /* The folder of a data set's popup fields, once a draw has said it is written: a promise kept until then. */
+  function detailsFolder(url) {
+    if (!detailsFolders[url]) {
+      var waiting = {};
+      waiting.promise = new Promise(function (resolve) { waiting.resolve = resolve; });
+      detailsFolders[url] = waiting;
+    }
+    return detailsFolders[url];
+  }
+
+  function detailsWritten(url) {
+    return detailsFolders[url] !== undefined && detailsFolders[url].written;
+  }
+
   function details(url, index, size) {
     var n = Math.floor(index / size), key = url + "#" + n;
-    return remembered(chunks, key, url + "/details-" + n + ".json").then(function (rows) {
+    return detailsFolder(url).promise.then(function (folder) {
+      return remembered(chunks, key, url + "/" + folder + "/details-" + n + ".json");
+    }).then(function (rows) {
       return rows[index - n * size];
     });
   }
@@ -86,7 +105,8 @@
 
   /* An event's popup content: "Loading…", filled when its details arrive (then ``resized()``). */
   function popupBox(index, o, resized) {
-    var box = text("div", "Loading\u2026", "strikemap-popup");
+    var box = text("div", detailsWritten(o.url) ? "Loading\u2026" : "Details are being prepared\u2026",
+                   "strikemap-popup");
     details(o.url, index, o.chunk).then(function (p) {
       fill(box, p, o);
       if (resized) resized();
@@ -188,6 +208,11 @@
   });
 
   function draw(group, o) {
+    if (o.details) {  // the popup fields are written: popups waiting for them fetch them now
+      var folder = detailsFolder(o.url);
+      folder.written = true;
+      folder.resolve(o.details);
+    }
     core(o.url, o.core).then(function (data) {
       performance.mark("strikemap-data");
       var shown = isShown(o.mask), layers = [], rows = [];
