@@ -93,6 +93,39 @@ def test_bad_rows_get_specific_errors(events_csv, change, message):
     assert message in text and "row 4" in text and str(events_csv) in text
 
 
+NUMBER_TEXTS = ["1", "-1", "+1", "1.", ".5", "-.5", "00012", " 3 ", "\t3", "1e5", "1E-3", "inf", "NaN", "1,5", "abc",
+                "", "9007199254740993", "9007199254740992", "123456789012345", "1234567890123456", "0.1",
+                "0.30000000000000004", "34.123456789", "1_000", "\u0663", "1e400", "--1", "1.2.3", "0x10", "+.5", ".",
+                "Infinity", "12345678.1234567"]
+
+
+def test_numbers_in_a_file_read_as_pandas_reads_them():
+    """Number cells are parsed column-wise by Arrow where it reads them exactly as pandas does, and by pandas
+    otherwise: the same number (or none) for every text, whether held as Arrow text or Python objects."""
+    from geo.io.events import _numbers
+
+    for dtype in ("str", object):
+        texts = pd.Series(NUMBER_TEXTS + [None], dtype=dtype)
+        ours = _numbers(texts)
+        pandas = pd.to_numeric(texts, errors="coerce").astype(float)
+        pd.testing.assert_series_equal(ours, pandas, check_names=False)
+    pd.testing.assert_series_equal(_numbers(pd.Series([1, 2.5, None])), pd.Series([1.0, 2.5, float("nan")]))
+
+
+@pytest.mark.parametrize("value, accepted", [("9007199254740992", True), ("9007199254740994", False), ("1e20", False),
+                                             (" 3 ", True), ("3.", True), ("3.5", False), ("1e3", True)])
+def test_whole_number_cells_are_judged_by_their_value(events_csv, value, accepted):
+    frame = pd.read_csv(events_csv, dtype=str, keep_default_na=False)
+    frame.loc[2, ["fatalities_min", "fatalities_max"]] = ["0", value]
+    frame.to_csv(events_csv, index=False)
+    if accepted:
+        events = load_events(events_csv)
+        assert events["fatalities_max"].iloc[2] == int(float(value))
+    else:
+        with pytest.raises(EventDataError, match="fatalities_max"):
+            load_events(events_csv)
+
+
 def test_missing_columns_and_garbage_files(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("foo,bar\n1,2\n", encoding="utf-8")

@@ -67,6 +67,36 @@ def row_label(frame: pd.DataFrame, index: int, unit: str) -> str:
     return RowProblem("", index, unit, "", None, "", _event_id(frame, index)).label
 
 
+# Number text Arrow's parser reads exactly as pandas' does: at most 15 digits (so one correctly rounded step
+# from an exact whole number, as both parsers take it), no exponent, no spaces. Any other text is pandas'.
+_PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_PLAIN_NUMBER_CHARS = 15
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` as floats. Plain decimals (nearly every cell of a real file)
+    are parsed by Arrow, column-wise: at 1,000,000 rows pandas' row-by-row parse took ~2.4 s of the ~5 s check.
+    Whole numbers up to 15 digits are exact as floats; longer ones are pandas' (so 2**53 + 1 stays too large)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(values, from_pandas=True)
+        if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+            raise TypeError(text.type)
+        plain = pc.and_(pc.match_substring_regex(text, _PLAIN_NUMBER),
+                        pc.less_equal(pc.utf8_length(text), _PLAIN_NUMBER_CHARS)).fill_null(False)
+        parsed = pc.cast(pc.if_else(plain, text, pa.scalar(None, text.type)), pa.float64())
+    except (pa.ArrowException, TypeError, ValueError):  # numbers already, objects from a GeoJSON: pandas'
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    numbers = parsed.to_numpy(zero_copy_only=False)  # null (not plain) -> NaN
+    rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False) & values.notna().to_numpy())
+    if len(rest):
+        numbers[rest] = pd.to_numeric(values.iloc[rest], errors="coerce").astype(float).to_numpy()
+    return pd.Series(numbers, index=values.index)
+
+
 def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype(str).str.strip() == "")
 
@@ -131,7 +161,7 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     numbers = {}
     for column in INTEGER_COLUMNS:
         raw = frame[column]
-        number = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
+        number = _numbers(raw.where(~_blank(raw)))
         # "1e20" is whole, but no Int64 holds it: a count that large is a typo.
         too_large = number > MAX_WHOLE_NUMBER
         bad = ~_blank(raw) & (number.isna() | (number < 0) | (number % 1 != 0) | too_large)
@@ -157,7 +187,7 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
     for column in FLOAT_COLUMNS:  # latitude and longitude are checked together, below
         if column not in ("latitude", "longitude"):
             raw = frame[column]
-            numbers[column] = pd.to_numeric(raw.where(~_blank(raw)), errors="coerce")
+            numbers[column] = _numbers(raw.where(~_blank(raw)))
             bad = ~_blank(raw) & numbers[column].isna()
             complain(bad, column, lambda i, c=column: f"{name(c)} {frame.at[i, c]!r} is not a number")
     confidence = numbers["geo_confidence"]
@@ -166,8 +196,8 @@ def check_events(frame: pd.DataFrame, origin: str, unit: str = "row",
                                                   "is not a number from 0 to 1")
     numbers["geo_confidence"] = confidence.mask(outside)
     given = ~_blank(frame["latitude"]) | ~_blank(frame["longitude"])
-    lat = pd.to_numeric(frame["latitude"].where(given), errors="coerce")
-    lon = pd.to_numeric(frame["longitude"].where(given), errors="coerce")
+    lat = _numbers(frame["latitude"].where(given))
+    lon = _numbers(frame["longitude"].where(given))
     on_earth = lat.between(-90, 90) & lon.between(-180, 180)
     where = f"{name('latitude')}/{name('longitude')}"
     for index in frame.index[given & ~on_earth]:
