@@ -251,6 +251,7 @@ def _swapped_for_country(countries: pd.Series, lat: pd.Series, lon: pd.Series, u
     Only a swap that fits is reported: a point merely outside its country (a border event, a disputed
     area) is the source's word and stays. Countries the gazetteer does not know are not checked.
     """
+    import numpy as np
     import shapely
 
     from ..geocoding.gazetteer import load_gazetteer
@@ -269,7 +270,10 @@ def _swapped_for_country(countries: pd.Series, lat: pd.Series, lon: pd.Series, u
             continue
         shapely.prepare(outline)
         x, y = lon[rows].to_numpy(float), lat[rows].to_numpy(float)
-        fits = shapely.dwithin(outline, shapely.points(x, y), COUNTRY_SLACK_DEG)
+        # Points inside fit: only the others are made into points and measured (most rows of a file are inside).
+        fits = shapely.contains_xy(outline, x, y)
+        away = np.flatnonzero(~fits)
+        fits[away] = shapely.dwithin(outline, shapely.points(x[away], y[away]), COUNTRY_SLACK_DEG)
         swapped[rows] = ~fits & shapely.contains_xy(outline, y, x)
     return swapped
 
