@@ -142,6 +142,12 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _blank(series: pd.Series) -> pd.Series:
+    """Cells that are missing or only spaces. A number column is blank where it is missing, a text column
+    is stripped as it is: only other columns are made into text first (1,000,000 floats as text: ~1.5 s)."""
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.isna()
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
+        return (series.fillna("").str.strip() == "").astype(bool)
     return _as_text(series).str.strip() == ""
 
 
@@ -150,7 +156,9 @@ def _column(raw: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _given(raw: pd.DataFrame) -> pd.Series:
-    return ~_blank(_column(raw, "latitude")) & ~_blank(_column(raw, "longitude"))
+    """Rows with both coordinates."""
+    blank = lambda name: _blank(raw[name]) if name in raw else pd.Series(True, index=raw.index)
+    return ~blank("latitude") & ~blank("longitude")
 
 
 def _code_problems(codes: pd.Series, known: dict, column: str, frame: pd.DataFrame, name: str) -> list[RowProblem]:
