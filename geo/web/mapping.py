@@ -54,6 +54,7 @@ ONLINE_BASEMAPS = {
 # Published data sets live under static/<PUBLISHED_DIR>/<fingerprint>/ (see publish_events).
 PUBLISHED_DIR = "cache/events"
 DETAILS_CHUNK = 1000
+DETAILS_BATCH = 100 * DETAILS_CHUNK  # rows made into popup text at a time (a whole number of chunks)
 # The popup fields, in their own subfolder of a published data set, written after the map's first draw
 # (publish_details): the map draws from CORE_FILE alone, and 1,000,000 events' details take ~7 s to write.
 DETAILS_DIR = "details"
@@ -624,25 +625,24 @@ def _write_core(gdf, folder: str) -> None:
 def _write_details(frame, folder: str) -> None:
     """details-N.json: the popup fields (``popup_table``), ``DETAILS_CHUNK`` rows a file, written column-wise
     in Arrow (``geo.io.export.json_objects``: the same JSON, ~10x faster), or record by record for a table
-    that way does not cover."""
+    that way does not cover. ``DETAILS_BATCH`` rows at a time, so the server's memory holds one batch's text,
+    not a million rows' (~0.5 GB more at its peak)."""
     import os
 
-    from ..io.export import json_objects
+    from ..io.export import join_texts, json_objects
 
-    objects = json_objects(popup_table(frame, typed=True))
-    if objects is None:
-        records = popup_table(frame).to_dict("records")
-        for n in range(0, max(len(records), 1), DETAILS_CHUNK):
-            _json_dump(records[n:n + DETAILS_CHUNK], os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"))
-        return
-
-    from ..io.export import join_texts
-
-    for n in range(0, max(len(objects), 1), DETAILS_CHUNK):
-        chunk = objects.slice(n, DETAILS_CHUNK)
-        with open(os.path.join(folder, f"details-{n // DETAILS_CHUNK}.json"), "wb") as fh:
-            # Arrow's UTF-8 bytes as they are: no Python string made and encoded again
-            fh.write(b"[" + (join_texts(chunk, ",", as_bytes=True) if len(chunk) else b"") + b"]")
+    for start in range(0, max(len(frame), 1), DETAILS_BATCH):
+        batch = frame.iloc[start:start + DETAILS_BATCH]
+        objects = json_objects(popup_table(batch, typed=True))
+        for n in range(0, max(len(batch), 1), DETAILS_CHUNK):
+            path = os.path.join(folder, f"details-{(start + n) // DETAILS_CHUNK}.json")
+            if objects is None:
+                _json_dump(popup_table(batch.iloc[n:n + DETAILS_CHUNK]).to_dict("records"), path)
+                continue
+            chunk = objects.slice(n, DETAILS_CHUNK)
+            with open(path, "wb") as fh:
+                # Arrow's UTF-8 bytes as they are: no Python string made and encoded again
+                fh.write(b"[" + (join_texts(chunk, ",", as_bytes=True) if len(chunk) else b"") + b"]")
 
 
 def popup_table(frame, typed: bool = False):
