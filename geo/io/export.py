@@ -132,10 +132,37 @@ def join_texts(texts, separator: str, as_bytes: bool = False) -> str | bytes:
 def json_members(frame, columns):
     """The members of each row's JSON object (``"name":value,...``, without braces), the same text Python's
     ``json.dumps`` gives a record of Python values (``ensure_ascii=False``), built column by column: a list
-    of Arrow scalars (``"name":``, with the comma before each but the first) and arrays (the values) in turn,
-    for one ``binary_join_element_wise`` to join (empty for no columns); or None for a table it does not cover: a column of lists or objects, or of text Arrow will not
-    hold (a lone surrogate), a name that is not text, an infinite number (JSON has none: the caller's
-    record-by-record way refuses it, naming the problem).
+    of Arrow scalars (``"name":``, with the comma before each but the first) and arrays (the values,
+    ``json_values``) in turn, for one ``binary_join_element_wise`` to join (empty for no columns); or None for
+    a table it does not cover (see ``json_values``; also a name that is not text)."""
+    import pyarrow as pa
+
+    parts = []  # '"name":' texts and value arrays, in turn: joined in one pass
+    for column in columns:
+        if not isinstance(column, str):
+            return None
+        found = json_values(frame[column])
+        if found is None:
+            return None
+        parts += [pa.scalar(("," if parts else "") + json.dumps(column, ensure_ascii=False) + ":", pa.large_string()),
+                  found]
+    return parts
+
+
+def json_array(values) -> bytes | None:
+    """A column as the UTF-8 text of a JSON array, as ``json.dumps`` writes the list of its Python values
+    (``separators=(",", ":")``); None where ``json_values`` is."""
+    written = json_values(values)
+    if written is None:
+        return None
+    return b"[" + (join_texts(written, ",", as_bytes=True) if len(written) else b"") + b"]"
+
+
+def json_values(values):
+    """Each value of a column as JSON text, an Arrow array: the text Python's ``json.dumps`` gives it
+    (``ensure_ascii=False``); or None for a column it does not cover: lists or objects, text Arrow will not hold
+    (a lone surrogate), an infinite number (JSON has none: the caller's value-by-value way refuses it,
+    naming the problem).
 
     Text quoted (the few values with a quote, backslash or control character escaped by Python's JSON
     writer), whole numbers and true/false as such, numbers with a fraction as Python writes them (the
@@ -153,8 +180,7 @@ def json_members(frame, columns):
         held = pa.array(values, from_pandas=True, type=kind)
         return held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
 
-    def member(column, values):
-        """'"name":value' for each row, as an Arrow array."""
+    try:
         if is_float_dtype(values.dtype):
             numbers = values.to_numpy(dtype="float64", na_value=np.nan)
             if np.isinf(numbers).any():
@@ -163,14 +189,14 @@ def json_members(frame, columns):
             # gets Python's ".0", so it reads back as a number with a fraction.
             written = pc.cast(arrow(numbers), text)
             whole = pc.invert(pc.match_substring_regex(written, "[.eEn]"))
-            written = pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(written, pa.scalar(".0", text),
-                                                                                nothing), written), "null")
-        elif is_bool_dtype(values.dtype):
+            return pc.fill_null(pc.if_else(whole, pc.binary_join_element_wise(written, pa.scalar(".0", text),
+                                                                             nothing), written), "null")
+        if is_bool_dtype(values.dtype):
             flags = arrow(values, pa.bool_())
-            written = pc.fill_null(pc.if_else(flags, pa.scalar("true", text), pa.scalar("false", text)), "null")
-        elif is_integer_dtype(values.dtype):
-            written = pc.fill_null(pc.cast(arrow(values), text), "null")
-        elif is_string_dtype(values.dtype) and infer_dtype(values, skipna=True) in ("string", "empty"):
+            return pc.fill_null(pc.if_else(flags, pa.scalar("true", text), pa.scalar("false", text)), "null")
+        if is_integer_dtype(values.dtype):
+            return pc.fill_null(pc.cast(arrow(values), text), "null")
+        if is_string_dtype(values.dtype) and infer_dtype(values, skipna=True) in ("string", "empty"):
             strings = pc.cast(arrow(values, pa.string()), text)
             # A quote or backslash is escaped in Arrow; the rare control character by Python's JSON writer.
             if pc.any(pc.match_substring_regex(strings, r'["\\]')).as_py():
@@ -181,23 +207,10 @@ def json_members(frame, columns):
                 raw = pc.filter(arrow(values, pa.string()), control).to_pylist()
                 escaped = [json.dumps(v, ensure_ascii=False) for v in raw]
                 written = pc.replace_with_mask(written, control, pa.array(escaped, type=text))
-            written = pc.fill_null(written, "null")
-        else:
-            return None
-        return written
-
-    try:
-        parts = []  # '"name":' texts and value arrays, in turn: joined in one pass
-        for column in columns:
-            if not isinstance(column, str):
-                return None
-            found = member(column, frame[column])
-            if found is None:
-                return None
-            parts += [pa.scalar(("," if parts else "") + json.dumps(column, ensure_ascii=False) + ":", text), found]
+            return pc.fill_null(written, "null")
     except (pa.ArrowException, ValueError, TypeError, UnicodeError):
         return None
-    return parts
+    return None
 
 
 def _plain(value):
