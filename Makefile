@@ -45,7 +45,7 @@ postgis:
 	@compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql postgresql-postgis; }
 
 run: setup
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT)
+	$(VENV)/bin/python -m geo.web.serve dashboard.py --server.port $(PORT)
 
 test: setup chromium postgis
 	$(PY) -m pytest

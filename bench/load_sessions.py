@@ -165,7 +165,7 @@ def machine_cpu() -> tuple[float, float]:
 
 
 def server_pid() -> int | None:
-    """Our child running `streamlit run` (tests/appserver.py starts it with Popen from this process)."""
+    """Our child serving the dashboard (tests/appserver.py starts it with Popen from this process)."""
     table = proc_table()
     for pid, (ppid, *_rest) in table.items():
         if ppid != os.getpid():
@@ -174,7 +174,7 @@ def server_pid() -> int | None:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"streamlit" in b" ".join(cmdline) and b"run" in cmdline:
+        if b"--server.port" in cmdline:  # `python -m geo.web.serve dashboard.py --server.port N`
             return pid
     return None
 

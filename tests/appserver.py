@@ -1,4 +1,4 @@
-"""Start the dashboard for real: `streamlit run dashboard.py` on a free loopback port.
+"""Start the dashboard for real: `python -m geo.web.serve dashboard.py` (`streamlit run`) on a free loopback port.
 
 Shared by the browser tests (tests/test_browser.py) and the benchmarks (bench/startup.py,
 bench/map_scale.py, which also starts bench/naive_dashboard.py this way).
@@ -93,7 +93,8 @@ def _start(script: Path, env: dict, port: int) -> tuple[subprocess.Popen, str]:
     """(the process, its base URL) once /_stcore/health answers "ok", or once it exited (a returncode)."""
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+        # geo.web.serve: `streamlit run` with the script's modules imported before the server answers (as `make run`)
+        [sys.executable, "-m", "geo.web.serve", str(script), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
