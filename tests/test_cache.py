@@ -160,3 +160,23 @@ def test_a_file_opened_again_publishes_its_map_data_to_the_same_folder_and_a_cha
     changed = load_dataset(dataset)
     assert changed.content_key != first.content_key
     assert mapping.publish_events(changed.events, static, content_key=changed.content_key) != url
+
+
+def test_reading_an_entry_leaves_the_garbage_collector_as_it_found_it(cache_dir, events_file):
+    """The collector is paused while an entry is read (speed), never left paused by it, nor woken if paused."""
+    import gc
+
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert gc.isenabled()
+    cache.read_events_cached(events_file, on_bad_rows="skip")  # from the entry
+    assert gc.isenabled()
+    (entry,) = cache_dir.glob("*.parquet")
+    entry.write_bytes(b"damaged")  # a read that fails half-way
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cache.read_events_cached(events_file, on_bad_rows="skip")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
