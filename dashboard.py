@@ -130,7 +130,8 @@ def cached_countries(key: str, stamp) -> tuple[str, ...]:
 
 @st.cache_data(show_spinner="Publishing the events for the map…")
 def _published(key: str, stamp) -> str:
-    return publish_events(cached_events(key, stamp))
+    loaded = cached_load(key, stamp)
+    return publish_events(loaded.events, content_key=loaded.content_key)
 
 
 def published_url(key: str, stamp) -> str:

@@ -127,3 +127,56 @@ def test_a_file_opened_from_the_cache_reuses_the_map_data_published_for_it(cache
     chunked = gpd.read_parquet(tmp_path / "chunked.parquet")
     assert publish_events(parsed, static) == publish_events(again, static) == publish_events(chunked, static)
     assert len([p for p in (static / "cache" / "events").iterdir() if not p.name.startswith(".")]) == 1
+
+
+def test_a_file_opened_again_publishes_its_map_data_to_the_same_folder_and_a_changed_one_to_a_new_one(
+        cache_dir, events_file, tmp_path, monkeypatch):
+    """The dashboard names a file's published map data by its cache key (``Loaded.content_key``), not by a
+    fingerprint of every row: the same file (first read, or from the cache after a restart) is the same folder;
+    a changed file, however its modification time, is another; a table cut from it is never taken for it."""
+    from geo.store.datasets import Dataset, load_dataset
+    from geo.web import mapping
+
+    static = tmp_path / "static"
+    dataset = Dataset("bundled", "test", path=events_file)
+    first = load_dataset(dataset)
+    url = mapping.publish_events(first.events, static, content_key=first.content_key)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the whole table was fingerprinted although its content key was given")
+
+    again = load_dataset(dataset)  # a restart: from the cache
+    assert again.content_key == first.content_key
+    with monkeypatch.context() as patched:
+        patched.setattr(pd.util, "hash_pandas_object", refused)  # a fingerprint hashes the rows with it
+        assert mapping.publish_events(again.events, static, content_key=again.content_key) == url
+    cut = again.events.head(3)
+    assert mapping.publish_events(cut, static) != url  # a filtered table: its own fingerprint
+    assert mapping.publish_events(cut, static, content_key=again.content_key) != url  # even if wrongly keyed
+
+    stat = events_file.stat()
+    events_file.write_text(events_file.read_text(encoding="utf-8").replace("34.45", "34.46"), encoding="utf-8")
+    os.utime(events_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    changed = load_dataset(dataset)
+    assert changed.content_key != first.content_key
+    assert mapping.publish_events(changed.events, static, content_key=changed.content_key) != url
+
+
+def test_reading_an_entry_leaves_the_garbage_collector_as_it_found_it(cache_dir, events_file):
+    """The collector is paused while an entry is read (speed), never left paused by it, nor woken if paused."""
+    import gc
+
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert gc.isenabled()
+    cache.read_events_cached(events_file, on_bad_rows="skip")  # from the entry
+    assert gc.isenabled()
+    (entry,) = cache_dir.glob("*.parquet")
+    entry.write_bytes(b"damaged")  # a read that fails half-way
+    cache.read_events_cached(events_file, on_bad_rows="skip")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cache.read_events_cached(events_file, on_bad_rows="skip")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
