@@ -25,9 +25,7 @@ against 94 s on a machine loaded 7-10 times over its 2 cores; the first read alo
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import hashlib
 import json
 import os
@@ -133,10 +131,12 @@ def _load(entry: Path, path: Path):
     """(events, summary) from a cache entry, or None when there is none or it cannot be read."""
     import geopandas as gpd
 
+    from .read import collector_paused
+
     if not entry.exists():
         return None
     try:
-        with _collector_paused():
+        with collector_paused():
             events = gpd.read_parquet(entry)
         summary = _summary_from_json(json.loads(events.attrs.pop(METADATA_KEY)), path)
     except Exception:  # damaged, written by another pyarrow, half-deleted: read the file again
@@ -146,21 +146,6 @@ def _load(entry: Path, path: Path):
     except OSError:
         pass
     return events, summary
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector paused while a cache entry is read: making one shapely geometry per
-    event otherwise sets off full collections, each walking every object of the process (8 of them, ~0.7 s, in a
-    1,000,000-event read; more in a server, whose heap is bigger). A table holds no reference cycles to collect.
-    Left as found: a collector someone else paused stays paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _store(entry: Path, events, summary) -> None:
