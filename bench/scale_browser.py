@@ -194,7 +194,9 @@ def static_copy(target: Path) -> None:
 @contextlib.contextmanager
 def ours_server(folder: Path, events: Path, cache: Path):
     """dashboard.py through the wrapper in ``folder`` (beside its static copy), STRIKEMAP_CACHE_DIR=cache."""
-    with appserver._serve(folder / "dashboard.py", events, {"STRIKEMAP_CACHE_DIR": str(cache)}) as base:
+    # STRIKEMAP_PRELOAD: the dashboard's modules imported before the server is up, as `make run` does
+    with appserver._serve(folder / "dashboard.py", events, {"STRIKEMAP_CACHE_DIR": str(cache),
+                                                            "STRIKEMAP_PRELOAD": str(ROOT / "dashboard.py")}) as base:
         yield base
 
 

@@ -180,3 +180,30 @@ def test_reading_an_entry_leaves_the_garbage_collector_as_it_found_it(cache_dir,
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_file_hashed_before_is_not_read_again_until_it_is_written(cache_dir, events_file, monkeypatch):
+    """The file's digest is remembered beside its identity and change times (as git's index does): a restart
+    does not read a large file whole again; any write, even one that puts the modification time back, does."""
+    import hashlib
+    import time
+
+    monkeypatch.setattr(cache, "RACY_S", 0)  # the file was written just now: remembered at once here
+    first = cache.file_digest(events_file)
+    assert (cache_dir / cache.DIGESTS_FILE).exists()
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda *a: pytest.fail("read again though unchanged"))
+    assert cache.file_digest(events_file) == first
+    monkeypatch.setattr(hashlib, "file_digest", real)
+    held = events_file.stat()
+    time.sleep(0.05)  # past the clock tick of the last write, so the status-change time can move
+    events_file.write_bytes(events_file.read_bytes().replace(b"Abu Kamal", b"Abu KamaL"))  # same size
+    os.utime(events_file, ns=(held.st_atime_ns, held.st_mtime_ns))  # and the same modification time
+    assert cache.file_digest(events_file) != first
+    assert cache.file_digest(events_file) == hashlib.sha256(hashlib.sha256(events_file.read_bytes()).digest()).hexdigest()
+
+
+def test_a_file_changed_as_it_is_hashed_is_hashed_again_next_time(cache_dir, events_file, monkeypatch):
+    """Within RACY_S of its last write a file could change again in the same clock tick: never remembered."""
+    cache.file_digest(events_file)
+    assert not (cache_dir / cache.DIGESTS_FILE).exists()

@@ -14,6 +14,7 @@ broken = Path(sys.argv[1])
 broken.write_text("import geopandas\\nimport no_such_module_here\\nfrom streamlit_folium import st_folium\\n")
 serve.preload(broken)  # a module that fails is left for the page to report
 assert "geopandas" in sys.modules
+assert "geo.io.cache" not in sys.modules  # not the dashboard: only its own imports
 serve.preload(serve.DASHBOARD)
 loaded = set(sys.modules)
 assert {"pandas", "pyarrow", "geopandas", "folium", "altair", "geo.web.mapping", "geo.io.cache"} <= loaded, loaded

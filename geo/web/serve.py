@@ -4,13 +4,16 @@ The same as ``streamlit run dashboard.py [options]``, with the modules the first
 the server starts answering. Streamlit imports a script's modules in the first session's run, so the first
 page after every start waited for them (~1.5-2 s on this machine: pandas, pyarrow, geopandas, folium,
 altair, SQLAlchemy ...); here the server takes that time before it says it is up, and no visitor waits for it.
-``python -m geo.web.serve path/to/app.py [options]`` serves another script the same way.
+``python -m geo.web.serve path/to/app.py [options]`` serves another script the same way;
+``STRIKEMAP_PRELOAD=path/to/script.py`` imports that script's modules instead of the served one's (a wrapper
+that runs the dashboard, as ``bench/scale_browser.py``'s does, preloads what the dashboard needs).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -51,7 +54,7 @@ def preload(script: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     script = Path(args.pop(0)) if args and args[0].endswith(".py") else DASHBOARD
-    preload(script)
+    preload(Path(os.environ.get("STRIKEMAP_PRELOAD") or script))
     from streamlit.web import cli
 
     # As `streamlit run` sees its command line (Streamlit shows and checks it).
