@@ -46,6 +46,22 @@ def test_no_filter_keeps_every_row_in_order(events):
     assert ids(apply_filters(events, Filters())) == ["A", "B", "C", "D", "E"]
 
 
+def test_keeping_every_row_copies_nothing_and_never_changes_the_data(events):
+    """With nothing filtered out, the shown table holds the loaded data itself (a million events are not copied on
+    each rerun), and changing it never changes the data set every session shares."""
+    import numpy as np
+
+    shown = apply_filters(events, Filters())
+    assert shown is not events and shown.equals(events) and shown.crs == events.crs
+    assert np.shares_memory(shown["fatalities_max"].array._data, events["fatalities_max"].array._data)
+    notes, fatalities = events["notes"].tolist(), events["fatalities_max"].tolist()
+    shown.loc[shown.index[0], "notes"] = "changed"
+    shown["fatalities_max"] = pd.array([0] * len(shown), dtype="Int64")
+    shown.loc[shown.index[1], "geometry"] = shapely.Point(0, 0)
+    assert events["notes"].tolist() == notes and events["fatalities_max"].tolist() == fatalities
+    assert events.geometry.iloc[1] == shapely.Point(40, 34)
+
+
 def test_dates_are_inclusive_at_both_ends(events):
     june = Filters(start=dt.date(2021, 6, 1), end=dt.date(2021, 6, 30))
     assert ids(apply_filters(events, june)) == ["B", "C", "E"]

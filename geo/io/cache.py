@@ -179,6 +179,7 @@ def cache_key(path: Path, fmt: str | None, options: dict) -> str:
 def _load(entry: Path, path: Path):
     """(events, summary) from a cache entry, or None when there is none or it cannot be read."""
     import geopandas as gpd
+    import pyarrow as pa
 
     from .read import collector_paused
 
@@ -187,6 +188,9 @@ def _load(entry: Path, path: Path):
     try:
         with collector_paused():
             events = gpd.read_parquet(entry)
+        # Arrow's pool keeps the pages the Parquet decoding used, for tables to come (~150 MB at 1,000,000
+        # events); a server reads a table this size once, so they go back to the system.
+        pa.default_memory_pool().release_unused()
         summary = _summary_from_json(json.loads(events.attrs.pop(METADATA_KEY)), path)
     except Exception:  # damaged, written by another pyarrow, half-deleted: read the file again
         return None

@@ -310,4 +310,8 @@ def apply_filters(gdf, filters: Filters, search: SearchIndex | None = None):
         mask &= search.matches(filters.text)
     if filters.needs_review:
         mask &= gdf["geo_status"].isin(NEEDS_REVIEW)
+    if mask.all():
+        # Not a copy of every row (1,000,000 events: ~0.5 GB and ~0.3 s on each rerun that keeps them all): the
+        # same data, as a table of its own (copy-on-write: changing it never changes ``gdf``).
+        return gdf.copy(deep=False)
     return gdf[mask]
