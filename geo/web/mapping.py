@@ -743,13 +743,16 @@ def _prune(root, keep: str, newest: int = PUBLISHED_KEEP, lease_s: float = PUBLI
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def shown_mask(all_events, shown) -> str:
-    """Base64 bit mask over ``all_events``' rows (in order): 1 where the row is in ``shown``."""
+def shown_mask(all_events, rows) -> str:
+    """Base64 bit mask over ``all_events``' rows (in order): 1 where the row's label is in ``rows`` (an index)."""
     import base64
 
     import numpy as np
 
-    bits = np.isin(all_events.index.to_numpy(), shown.index.to_numpy())
+    if rows.equals(all_events.index):  # every row (the usual first look): no search
+        bits = np.ones(len(rows), dtype=bool)
+    else:
+        bits = np.isin(all_events.index.to_numpy(), rows.to_numpy())
     return base64.b64encode(np.packbits(bits).tobytes()).decode("ascii")
 
 
@@ -836,7 +839,8 @@ def events_feature_group(all_events, shown, dataset_url: str, shapes: bool = Tru
     the published data set (``publish_events(all_events)``) to draw, and whether their popup fields are
     written yet (``publish_details``)."""
     group = folium.FeatureGroup(name="Events")
-    drawable = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
+    # Labels only: the rows themselves would be a copy of the table (1,000,000 events: ~0.5 GB on each rerun).
+    drawable = shown.index[(shown.geometry.notna() & ~shown.geometry.is_empty).to_numpy()]
     EventLayer(dataset_url, shown_mask(all_events, drawable), len(drawable), shapes, focus_id,
                details_ready(dataset_url)).add_to(group)
     return group
