@@ -132,18 +132,15 @@ def _digests() -> dict:
 
 
 def _remember_digest(key: str, stamp: list, digest: str) -> None:
-    """Add a file's digest to ``DIGESTS_FILE`` (a temporary name, then renamed; the newest ``KEEP_DIGESTS``);
-    one that cannot be written costs speed only."""
+    """Add a file's digest to ``DIGESTS_FILE`` (``atomic_write``: a temporary name, then renamed; the newest
+    ``KEEP_DIGESTS``); one that cannot be written costs speed only."""
+    from .export import atomic_write
+
     remembered = {k: v for k, v in _digests().items() if k != key}
     remembered[key] = {"stamp": stamp, "digest": digest}
     kept = dict(list(remembered.items())[-KEEP_DIGESTS:])
     try:
-        cache_dir().mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir(), prefix=".digests-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(kept, fh)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, cache_dir() / DIGESTS_FILE)
+        atomic_write(cache_dir() / DIGESTS_FILE, lambda tmp: tmp.write_text(json.dumps(kept), encoding="utf-8"))
     except OSError:
         pass
 
