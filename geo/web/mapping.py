@@ -19,6 +19,7 @@ carries one small template. Nothing is loaded from a CDN.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -122,7 +123,14 @@ class OfflineBasemap(MacroElement):
                 });
             }
             var get = window.StrikemapPreload.json;  // strikemap/preload.js
-            get({{ this.url_json }}).then(function (data) {
+            // Drawn after the next frame: events whose data is already in are drawn (in their promise's
+            // callback, before any later task) and shown first; the countries come a frame later.
+            function later(data) {
+                return new Promise(function (resolve) {
+                    requestAnimationFrame(function () { setTimeout(resolve, 0, data); });
+                });
+            }
+            get({{ this.url_json }}).then(later).then(function (data) {
                 L.geoJSON(data, {pane: "basemap", interactive: false, style: {color: "#8c8c8c", weight: 0.8,
                     fillColor: "#f4f1ea", fillOpacity: 1, className: "strikemap-country-outline"}}).addTo(map);
                 labels(data, "strikemap-country-label", map);
@@ -242,12 +250,19 @@ class AfterDraw:
     fallback_ms = 10_000  # if the events are never drawn (their data failed), load them this much later anyway
 
     def _later(self, script: str) -> FoliumTemplate:
-        return FoliumTemplate(
-            "{% macro script(this, kwargs) %}\n"
-            f"window.StrikemapPreload.afterDraw({safe_json(list(self.later_js))}, {safe_json(list(self.later_css))}, "
-            f"{int(self.fallback_ms)}).then(function () {{\n{script}\n}})"
-            ".catch(function (err) { console.warn(err); });\n"
-            "{% endmacro %}")
+        return _after_draw_template(self.later_js, self.later_css, int(self.fallback_ms), script)
+
+
+@functools.lru_cache(maxsize=None)
+def _after_draw_template(later_js: tuple[str, ...], later_css: tuple[str, ...], fallback_ms: int,
+                         script: str) -> FoliumTemplate:
+    """AfterDraw's template, compiled once (as a Folium class's own), not for every map on every rerun."""
+    return FoliumTemplate(
+        "{% macro script(this, kwargs) %}\n"
+        f"window.StrikemapPreload.afterDraw({safe_json(list(later_js))}, {safe_json(list(later_css))}, "
+        f"{fallback_ms}).then(function () {{\n{script}\n}})"
+        ".catch(function (err) { console.warn(err); });\n"
+        "{% endmacro %}")
 
 
 class OfflineFullscreen(AfterDraw, plugins.Fullscreen):
@@ -772,11 +787,19 @@ def country_codes(gdf, most: int = 12) -> tuple[str, ...]:
 
 def bounds_of(gdf) -> list[list[float]] | None:
     """[[south, west], [north, east]] of the drawable events, or None."""
-    shapes = gdf.geometry.dropna()
-    if shapes.empty:
+    west, south, east, north = gdf.geometry.total_bounds  # missing shapes left out (NaN: none at all)
+    if pd.isna(west):
         return None
-    west, south, east, north = shapes.total_bounds
     return [[float(south), float(west)], [float(north), float(east)]]
+
+
+@functools.lru_cache(maxsize=None)
+def tile_provider(name: str):
+    """The xyzservices provider ``name`` (its URL and attribution). Looked up once: a lookup walks every
+    provider (~3 ms), and Folium, given a URL instead, walks them all again looking for one of that name."""
+    import xyzservices.providers as xyz
+
+    return xyz.query_name(name)
 
 
 def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
@@ -793,9 +816,9 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     location, zoom = ([view.lat, view.lon], view.zoom) if view else ([34.5, 41.0], 6)
     fmap = OfflineMap(location=location, zoom_start=zoom, tiles=None, maxZoom=18, max_zoom=18,
                       prefer_canvas=False, control_scale=True)
-    data_files = [static_url(BASEMAP_FILE)] + admin1_urls(admin1_countries)
-    if dataset_url:
-        data_files.append(f"{dataset_url}/{CORE_FILE}")
+    # The events' data first: the basemap is drawn after them when both are in (see OfflineBasemap).
+    data_files = ([f"{dataset_url}/{CORE_FILE}"] if dataset_url else []) + [static_url(BASEMAP_FILE)]
+    data_files += admin1_urls(admin1_countries)
     # The first script the map loads, so the downloads start before Leaflet's, and the scripts and styles
     # streamlit-folium loads one after another download side by side (see geo/web/js/preload.js).
     later = ([("url", u) for u in data_files] + [("js", u) for _, u in LEAFLET_JS[1:] + EventLayer.default_js]
@@ -808,11 +831,8 @@ def base_map(bounds: list[list[float]] | None, online_tiles: str | None = None,
     context = folium.FeatureGroup(name=CONTEXT_OVERLAY, overlay=True).add_to(fmap)
     BasemapContext(context).add_to(fmap)
     for key, (label, provider_name) in ONLINE_BASEMAPS.items():
-        import xyzservices.providers as xyz
-
-        provider = xyz.query_name(provider_name)
-        tiles = folium.TileLayer(tiles=provider.build_url(), attr=provider.html_attribution, name=label,
-                                 max_zoom=18, overlay=False, show=key == online_tiles)
+        tiles = folium.TileLayer(tiles=tile_provider(provider_name), name=label, max_zoom=18, overlay=False,
+                                 show=key == online_tiles)
         tiles.add_to(fmap)
         TileErrorNotice(tiles, offline).add_to(fmap)
     FocusWithoutScroll().add_to(fmap)

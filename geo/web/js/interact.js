@@ -164,7 +164,8 @@
     var cluster = clusterAt(point);
     if (cluster) {
       var map = state.map;
-      map.fitBounds(L.latLngBounds(cluster.latlngs), {maxZoom: Math.min(map.getZoom() + 3, map.getMaxZoom() || 18)});
+      var data = state.data, latlngs = cluster.rows.map(function (i) { return [data.lat[i], data.lon[i]]; });
+      map.fitBounds(L.latLngBounds(latlngs), {maxZoom: Math.min(map.getZoom() + 3, map.getMaxZoom() || 18)});
       return;
     }
     var hits = hitsAt(point, latlng);
@@ -189,35 +190,36 @@
 
   // ------------------------------------------------------------------ clusters (the canvas layer)
 
-  /* Group the canvas layer's visible points (x, y, row, ...) by grid cell at low zoom: cells of at
-   * least CLUSTER_MIN events become one bubble with its count. Returns {points, clusters}: the points
-   * still drawn one by one, and the bubbles {x, y, n, r (its radius), latlngs}. */
+  /* Group the canvas layer's visible points (a typed array of x, y, row triples) by grid cell at low zoom:
+   * cells of at least CLUSTER_MIN events become one bubble with its count. Returns {points, clusters}: the
+   * points still drawn one by one (the same kind of array), and the bubbles {x, y, n, r (its radius), rows}. */
   function clusters(layer, map, points) {
     clusterLayer = layer;
     if (map.getZoom() >= CLUSTER_BELOW_ZOOM) { layer._clusters = []; return {points: points, clusters: []}; }
-    var cells = {}, k, key;
-    for (k = 0; k < points.length; k += 3) {
-      key = Math.floor(points[k] / CLUSTER_CELL_PX) + ":" + Math.floor(points[k + 1] / CLUSTER_CELL_PX);
-      (cells[key] = cells[key] || []).push(k);
+    // Cells numbered by a Map (no key string per point); each point's cell kept, then counted and summed.
+    var count = points.length / 3, cellOf = new Int32Array(count), numbers = new Map(), sizes = [], sumX = [], sumY = [];
+    for (var k = 0; k < count; k++) {
+      var key = Math.floor(points[3 * k] / CLUSTER_CELL_PX) * 65536 + Math.floor(points[3 * k + 1] / CLUSTER_CELL_PX);
+      var cell = numbers.get(key);
+      if (cell === undefined) { cell = sizes.length; numbers.set(key, cell); sizes.push(0); sumX.push(0); sumY.push(0); }
+      cellOf[k] = cell; sizes[cell]++; sumX[cell] += points[3 * k]; sumY[cell] += points[3 * k + 1];
     }
-    var single = [], bubbles = [], data = layer._data;
-    Object.keys(cells).forEach(function (cell) {
-      var members = cells[cell];
-      if (members.length < CLUSTER_MIN) {
-        members.forEach(function (m) { single.push(points[m], points[m + 1], points[m + 2]); });
-        return;
+    var single = new Float64Array(points.length), kept = 0, bubbleOf = [], bubbles = [];
+    for (k = 0; k < count; k++) {
+      cell = cellOf[k];
+      if (sizes[cell] < CLUSTER_MIN) {
+        single[kept++] = points[3 * k]; single[kept++] = points[3 * k + 1]; single[kept++] = points[3 * k + 2];
+        continue;
       }
-      var x = 0, y = 0, latlngs = [];
-      members.forEach(function (m) {
-        x += points[m]; y += points[m + 1];
-        var i = points[m + 2];
-        latlngs.push([data.lat[i], data.lon[i]]);
-      });
-      bubbles.push({x: x / members.length, y: y / members.length, n: members.length, r: bubbleRadius(members.length),
-                    latlngs: latlngs});
-    });
+      if (bubbleOf[cell] === undefined) {
+        var n = sizes[cell];
+        bubbleOf[cell] = bubbles.length;
+        bubbles.push({x: sumX[cell] / n, y: sumY[cell] / n, n: n, r: bubbleRadius(n), rows: []});
+      }
+      bubbles[bubbleOf[cell]].rows.push(points[3 * k + 2]);
+    }
     layer._clusters = bubbles;
-    return {points: single, clusters: bubbles};
+    return {points: single.subarray(0, kept), clusters: bubbles};
   }
 
   function bubbleRadius(n) { return 10 + Math.min(14, 3 * Math.log(n) / Math.LN2 - 4); }

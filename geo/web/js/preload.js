@@ -28,9 +28,6 @@
   var script = document.currentScript, query = new URLSearchParams((script && script.src.split("?")[1]) || "");
   // Only the app's own static files: the address is ours, but never fetch elsewhere on its word.
   var ours = function (url) { return /^\/app\/static\//.test(url); };
-  query.getAll("url").filter(ours).forEach(function (url) {
-    json(url).catch(function () {});  // errors resurface in json(url)
-  });
   // The map's scripts and styles (js=, css=), fetched now, side by side: streamlit-folium then asks for them one
   // after another and gets each from the page's memory cache.
   [["js", "script"], ["css", "style"]].forEach(function (kind) {
@@ -41,6 +38,11 @@
       hint.href = url;
       document.head.appendChild(hint);
     });
+  });
+  // Then the data files, in the order given (the events first): asked after the scripts, which are small and
+  // which the map waits for, as the browser opens only six connections to the server at a time.
+  query.getAll("url").filter(ours).forEach(function (url) {
+    json(url).catch(function () {});  // errors resurface in json(url)
   });
   // Controls the first look can do without (fullscreen, measure) load after the events' first draw (the
   // "strikemap-drawn" mark of events.js), or after fallbackMs if that never comes; one after another, in the
