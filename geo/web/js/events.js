@@ -197,21 +197,12 @@
       this._points = points;  // what was drawn one by one (x, y, row, ...), for tests and benchmarks
     },
     _project: function () {  // each shown event's position in world pixels at zoom 0 (NaN: none), once
-      var rows = this._rows, world = new Float64Array(2 * rows.length), data = this._data, crs = this._map.options.crs;
-      var mercator = crs === L.CRS.EPSG3857, d = Math.PI / 180, limit = L.Projection.SphericalMercator.MAX_LATITUDE;
+      var rows = this._rows, world = new Float64Array(2 * rows.length), data = this._data, map = this._map;
       for (var k = 0; k < rows.length; k++) {
-        var i = rows[k], lat = data.lat[i], lon = data.lon[i];
-        if (lat === null || lon === null) { world[2 * k] = world[2 * k + 1] = NaN; continue; }
-        if (mercator) {
-          // Leaflet's EPSG3857 at zoom 0 (SphericalMercator, then its transformation to 256 pixels),
-          // without the two objects map.project makes per call; the same numbers.
-          var sin = Math.sin(Math.max(Math.min(limit, lat), -limit) * d);
-          world[2 * k] = 256 * (0.5 + lon / 360);
-          world[2 * k + 1] = 256 * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
-        } else {
-          var p = this._map.project([lat, lon], 0);
-          world[2 * k] = p.x; world[2 * k + 1] = p.y;
-        }
+        var i = rows[k];
+        if (data.lat[i] === null || data.lon[i] === null) { world[2 * k] = world[2 * k + 1] = NaN; continue; }
+        var p = map.project([data.lat[i], data.lon[i]], 0);
+        world[2 * k] = p.x; world[2 * k + 1] = p.y;
       }
       this._world = world;
     }
