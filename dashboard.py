@@ -767,6 +767,9 @@ def main() -> None:
     page = page_state()
     if page.opened_at is None:
         page.opened_at = time.monotonic()
+    # Any run that starts after the map has reported (its own rerun can be lost among a press's) or after the
+    # fallback's time draws the whole page, whatever started it.
+    page.map_reported(MapView.from_map(page.map), time.monotonic(), REST_FALLBACK_S)
     # Until the map has drawn, only what it needs and what sits above it is sent (PageState.first_draw): every
     # other element makes the browser fetch and run its code before the map's. The places of the page above
     # the map are made first, in order, so that the map keeps its place (a new one would remount it) whatever

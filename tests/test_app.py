@@ -504,3 +504,19 @@ def test_the_map_comes_first_and_the_rest_once_it_has_drawn(monkeypatch):
     assert any("zoom" in w.value for w in app.warning)  # said once more, with the whole page
     app.run()
     assert not any("zoom" in w.value for w in app.warning)
+
+
+def test_a_press_after_the_map_reported_draws_the_whole_page_even_if_the_reports_own_rerun_was_lost(monkeypatch):
+    """The map's report reruns its fragment, which asks for the whole page; a press that comes at that moment can
+    take that rerun's place. Any run that finds the map's report in the session draws the whole page."""
+    monkeypatch.delenv("STRIKEMAP_EVENTS", raising=False)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["start"], app.query_params["end"] = "2021-02-01", "2021-02-28"
+    app.run()
+    assert not app.exception, app.exception
+    assert not app.dataframe  # the map first
+    app.session_state[PageState.map.key] = {"center": {"lat": 34.5, "lng": 41.0}, "zoom": 6}  # the report, kept
+    next(b for b in app.button if b.label == "week ▶").click().run()  # the press's run, not the report's
+    assert not app.exception, app.exception
+    assert app.dataframe and app.date_input and app.multiselect
+    assert app.session_state[PageState.window.key] == (dt.date(2021, 2, 8), dt.date(2021, 3, 7))

@@ -130,10 +130,7 @@ class Session:
         expect(self.page.get_by_text(f"Showing {shown} of {total} events")).to_be_visible(timeout=MAP_TIMEOUT_MS)
 
     def whole_page(self):
-        """Wait until the rest of the page is drawn (after the map's first report: PageState.first_draw), as a
-        person sees it before pressing anything: a press during that rerun can be superseded by it."""
-        expect(self.page.get_by_role("button", name=re.compile("Prepare download"))).to_be_visible(
-            timeout=MAP_TIMEOUT_MS)
+        whole_page(self.page)
 
     def assert_clean(self, allowed_abort=None, allowed_console=None):
         """No page errors; no console errors; nothing but the app's own server contacted."""
@@ -218,6 +215,12 @@ def wait_until_still(locator, timeout_s: float = MAP_TIMEOUT_MS / 1000) -> dict:
             return box
         box = again
     raise AssertionError(f"{locator} still moving after {timeout_s} s")
+
+
+def whole_page(page) -> None:
+    """Wait until the rest of the page is drawn (after the map's first report: PageState.first_draw), as a
+    person sees it before pressing anything: a press during that rerun can be superseded by it."""
+    expect(page.get_by_role("button", name=re.compile("Prepare download"))).to_be_visible(timeout=MAP_TIMEOUT_MS)
 
 
 def select_row(page, n: int, event_id: str) -> None:

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from appserver import free_port, streamlit_server
-from test_browser import MAP_TIMEOUT_MS, TALL_VIEWPORT, chromium, select_row  # noqa: F401 (chromium: a fixture)
+from test_browser import (MAP_TIMEOUT_MS, TALL_VIEWPORT, chromium, select_row,  # noqa: F401 (chromium: a fixture)
+                          whole_page)
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -282,6 +283,7 @@ def test_an_expired_sign_in_asks_to_sign_in_again_and_the_edit_being_typed_comes
             providers.enter_context(start_provider(port=port))
             page.get_by_role("button", name="Sign in again to save").click()
             authorize(page, "alice@example.com")
+            whole_page(page)
             page.get_by_role("button", name=f"Open {EDITED} to finish the edit").click()
             expect(page.get_by_text("Your edit from before you signed in again is back in the form")).to_be_visible(
                 timeout=MAP_TIMEOUT_MS)
