@@ -827,10 +827,11 @@ def browser_ours(browser, appserver, path: Path, opts, narrow_expected: int, shi
             for _ in range(opts.runs):
                 if server_gone("before an in-page change run"):
                     return result
-                for key, settled in (("in_page", False), ("in_page_settled", True)):
-                    change = ours_in_page_change(browser, base, limit, shifted_expected, settled)
-                    result[key].append(change)
-                if change.get("timeout") or change.get("unavailable"):
+                changes = [ours_in_page_change(browser, base, limit, shifted_expected, settled)
+                           for settled in (False, True)]
+                result["in_page"].append(changes[0])
+                result["in_page_settled"].append(changes[1])
+                if any(c.get("timeout") or c.get("unavailable") for c in changes):
                     break
     except Exception as exc:
         result["error"] = f"{type(exc).__name__}: {exc}"
@@ -931,6 +932,7 @@ def report_size(out: dict, opts, full_expected: int, narrow_expected: int, shift
     dash_first = first_drawn(dash_runs, opts.timeout) or (
         "not measured" if dash_browser.get("skipped") or dash_browser.get("error") else None)
     url_change = median_or(_times(browser.get("url_change", []))) if browser.get("url_change") else None
+
     def in_page_median(key: str):
         runs = browser.get(key, [])
         return (runs[0]["unavailable"] if runs and "unavailable" in runs[0]
