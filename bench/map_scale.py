@@ -116,6 +116,8 @@ DRAWN_JS = """(want) => {
     return null;
 }"""
 # Before an in-page change: forget the drawn signal, mark the paths drawn so far as old.
+# A page is quiet (its run has ended and been drawn) after this long with no response or WebSocket message.
+QUIET_S, QUIET_MAX_S = 1.0, 60.0
 FORGET_JS = """() => {
     if (document.body && document.body.dataset) delete document.body.dataset.strikemapDrawn;
     document.querySelectorAll('path.strikemap-event').forEach(p => p.setAttribute('data-bench-old', '1'));
@@ -630,13 +632,15 @@ def ours_in_page_change(browser, base: str, timeout: float, expected: int, settl
     """Narrow window drawn, then click "week ▶" (a rerun, no reload) -> drawn count == expected.
 
     ``settled``: the click waits until the rest of the page is drawn too (the export button is shown; our
-    page draws the map first and the rest after the map's first report), as when the page was drawn whole
-    in one run. Without it the click comes right after the map's first draw, while the rest of the page
-    is being drawn."""
+    page draws the map first and the rest after the map's first report) and the page has gone quiet (no
+    response or WebSocket message for ``QUIET_S``: the run that drew it has ended), as a person looking at
+    the page presses. Without it the click comes right after the map's first draw, while the rest of the
+    page is being run and drawn: that figure adds the rest of the page load to the redraw."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         fence(context, base, [])
         page = context.new_page()
+        seen = Traffic(page) if settled else None
         started = time.perf_counter()
         page.goto(f"{base}/?start={NARROW[0]}&end={NARROW[1]}", wait_until="commit", timeout=timeout * 1000)
         first = wait_drawn(page, started, timeout)
@@ -652,6 +656,11 @@ def ours_in_page_change(browser, base: str, timeout: float, expected: int, settl
                 page.get_by_role("button", name=re.compile("Prepare download")).wait_for(timeout=timeout * 1000)
             except PlaywrightTimeout:
                 return {"unavailable": 'no "Prepare download" button: the rest of the page never came'}
+            quiet_deadline = time.perf_counter() + QUIET_MAX_S
+            while time.perf_counter() - seen.last_event < QUIET_S:
+                if time.perf_counter() > quiet_deadline:
+                    return {"unavailable": f"the page never went quiet for {QUIET_S:g} s"}
+                page.wait_for_timeout(50)
         frame = map_frame(page)
         if frame is None:
             return {"unavailable": "no map iframe"}
@@ -955,7 +964,7 @@ def report_size(out: dict, opts, full_expected: int, narrow_expected: int, shift
         ("first drawn map in Chromium (goto -> drawn)", fmt_s, first, dash_first, naive_first),
         (f"date change by URL reload -> {narrow_expected} drawn", fmt_s, url_change, "n/a", "n/a"),
         (f"date change in page ('week ▶' rerun) -> {shifted_expected} drawn", fmt_s, in_page, "n/a", "n/a"),
-        ("  the same, pressed once the whole page is drawn", fmt_s, in_page_settled, "n/a", "n/a"),
+        ("  the same, pressed once the whole page is drawn and quiet", fmt_s, in_page_settled, "n/a", "n/a"),
     ]
     width = max(len(r[0]) for r in rows)
     say(f"{'measure'.ljust(width)}  {'ours':>12}  {'naive dashboard':>20}  {'bare naive page':>20}  "
@@ -1138,9 +1147,13 @@ def report_targets(results: dict[int, dict]) -> None:
         say(f"100,000 events, first drawn map < {TARGET_FIRST_MAP_S:.0f} s: not measured (add 100000 to --sizes)")
     for n, out in sorted(results.items()):
         s = out.get("summary") or {}
-        say(f"{n:,} events, date-range change redrawn < {TARGET_DATE_CHANGE_S} s: in page {fmt_s(s.get('in_page'))} "
-            f"-> {verdict(s.get('in_page'), TARGET_DATE_CHANGE_S)}; by URL reload {fmt_s(s.get('url_change'))} -> "
-            f"{verdict(s.get('url_change'), TARGET_DATE_CHANGE_S)}")
+        # Pressed on the drawn, quiet page is the redraw itself; pressed right after the map's first draw adds
+        # the rest of the page's load, and a URL change a whole page load (the floor alone is ~1.8 s).
+        say(f"{n:,} events, date-range change redrawn < {TARGET_DATE_CHANGE_S} s: in page, pressed on the drawn "
+            f"page {fmt_s(s.get('in_page_settled'))} -> {verdict(s.get('in_page_settled'), TARGET_DATE_CHANGE_S)}; "
+            f"pressed right after the map's first draw {fmt_s(s.get('in_page'))} -> "
+            f"{verdict(s.get('in_page'), TARGET_DATE_CHANGE_S)}; by URL reload (a page load) "
+            f"{fmt_s(s.get('url_change'))} -> {verdict(s.get('url_change'), TARGET_DATE_CHANGE_S)}")
     ten = results.get(10_000, {}).get("summary")
     if ten:
         say(f"10,000 events, >= {TARGET_SPEEDUP:.0f}x faster than the naive way: judged against the naive "
