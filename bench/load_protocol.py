@@ -2,7 +2,7 @@
 own WebSocket protocol (protobuf BackMsg / ForwardMsg over /_stcore/stream), so no page is rendered and
 the browser's CPU is not in the figure.
 
-    .venv/bin/python bench/load_protocol.py                       # 10,000 events; 1, 5, 10, 25, 50 sessions
+    .venv/bin/python bench/load_protocol.py                       # 10,000 events; 1-5, 10, 25, 50 sessions
     .venv/bin/python bench/load_protocol.py --events 100000 --levels 1,10,50
 
 Not a pytest test. One `streamlit run dashboard.py` (tests/appserver.py) on the synthetic events of
@@ -256,7 +256,7 @@ async def level(base: str, sessions: int, timeout: float) -> tuple[dict, list]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10000, help="synthetic events in the file")
-    parser.add_argument("--levels", default="1,5,10,25,50", help="concurrent sessions, comma-separated")
+    parser.add_argument("--levels", default="1,2,3,4,5,10,25,50", help="concurrent sessions, comma-separated")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per step")
     parser.add_argument("--seed", type=int, default=7)
     opts = parser.parse_args(argv)

@@ -12,6 +12,7 @@ that runs the dashboard, as ``bench/scale_browser.py``'s does, preloads what the
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import os
 import sys
@@ -57,6 +58,12 @@ def main(argv: list[str] | None = None) -> None:
     preload(Path(os.environ.get("STRIKEMAP_PRELOAD") or script))
     from streamlit.web import cli
 
+    # Streamlit collects garbage after every script run (its runner.postScriptGC): a full pass over every
+    # object the interpreter tracks, ~0.1 s for the modules imported above alone, holding the interpreter lock
+    # while every other session waits. Those modules live as long as the server: frozen out of the collector's
+    # passes, each pass only looks at what came after (sessions, runs), and garbage is still collected.
+    gc.collect()
+    gc.freeze()
     # As `streamlit run` sees its command line (Streamlit shows and checks it).
     sys.argv = ["streamlit", "run", str(script), *args]
     cli.main(prog_name="streamlit")
