@@ -1,5 +1,6 @@
 """geo.web.serve: the dashboard's server starts with the first page's modules imported, and nothing of
-Streamlit's (a component declared before the server runs is never served: the map would stay empty)."""
+Streamlit's (a component declared before the server runs is never served: the map would stay empty); no
+garbage collection pass walks those modules after every script run (it held every session up)."""
 
 import subprocess
 import sys
@@ -19,6 +20,10 @@ serve.preload(serve.DASHBOARD)
 loaded = set(sys.modules)
 assert {"pandas", "pyarrow", "geopandas", "folium", "altair", "geo.web.mapping", "geo.io.cache"} <= loaded, loaded
 assert not [m for m in loaded if m.startswith("streamlit")], "Streamlit must be imported by its own command"
+import gc
+import geo.web.mapping
+serve.freeze_imported()
+assert not any(o is geo.web.mapping.base_map for o in gc.get_objects()), "the preloaded modules are not frozen"
 print("ok")
 """
 
@@ -34,3 +39,11 @@ def test_the_dashboards_own_imports_are_read_from_its_source():
 
     modules = script_modules(DASHBOARD)
     assert "streamlit" in modules and "geo.web.mapping" in modules and "__future__" not in modules
+
+
+def test_streamlit_does_not_collect_every_objects_garbage_after_each_run():
+    probe = ("from streamlit import config\n"
+             "config.get_config_options(force_reparse=True)\n"
+             "print(config.get_option('runner.postScriptGC'))\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1:] == ["False"], result.stderr[-2000:]

@@ -52,18 +52,22 @@ def preload(script: Path) -> None:
             pass
 
 
+def freeze_imported() -> None:
+    """Take what is imported so far out of the garbage collector's passes. A full pass over every object the
+    interpreter tracks takes ~0.1 s for the modules preloaded here alone, holding the interpreter lock while
+    every session waits (Streamlit's own pass after every run is off: .streamlit/config.toml). These modules
+    live as long as the server; each pass now looks only at what came after (sessions, runs)."""
+    gc.collect()  # what is garbage now would never be collected once frozen
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     script = Path(args.pop(0)) if args and args[0].endswith(".py") else DASHBOARD
     preload(Path(os.environ.get("STRIKEMAP_PRELOAD") or script))
     from streamlit.web import cli
 
-    # Streamlit collects garbage after every script run (its runner.postScriptGC): a full pass over every
-    # object the interpreter tracks, ~0.1 s for the modules imported above alone, holding the interpreter lock
-    # while every other session waits. Those modules live as long as the server: frozen out of the collector's
-    # passes, each pass only looks at what came after (sessions, runs), and garbage is still collected.
-    gc.collect()
-    gc.freeze()
+    freeze_imported()
     # As `streamlit run` sees its command line (Streamlit shows and checks it).
     sys.argv = ["streamlit", "run", str(script), *args]
     cli.main(prog_name="streamlit")
