@@ -319,3 +319,35 @@ def test_a_table_read_back_from_parquet_in_chunks_is_written_the_same(bundled, t
     publish_details(chunked, many, static_dir=tmp_path / "many")
     read = lambda root, url: (root / url.removeprefix("/app/static/") / DETAILS_DIR / "details-0.json").read_bytes()
     assert read(tmp_path / "many", many) == read(tmp_path / "one", one)
+
+
+@pytest.mark.parametrize("block", [None, 3])
+def test_the_rows_needing_json_escapes_are_found_in_slices_and_not_in_missing_texts(monkeypatch, block):
+    """The byte scan that picks the texts JSON must escape: right for a slice of a longer array (offsets not
+    from 0), for a missing text whose slot still holds bytes, for characters beyond ASCII, and when the scan's
+    blocks end inside a text."""
+    import numpy as np
+    import pyarrow as pa
+
+    from geo.io import export
+    from geo.io.export import _rows_holding
+
+    if block:
+        monkeypatch.setattr(export, "SCAN_BLOCK", block)
+
+    texts = ["plain", 'a "quote"', "back\\slash", "tab\there", "", "émoji \U0001F600 — ״", None, "line\n", 'both"\x01']
+    whole = pa.array(["lead\"\x02", *texts], type=pa.large_string())
+    sliced = whole.slice(1)
+    assert sliced.offset == 1
+    expected_quote = [t is not None and ('"' in t or "\\" in t) for t in texts]
+    expected_control = [t is not None and any(ord(c) < 0x20 for c in t) for t in texts]
+    assert _rows_holding(sliced, "quote").tolist() == expected_quote
+    assert _rows_holding(sliced, "control").tolist() == expected_control
+    # A missing text whose slot holds '"x\n': the validity bitmap says missing, so it is not picked.
+    offsets = np.array([0, 3, 5], dtype=np.int64)
+    validity = pa.array([False, True]).buffers()[1]
+    odd = pa.LargeStringArray.from_buffers(2, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b'"x\nok'), validity,
+                                           null_count=1)
+    assert odd.to_pylist() == [None, "ok"]
+    assert _rows_holding(odd, "quote").tolist() == [False, False]
+    assert _rows_holding(odd, "control").tolist() == [False, False]

@@ -679,7 +679,7 @@ def _write_details(frame, folder: str) -> None:
             chunk = objects.slice(n, DETAILS_CHUNK)
             with open(path, "wb") as fh:
                 # Arrow's UTF-8 bytes as they are: no Python string made and encoded again
-                fh.write(b"[" + (join_texts(chunk, ",", as_bytes=True) if len(chunk) else b"") + b"]")
+                fh.write(join_texts(chunk, ",", as_bytes=True, around=(b"[", b"]")))
 
 
 def popup_table(frame, typed: bool = False):
