@@ -115,9 +115,9 @@ DRAWN_JS = """(want) => {
         return {signal: 'path.strikemap-event', count: paths, paths: paths};
     return null;
 }"""
-# Before an in-page change: forget the drawn signal, mark the paths drawn so far as old.
 # A page is quiet (its run has ended and been drawn) after this long with no response or WebSocket message.
 QUIET_S, QUIET_MAX_S = 1.0, 60.0
+# Before an in-page change: forget the drawn signal, mark the paths drawn so far as old.
 FORGET_JS = """() => {
     if (document.body && document.body.dataset) delete document.body.dataset.strikemapDrawn;
     document.querySelectorAll('path.strikemap-event').forEach(p => p.setAttribute('data-bench-old', '1'));
@@ -530,6 +530,15 @@ class Traffic:
         page.on("response", self._response)
         page.on("websocket", self._socket)
 
+    def wait_quiet(self, page, quiet_s: float, max_s: float) -> bool:
+        """Wait until nothing has come for ``quiet_s`` (at most ``max_s``); whether it went quiet."""
+        deadline = time.perf_counter() + max_s
+        while time.perf_counter() - self.last_event < quiet_s:
+            if time.perf_counter() > deadline:
+                return False
+            page.wait_for_timeout(50)
+        return True
+
     def _response(self, response) -> None:
         self.responses.append(response)
         self.last_event = time.perf_counter()
@@ -596,9 +605,7 @@ def page_load(browser, base: str, url: str, timeout: float, expected: int | None
         if seen is not None and not result.get("timeout"):
             # The rest of the page (table, chart) may still be arriving: wait until nothing has come for
             # 2 s (at most 60 s), so the byte counts cover the whole page, and note when that was.
-            settle_deadline = time.perf_counter() + 60
-            while time.perf_counter() - seen.last_event < 2.0 and time.perf_counter() < settle_deadline:
-                page.wait_for_timeout(100)
+            seen.wait_quiet(page, 2.0, 60.0)
             result["settled_at"] = seen.last_event - started
             result["traffic"] = seen.summary(base)
         result.update(aborted=aborted, errors=errors)
@@ -656,11 +663,8 @@ def ours_in_page_change(browser, base: str, timeout: float, expected: int, settl
                 page.get_by_role("button", name=re.compile("Prepare download")).wait_for(timeout=timeout * 1000)
             except PlaywrightTimeout:
                 return {"unavailable": 'no "Prepare download" button: the rest of the page never came'}
-            quiet_deadline = time.perf_counter() + QUIET_MAX_S
-            while time.perf_counter() - seen.last_event < QUIET_S:
-                if time.perf_counter() > quiet_deadline:
-                    return {"unavailable": f"the page never went quiet for {QUIET_S:g} s"}
-                page.wait_for_timeout(50)
+            if not seen.wait_quiet(page, QUIET_S, QUIET_MAX_S):
+                return {"unavailable": f"the page never went quiet for {QUIET_S:g} s"}
         frame = map_frame(page)
         if frame is None:
             return {"unavailable": "no map iframe"}
